@@ -1,0 +1,3 @@
+from hotpress.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,80 @@
+"""The fetch stage's entry points: one source (:func:`fetch_one`) and a batch (:func:`fetch_all`).
+
+``fetch_one`` is pure I/O (a request in, a result out, no storage), so a Celery task can run one
+batch with one event loop and one client; ``fetch_all`` is only a loop over it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from urllib.parse import urlsplit
+
+import httpx
+
+from ..types import FetchRequest, FetchResult
+from .http import fetch_http
+from .limits import HostLimiter
+from .local import fetch_local, is_local
+from .settings import FetchSettings
+
+
+async def fetch_one(
+    request: FetchRequest,
+    *,
+    client: httpx.AsyncClient,
+    settings: FetchSettings,
+    limiter: HostLimiter | None = None,
+) -> FetchResult:
+    """Fetch one source. Never raises for a failure of the source (see ``FetchResult.error``)."""
+    if is_local(request.url):
+        return await fetch_local(request, max_body_bytes=settings.max_body_bytes)
+    scheme = urlsplit(request.url).scheme.lower()
+    if scheme not in ("http", "https"):
+        return FetchResult(
+            source_key=request.source_key,
+            url=request.url,
+            status=None,
+            content=None,
+            content_type=None,
+            validators=request.validators,
+            duration=0.0,
+            error=f"unsupported URL scheme {scheme!r} (use http, https or a local file)",
+        )
+    return await fetch_http(
+        request,
+        client=client,
+        settings=settings,
+        limiter=limiter or HostLimiter.from_settings(settings),
+    )
+
+
+async def fetch_all(
+    requests: Sequence[FetchRequest],
+    *,
+    client: httpx.AsyncClient,
+    settings: FetchSettings,
+    on_result: Callable[[FetchResult], None] | None = None,
+) -> list[FetchResult]:
+    """Fetch every source concurrently (global and per-host caps); results in request order.
+
+    ``on_result`` is called as each source completes (progress, saving each source at once).
+    An exception from ``on_result`` or a bug cancels the rest and propagates as itself.
+    """
+    limiter = HostLimiter.from_settings(settings)
+
+    async def one(request: FetchRequest) -> FetchResult:
+        result = await fetch_one(request, client=client, settings=settings, limiter=limiter)
+        if on_result is not None:
+            on_result(result)
+        return result
+
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(one(request)) for request in requests]
+    except BaseExceptionGroup as group_error:
+        # Callers expect the error itself (e.g. a StorageError from on_result), not a group.
+        if len(group_error.exceptions) == 1:
+            raise group_error.exceptions[0] from None
+        raise
+    return [task.result() for task in tasks]

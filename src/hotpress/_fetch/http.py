@@ -1,0 +1,273 @@
+"""One source over HTTP(S): conditional GET, manual redirects, capped decoding, retries.
+
+Every failure of the source becomes a :class:`FetchResult` with ``error`` set; only a bug (an
+exception type not handled here) escapes. Internally a failed attempt is a ``FetchError``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from dataclasses import dataclass
+
+import httpx
+
+from ..exceptions import FetchError
+from ..types import FetchRequest, FetchResult, Validators
+from .decode import BodyTooLarge, Chain
+from .errors import describe_transport_error, is_retryable_transport_error
+from .headers import (
+    conditional_headers,
+    parse_max_age,
+    parse_retry_after,
+    seconds,
+    size,
+    status_message,
+)
+from .limits import HostLimiter
+from .settings import FetchSettings
+
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, "
+    "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8"
+)
+
+
+def make_client(
+    settings: FetchSettings, *, transport: httpx.AsyncBaseTransport | None = None
+) -> httpx.AsyncClient:
+    """The client the pipeline creates once per run and passes to :func:`fetch_all`."""
+    return httpx.AsyncClient(
+        headers={
+            "User-Agent": settings.user_agent,
+            "Accept": _ACCEPT,
+            # Only what hotpress decodes itself (with a cap); never zstd.
+            "Accept-Encoding": "gzip, deflate, br",
+        },
+        timeout=httpx.Timeout(
+            connect=settings.connect_timeout,
+            read=settings.read_timeout,
+            write=settings.read_timeout,
+            # Our semaphores already bound the load; the pool wait is covered by the deadline.
+            pool=settings.total_timeout,
+        ),
+        limits=httpx.Limits(
+            max_connections=settings.concurrency,
+            max_keepalive_connections=settings.concurrency,
+        ),
+        # Redirects are followed by hand to count them and refuse non-http schemes.
+        follow_redirects=False,
+        http2=False,
+        transport=transport,
+    )
+
+
+class _Failed(FetchError):
+    def __init__(
+        self,
+        message: str,
+        *,
+        url: str,
+        status: int | None = None,
+        retry_after: float | None = None,
+        retryable: bool = False,
+    ) -> None:
+        super().__init__(message, url=url, status=status, retry_after=retry_after)
+        self.retryable = retryable
+
+
+@dataclass(frozen=True, slots=True)
+class _Got:
+    url: str
+    status: int
+    content: bytes | None
+    content_type: str | None
+    validators: Validators
+    max_age: float | None
+
+
+def _next_url(response: httpx.Response, seen: set[str], hops: int, limit: int) -> str:
+    here = str(response.url)
+    location = response.headers.get("location")
+    if not location:
+        raise _Failed(f"redirect (HTTP {response.status_code}) without a Location", url=here)
+    try:
+        target = response.url.join(location)
+    except httpx.InvalidURL as exc:
+        raise _Failed(f"redirect to an invalid URL {location!r}", url=here) from exc
+    if target.scheme not in ("http", "https"):
+        raise _Failed(f"redirect to non-http URL {target}", url=here)
+    if str(target) in seen:
+        raise _Failed(f"redirect loop: {here} leads back to {target}", url=here)
+    if hops >= limit:
+        raise _Failed(f"too many redirects (more than {limit})", url=here)
+    seen.add(str(target))
+    return str(target)
+
+
+async def _read_body(response: httpx.Response, cap: int) -> bytes:
+    url = str(response.url)
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > cap:
+        raise _Failed(f"response larger than {size(cap)}", url=url, status=response.status_code)
+    received = 0
+    parts: list[bytes] = []
+    try:
+        chain = Chain(response.headers.get("content-encoding"), cap, url)
+        async for chunk in response.aiter_raw():
+            received += len(chunk)
+            if received > cap:
+                raise BodyTooLarge
+            parts.append(chain.decode(chunk))
+        parts.append(chain.flush())
+    except BodyTooLarge:
+        raise _Failed(
+            f"response larger than {size(cap)}", url=url, status=response.status_code
+        ) from None
+    except FetchError as exc:
+        raise _Failed(exc.message, url=url, status=response.status_code) from exc
+    return b"".join(parts)
+
+
+async def _attempt(
+    client: httpx.AsyncClient, request: FetchRequest, settings: FetchSettings
+) -> _Got:
+    url = request.url
+    seen = {url}
+    headers = conditional_headers(request.validators)
+    hops = 0
+    while True:
+        in_body = False
+        try:
+            async with client.stream("GET", url, headers=headers) as response:
+                status = response.status_code
+                if status in _REDIRECTS:
+                    url = _next_url(response, seen, hops, settings.max_redirects)
+                    hops += 1
+                    continue
+                final = str(response.url)
+                now = time.time()
+                max_age = parse_max_age(response.headers, now)
+                if status == 304:
+                    # A 304 may refresh validators; whatever it omits stays as it was.
+                    old = request.validators
+                    validators = Validators(
+                        etag=response.headers.get("etag") or old.etag,
+                        last_modified=response.headers.get("last-modified") or old.last_modified,
+                    )
+                    return _Got(final, status, None, None, validators, max_age)
+                if not 200 <= status < 300:
+                    retry_after = parse_retry_after(response.headers.get("retry-after"), now)
+                    message = status_message(status, response.reason_phrase)
+                    if retry_after is not None:
+                        message += f" (the server asks to wait {seconds(round(retry_after))})"
+                    raise _Failed(
+                        message,
+                        url=final,
+                        status=status,
+                        retry_after=retry_after,
+                        retryable=status == 429 or status >= 500,
+                    )
+                in_body = True
+                content = await _read_body(response, settings.max_body_bytes)
+                validators = Validators(
+                    etag=response.headers.get("etag"),
+                    last_modified=response.headers.get("last-modified"),
+                )
+                content_type = response.headers.get("content-type")
+                return _Got(final, status, content, content_type, validators, max_age)
+        except httpx.InvalidURL as exc:
+            raise _Failed(f"invalid URL: {exc}", url=url) from exc
+        except httpx.HTTPError as exc:
+            message = describe_transport_error(exc, settings, in_body=in_body)
+            retryable = is_retryable_transport_error(exc)
+            raise _Failed(message, url=url, retryable=retryable) from exc
+
+
+def _backoff(settings: FetchSettings, attempt: int) -> float:
+    # Exponential, with jitter in [50%, 100%] so many sources failing together spread out.
+    return float(settings.backoff_base * 2**attempt * random.uniform(0.5, 1.0))
+
+
+def _host(url: str) -> str:
+    return (httpx.URL(url).host or "").lower()
+
+
+async def fetch_http(
+    request: FetchRequest,
+    *,
+    client: httpx.AsyncClient,
+    settings: FetchSettings,
+    limiter: HostLimiter,
+) -> FetchResult:
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    try:
+        host = _host(request.url)
+    except httpx.InvalidURL as exc:
+        return _failure(request, _Failed(f"invalid URL: {exc}", url=request.url), 0.0)
+    # Time spent queued behind other sources does not count against the deadline.
+    budget = settings.total_timeout
+    for attempt in range(settings.retries + 1):
+        async with limiter.slot(host):
+            t0 = loop.time()
+            try:
+                async with asyncio.timeout(budget) as deadline:
+                    got = await _attempt(client, request, settings)
+            except _Failed as exc:
+                failed = exc
+            except TimeoutError:
+                if not deadline.expired():
+                    raise
+                failed = _Failed(
+                    f"gave up after {seconds(settings.total_timeout)} in total "
+                    "(the server is too slow to send the whole response)",
+                    url=request.url,
+                )
+            else:
+                return _success(request, got, loop.time() - started)
+            budget -= loop.time() - t0
+        if not failed.retryable or attempt == settings.retries:
+            break
+        if failed.retry_after is not None:
+            if failed.retry_after > settings.max_retry_after:
+                break  # reported in the result; the scheduler waits, not this run
+            delay = failed.retry_after
+        else:
+            delay = _backoff(settings, attempt)
+        if delay >= budget:
+            break
+        await asyncio.sleep(delay)
+        budget -= delay
+    return _failure(request, failed, loop.time() - started)
+
+
+def _success(request: FetchRequest, got: _Got, duration: float) -> FetchResult:
+    return FetchResult(
+        source_key=request.source_key,
+        url=got.url,
+        status=got.status,
+        content=got.content,
+        content_type=got.content_type,
+        validators=got.validators,
+        duration=duration,
+        not_modified=got.status == 304,
+        max_age=got.max_age,
+    )
+
+
+def _failure(request: FetchRequest, failed: FetchError, duration: float) -> FetchResult:
+    return FetchResult(
+        source_key=request.source_key,
+        url=failed.url,
+        status=failed.status,
+        content=None,
+        content_type=None,
+        # A failure teaches nothing new: keep the validators for the next try.
+        validators=request.validators,
+        duration=duration,
+        error=failed.message,
+        retry_after=failed.retry_after,
+    )

@@ -1,0 +1,80 @@
+"""Normalize stage: parsed entries -> archive items (identity, sanitized HTML, cover)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from hotpress._normalize.identity import content_hash, item_identity
+from hotpress._normalize.sanitize import first_image, sanitize_html
+from hotpress.types import Item, ParsedEntry, ParsedFeed, SourceSpec
+
+__all__ = ["normalize_entries", "normalize_entry", "normalize_feed"]
+
+_TAG = re.compile(r"<[^>]*>")
+_SPACE = re.compile(r"\s+")
+_FALLBACK_TITLE_CHARS = 60
+
+
+def _fallback_title(entry: ParsedEntry, html: str) -> str:
+    """A title for an entry that has none (flash-news feeds): the start of its text."""
+    text = _SPACE.sub(" ", _TAG.sub(" ", html)).strip()
+    if text:
+        return text if len(text) <= _FALLBACK_TITLE_CHARS else text[:_FALLBACK_TITLE_CHARS] + "…"
+    return entry.link or "(无标题)"
+
+
+def _is_web_url(url: str | None) -> bool:
+    return bool(url) and url.startswith(("http://", "https://"))  # type: ignore[union-attr]
+
+
+def normalize_entry(source: SourceSpec, entry: ParsedEntry, feed_link: str | None) -> Item:
+    raw = entry.content or entry.summary
+    base = entry.base or entry.link or feed_link
+    content = sanitize_html(raw, base) if raw else ""
+    title = entry.title or _fallback_title(entry, content)
+    cover = first_image(content)
+    if cover is None and _is_web_url(entry.image):
+        cover = entry.image
+    identity = item_identity(
+        source.key, guid=entry.guid, link=entry.link, title=title, content=content
+    )
+    return Item(
+        source_key=source.key,
+        identity=identity,
+        title=title,
+        content=content,
+        link=entry.link,
+        guid=entry.guid,
+        published=entry.published or entry.updated,
+        author=entry.author,
+        cover=cover,
+        content_hash=content_hash(
+            title=title,
+            content=content,
+            link=entry.link,
+            published=entry.published or entry.updated,
+            author=entry.author,
+            cover=cover,
+        ),
+    )
+
+
+def normalize_feed(source: SourceSpec, feed: ParsedFeed) -> list[Item]:
+    """All entries of a feed as items; two entries with one identity give one item
+    (the first, as feeds list the newest first)."""
+    items: list[Item] = []
+    seen: set[str] = set()
+    for entry in feed.entries:
+        item = normalize_entry(source, entry, feed.link)
+        if item.identity in seen:
+            continue
+        seen.add(item.identity)
+        items.append(item)
+    return items
+
+
+def normalize_entries(source: SourceSpec, entries: Sequence[ParsedEntry]) -> list[Item]:
+    return normalize_feed(
+        source, ParsedFeed(kind="rss", title="", link=None, entries=tuple(entries))
+    )

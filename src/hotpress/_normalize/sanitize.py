@@ -1,0 +1,193 @@
+"""Feed HTML -> HTML that is safe to publish, and the cover image found in it.
+
+One nh3 (Ammonia) pass does the work: an allow-list of tags and attributes, comments and
+``script``/``style`` dropped with their content, and an attribute filter that resolves
+relative URLs against the item's base URL and re-checks every URL's scheme itself (Ammonia
+lets ``\\x01java\\x03script:`` through as a "relative" URL). Markup that is already clean comes
+out byte-identical, which keeps the seed post's body unchanged.
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import re
+from urllib.parse import urljoin, urlsplit
+
+import nh3
+
+__all__ = ["IFRAME_HOSTS", "first_image", "sanitize_html"]
+
+IFRAME_HOSTS = frozenset(
+    {
+        "player.bilibili.com",
+        "www.youtube.com",
+        "www.youtube-nocookie.com",
+        "player.youku.com",
+        "v.qq.com",
+    }
+)
+"""Video players whose iframes are kept; any other iframe is dropped with its content."""
+
+_TAGS = frozenset(
+    {
+        *("h1", "h2", "h3", "h4", "h5", "h6", "p", "br", "hr", "div", "span", "blockquote"),
+        *("pre", "code", "kbd", "samp", "var", "ul", "ol", "li", "dl", "dt", "dd"),
+        *("table", "caption", "colgroup", "col", "thead", "tbody", "tfoot", "tr", "td", "th"),
+        *("a", "img", "figure", "figcaption", "picture", "abbr", "cite", "q", "time", "wbr"),
+        *("b", "strong", "i", "em", "u", "s", "del", "ins", "sub", "sup", "mark", "small"),
+        *("details", "summary", "video", "audio", "source", "iframe"),
+    }
+)
+_ATTRIBUTES: dict[str, set[str]] = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height", "referrerpolicy"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan", "scope"},
+    "col": {"span"},
+    "colgroup": {"span"},
+    "ol": {"start", "reversed"},
+    "abbr": {"title"},
+    "time": {"datetime"},
+    "details": {"open"},
+    "video": {"src", "poster", "controls", "width", "height", "loop", "muted", "preload"},
+    "audio": {"src", "controls", "loop", "muted", "preload"},
+    "source": {"src", "type"},
+    "iframe": {"src", "width", "height", "allowfullscreen", "frameborder"},
+}
+_URL_ATTRIBUTES = frozenset({"href", "src", "poster"})
+_SCHEME = re.compile(r"([a-zA-Z][a-zA-Z0-9+.\-]*):")
+# Browsers drop ASCII tab/newline anywhere in a URL ("jav&#x0A;ascript:" is javascript:); we
+# drop them too before reading the scheme, and refuse URLs holding any other control character.
+_TAB_NEWLINE = re.compile(r"[\t\n\r]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Control characters (and lone surrogates, which a JSON feed can carry) have no place in HTML,
+# break XML outputs built from it, and hide attacks ("\x01java\x03script:"). Character
+# references such as "&#1;" bring them back after parsing, hence a pass on both sides of nh3.
+_JUNK = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+_IMAGE_DATA = re.compile(r"data:image/(?:png|jpeg|jpg|gif|webp|avif|bmp)[;,]", re.IGNORECASE)
+# nh3 writes every attribute as name="value" (lower-case name, `"` escaped), and iframe content
+# is raw text it does not escape: this pattern reads its own output exactly.
+_IFRAME = re.compile(r'<iframe((?:\s[a-z][a-z0-9_.:-]*(?:="[^"]*")?)*)>.*?</iframe>', re.DOTALL)
+
+
+def _clean_url(tag: str, attr: str, value: str, base_url: str | None) -> str | None:
+    if _CONTROL.search(value):
+        return None
+    value = _TAB_NEWLINE.sub("", value).strip(" \x0c")
+    if tag == "iframe" and value.startswith("//"):
+        value = "https:" + value
+    match = _SCHEME.match(value)
+    if match is None and base_url:
+        value = urljoin(base_url, value)
+        match = _SCHEME.match(value)
+    scheme = match.group(1).lower() if match else None
+    if tag == "iframe":
+        if scheme not in ("http", "https") or urlsplit(value).hostname not in IFRAME_HOSTS:
+            return None
+        # An http player inside an https page is blocked as mixed content.
+        return "https:" + value[len(scheme) + 1 :] if scheme == "http" else value
+    if scheme is None or scheme in ("http", "https"):
+        return value
+    if scheme == "mailto" and attr == "href":
+        return value
+    if scheme == "data" and tag == "img" and attr == "src" and _IMAGE_DATA.match(value):
+        return value
+    return None
+
+
+def _make_cleaner(base_url: str | None) -> nh3.Cleaner:
+    def attribute_filter(tag: str, attr: str, value: str) -> str | None:
+        if attr in _URL_ATTRIBUTES:
+            return _clean_url(tag, attr, value, base_url)
+        if attr == "referrerpolicy":
+            # Kept in place rather than re-added: nh3 moves attributes around when the
+            # filter drops one, and a re-added attribute would land elsewhere on a second pass.
+            return "no-referrer"
+        return value
+
+    return nh3.Cleaner(
+        tags=set(_TAGS),
+        # Dropped with their content: active or form elements, and elements the HTML parser
+        # lets hold a <p> inside a <p> (select, button, svg, math); stripping only their tags
+        # would leave markup that parses differently the next time.
+        clean_content_tags={
+            *("script", "style", "noscript", "template", "object", "embed", "applet"),
+            *("select", "button", "textarea", "svg", "math"),
+        },
+        attributes={tag: set(names) for tag, names in _ATTRIBUTES.items()},
+        attribute_filter=attribute_filter,
+        strip_comments=True,
+        link_rel="noopener noreferrer nofollow",
+        url_schemes={"http", "https", "mailto", "data"},
+        # Hotlink-protected CDNs (zhimg, sinaimg, ...) refuse images sent with a Referer.
+        set_tag_attribute_values={"img": {"referrerpolicy": "no-referrer"}},
+    )
+
+
+_MAX_PASSES = 4
+_CLEANERS: dict[str | None, nh3.Cleaner] = {}
+_MAX_CACHED_CLEANERS = 256
+
+
+def _cleaner(base_url: str | None) -> nh3.Cleaner:
+    # A Cleaner is built once per base URL (a feed's items mostly share one); building it
+    # costs more than cleaning a short description.
+    cleaner = _CLEANERS.get(base_url)
+    if cleaner is None:
+        if len(_CLEANERS) >= _MAX_CACHED_CLEANERS:
+            _CLEANERS.clear()
+        cleaner = _CLEANERS[base_url] = _make_cleaner(base_url)
+    return cleaner
+
+
+def _fix_iframe(match: re.Match[str]) -> str:
+    attrs = match.group(1)
+    # The filter removed the src of a player not on the list: drop the whole frame. A kept
+    # frame loses its fallback content, which nh3 would emit unescaped.
+    return f"<iframe{attrs}></iframe>" if ' src="' in attrs else ""
+
+
+def sanitize_html(html: str, base_url: str | None = None) -> str:
+    """Safe HTML for publishing: no active content, relative URLs made absolute.
+
+    Idempotent: ``sanitize_html(sanitize_html(x, b), b) == sanitize_html(x, b)``.
+    """
+    if _JUNK.search(html):
+        html = _JUNK.sub("", html)
+    cleaner = _cleaner(base_url)
+    cleaned = _clean_once(cleaner, html)
+    # Removing a tag can leave markup that the parser rebuilds differently (misnested blocks):
+    # clean until the result is stable, so storing and re-sanitizing never changes content.
+    for _ in range(_MAX_PASSES):
+        again = _clean_once(cleaner, cleaned)
+        if again == cleaned:
+            break
+        cleaned = again
+    return cleaned
+
+
+def _clean_once(cleaner: nh3.Cleaner, html: str) -> str:
+    cleaned = cleaner.clean(html)
+    if _JUNK.search(cleaned):
+        cleaned = _JUNK.sub("", cleaned)
+    if "<iframe" in cleaned:
+        cleaned = _IFRAME.sub(_fix_iframe, cleaned)
+    return cleaned
+
+
+_IMG = re.compile(
+    r"<img\b((?:\s*[^\s=>/]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s>]+))?)*)\s*/?>", re.I
+)
+_SRC = re.compile(r"""(?:^|\s)src\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
+
+
+def first_image(html: str) -> str | None:
+    """The first ``<img src>`` that is an absolute http(s) URL, entities decoded."""
+    for img in _IMG.finditer(html):
+        src = _SRC.search(img.group(1))
+        if src is None:
+            continue
+        url = html_lib.unescape(next(g for g in src.groups() if g is not None)).strip()
+        if url.lower().startswith(("http://", "https://")) and len(url) > len("https://"):
+            return url
+    return None

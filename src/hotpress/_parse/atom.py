@@ -1,0 +1,154 @@
+"""Atom 0.3 / 1.0 elements -> ParsedFeed."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from lxml import etree
+
+from hotpress._parse.dates import parse_date
+from hotpress._parse.text import clean_title, html_to_text, text_to_html
+from hotpress._parse.xmlfeed import Keys, has_xml_base, inner_xml, safe_link, text_of
+from hotpress.types import ParsedEntry, ParsedFeed
+
+__all__ = ["parse_atom"]
+
+_XHTML_DIV = "{http://www.w3.org/1999/xhtml}div"
+_HTML_TYPES = frozenset({"html", "text/html", "escaped"})
+_XHTML_TYPES = frozenset({"xhtml", "application/xhtml+xml", "xml"})
+
+
+def parse_atom(root: etree._Element, *, url: str, tz: str, encoding: str) -> ParsedFeed:
+    tag = root.tag if isinstance(root.tag, str) else ""
+    core = tag[1:].partition("}")[0] if tag.startswith("{") else ""
+    keys = Keys(frozenset({core, ""}))
+    title = ""
+    link: str | None = None
+    author: str | None = None
+    entry_elements: list[etree._Element] = []
+    for child in root:
+        key = keys(child)
+        if key == "entry":
+            entry_elements.append(child)
+        elif key == "title":
+            title = _title(child)
+        elif key == "link" and link is None:
+            link = _alternate(child, url)
+        elif key == "author" and author is None:
+            author = _person(child, keys)
+    entries = tuple(_entry(el, keys, url, tz, author) for el in entry_elements)
+    return ParsedFeed(kind="atom", title=title, link=link, entries=entries, encoding=encoding)
+
+
+def _entry(
+    entry: etree._Element, keys: Keys, url: str, tz: str, feed_author: str | None
+) -> ParsedEntry:
+    title = ""
+    guid = link = first_link = author = image = None
+    content_el = summary_el = None
+    published = updated = None
+    source_author: str | None = None
+    for child in entry:
+        key = keys(child)
+        if key == "title":
+            title = _title(child)
+        elif key == "id":
+            guid = text_of(child).strip() or None
+        elif key == "link":
+            rel = child.get("rel") or "alternate"
+            href = safe_link(child.get("href"), child.base or url)
+            if rel == "alternate" and link is None:
+                link = href
+            elif rel == "enclosure" and image is None and _is_image(child.get("type")):
+                image = href
+            if first_link is None:
+                first_link = href
+        elif key == "content" and content_el is None:
+            content_el = child
+        elif key == "summary" and summary_el is None:
+            summary_el = child
+        elif key in ("published", "issued", "created"):
+            published = published or parse_date(text_of(child), tz)
+        elif key in ("updated", "modified"):
+            updated = updated or parse_date(text_of(child), tz)
+        elif key in ("author", "dc:creator") and author is None:
+            author = _person(child, keys) if key == "author" else clean_title(text_of(child))
+        elif key == "source":
+            source_author = _source_author(child, keys)
+        elif key in ("media:thumbnail", "media:content") and image is None:
+            kind = (child.get("type") or child.get("medium") or "image").lower()
+            if kind.startswith("image"):
+                image = safe_link(child.get("url"), child.base or url)
+    link = link or first_link
+    content = _html(content_el) if content_el is not None else ""
+    summary = _html(summary_el) if summary_el is not None else ""
+    if not content:
+        content, summary = summary, ""
+    body = content_el if content_el is not None else summary_el
+    base = body.base if body is not None and has_xml_base(body) else None
+    return ParsedEntry(
+        title=title,
+        guid=guid,
+        link=link,
+        content=content,
+        summary=summary,
+        base=base or link or url,
+        published=published,
+        updated=updated,
+        author=author or source_author or feed_author,
+        image=image,
+    )
+
+
+def _construct(el: etree._Element) -> tuple[bool, str]:
+    """An Atom text construct as (is_html, value)."""
+    kind = (el.get("type") or "text").strip().lower()
+    mode = (el.get("mode") or "").strip().lower()  # Atom 0.3
+    has_children = any(isinstance(child.tag, str) for child in el)
+    if kind in _XHTML_TYPES or mode == "xml" or has_children:
+        children = [c for c in el if isinstance(c.tag, str)]
+        if len(children) == 1 and children[0].tag == _XHTML_DIV and not (el.text or "").strip():
+            return True, inner_xml(children[0])  # the xhtml wrapper div is not content
+        return True, inner_xml(el)
+    value = text_of(el)
+    if mode == "base64":
+        try:
+            value = base64.b64decode(value).decode("utf-8", errors="replace")
+        except (binascii.Error, ValueError):
+            value = ""
+    return kind in _HTML_TYPES or mode == "escaped" or "html" in kind, value
+
+
+def _title(el: etree._Element) -> str:
+    is_html, value = _construct(el)
+    return html_to_text(value) if is_html else clean_title(value)
+
+
+def _html(el: etree._Element) -> str:
+    is_html, value = _construct(el)
+    return value if is_html else text_to_html(value)
+
+
+def _alternate(el: etree._Element, url: str) -> str | None:
+    if (el.get("rel") or "alternate") != "alternate":
+        return None
+    return safe_link(el.get("href"), el.base or url)
+
+
+def _person(el: etree._Element, keys: Keys) -> str | None:
+    for child in el:
+        if keys(child) == "name":
+            return clean_title(text_of(child)) or None
+    return clean_title(text_of(el)) or None
+
+
+def _source_author(source: etree._Element, keys: Keys) -> str | None:
+    for child in source:
+        if keys(child) == "author":
+            return _person(child, keys)
+    return None
+
+
+def _is_image(mime: str | None) -> bool:
+    return (mime or "").lower().startswith("image/")

@@ -1,0 +1,68 @@
+"""Plain-text titles: whitespace collapsed, control characters gone, markup flattened."""
+
+from __future__ import annotations
+
+import html
+import re
+
+__all__ = ["clean_title", "html_to_text", "text_to_html"]
+
+# Control characters (C0 without the whitespace ones, DEL, C1 without NEL) are dropped;
+# whitespace of every kind (incl. NEL, NBSP is kept as a visible space) collapses to one space.
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
+_SPACE = re.compile(r"[\s\u200b\ufeff]+")
+_TAG = re.compile(r"<!--.*?-->|<![^>]*>|<\?[^>]*>|</?([A-Za-z][A-Za-z0-9]*)[^>]*>", re.DOTALL)
+_BLOCK = frozenset(
+    [
+        "br",
+        "p",
+        "div",
+        "li",
+        "ul",
+        "ol",
+        "tr",
+        "td",
+        "th",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "hr",
+        "blockquote",
+        "pre",
+    ]
+)
+_DROP_BLOCKS = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.DOTALL | re.IGNORECASE)
+
+
+def clean_title(raw: str) -> str:
+    """Collapse whitespace runs to one space, strip, drop control characters."""
+    if not raw:
+        return ""
+    return _SPACE.sub(" ", _CONTROL.sub("", raw)).strip()
+
+
+def html_to_text(fragment: str) -> str:
+    """Text a browser would show for an HTML fragment (an Atom ``type="html"`` title).
+
+    Tags are removed first and entities decoded once afterwards, so an escaped ``&lt;b&gt;``
+    stays visible as ``<b>`` text instead of being taken for a tag.
+    """
+    if "<" not in fragment and "&" not in fragment:
+        return clean_title(fragment)
+    text = _TAG.sub(_tag_gap, _DROP_BLOCKS.sub(" ", fragment))
+    return clean_title(html.unescape(text))
+
+
+def text_to_html(text: str) -> str:
+    """Plain text (Atom ``type="text"``, JSON ``content_text``) as an HTML body."""
+    if not text:
+        return ""
+    return html.escape(text, quote=False).replace("\n", "<br>\n")
+
+
+def _tag_gap(m: re.Match[str]) -> str:
+    # Inline tags join their text ("foo<b>bar</b>"), block tags separate it.
+    return " " if (m[1] or "").lower() in _BLOCK else ""

@@ -1,0 +1,239 @@
+"""One safe lxml parse of an XML feed, and the element helpers rss.py and atom.py share.
+
+Safety: entities are never resolved (no XXE, no local file in any field), no DTD is loaded,
+no network, no XInclude, ``huge_tree`` off so libxml2's amplification limit stops entity
+bombs. Leniency: a strict parse first; if it fails on entities (HTML ``&nbsp;`` in RSS, a bare
+``&`` in a URL) the entity references are repaired and the strict parse retried; then libxml2's
+recover mode; only then ParseError. A body cut off mid-document is refused rather than
+recovered, so a truncated download cannot store half-read items.
+"""
+
+from __future__ import annotations
+
+import copy
+import html.entities
+import re
+from urllib.parse import urljoin, urlsplit
+
+from lxml import etree
+
+from hotpress.exceptions import ParseError
+
+__all__ = [
+    "XML_BASE",
+    "Keys",
+    "has_xml_base",
+    "markup_of",
+    "parse_document",
+    "safe_link",
+    "text_of",
+]
+
+XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
+
+# Namespaces whose elements the readers look at, by the short prefix the readers use.
+_MODULES = {
+    "http://purl.org/dc/elements/1.1/": "dc",
+    "http://purl.org/dc/terms/": "dcterms",
+    "http://purl.org/rss/1.0/modules/content/": "content",
+    "http://search.yahoo.com/mrss/": "media",
+    "http://search.yahoo.com/mrss": "media",
+    "http://www.w3.org/2005/Atom": "atom",
+    "http://purl.org/atom/ns#": "atom",
+    "http://www.w3.org/1999/02/22-rdf-syntax-ns#": "rdf",
+    "http://www.itunes.com/dtds/podcast-1.0.dtd": "itunes",
+    "http://www.w3.org/1999/xhtml": "xhtml",
+}
+_UNSAFE_SCHEMES = frozenset({"javascript", "vbscript", "data"})
+_ENTITY_OR_AMP = re.compile(
+    rb"<!\[CDATA\[.*?\]\]>|&(?:([A-Za-z][A-Za-z0-9]{0,31});|(#[0-9]+;|#[xX][0-9A-Fa-f]+;))?",
+    re.DOTALL,
+)
+_XML_PREDEFINED = frozenset({b"amp", b"lt", b"gt", b"quot", b"apos"})
+_HTML_START = re.compile(rb"^(?:\s|<!--.*?-->)*<(?:!doctype\s+html|html[\s>])", re.I | re.S)
+_HTML_TITLE = re.compile(rb"<title[^>]*>([^<]{1,200})", re.I)
+_ROOT_END = re.compile(rb"</(?:[\w.-]+:)?(?:rss|feed|RDF|channel)\s*>?$")
+_LINK_JUNK = re.compile(r"[\x00-\x20\x7f]")
+
+
+class Keys:
+    """Element tag -> short key (``title``, ``dc:creator``, ``?:foo``), cached per document.
+
+    Core elements of the feed's own format (any of ``core`` namespaces) get a bare key, so
+    one comparison works for RSS with or without a default namespace.
+    """
+
+    __slots__ = ("_cache", "_core")
+
+    def __init__(self, core: frozenset[str]) -> None:
+        self._core = core
+        self._cache: dict[str, str] = {}
+
+    def __call__(self, el: etree._Element) -> str:
+        tag = el.tag
+        if not isinstance(tag, str):
+            return ""  # comment, processing instruction or unresolved entity
+        key = self._cache.get(tag)
+        if key is None:
+            key = self._cache[tag] = self._key(tag)
+        return key
+
+    def _key(self, tag: str) -> str:
+        if tag[0] != "{":
+            return tag
+        ns, _, local = tag[1:].partition("}")
+        if ns in self._core:
+            return local
+        return f"{_MODULES.get(ns, '?')}:{local}"
+
+
+def parse_document(data: bytes, url: str) -> etree._Element:
+    """Parse UTF-8 bytes into a root element; ParseError when nothing readable is there."""
+    sniff = data[:2048]
+    if _HTML_START.match(sniff):
+        raise ParseError(f"not a feed: looks like an HTML page{_html_title(data)}", url=url)
+    try:
+        return _parse(data, url, recover=False)
+    except etree.XMLSyntaxError as err:
+        first = err
+    _refuse_if_hostile(first, url)
+    if "ntity" in first.msg:
+        data = _repair_entities(data)
+        try:
+            return _parse(data, url, recover=False)
+        except etree.XMLSyntaxError as err:
+            first = err
+        _refuse_if_hostile(first, url)
+    if _is_truncated(first, data):
+        raise ParseError(f"truncated XML: {first.msg}", url=url) from first
+    try:
+        root = _parse(data, url, recover=True)
+    except etree.XMLSyntaxError as err:
+        raise ParseError(f"not well-formed XML: {err.msg}", url=url) from err
+    if root is None:
+        raise ParseError(f"not well-formed XML: {first.msg}", url=url) from first
+    return root
+
+
+def _parse(data: bytes, url: str, *, recover: bool) -> etree._Element:
+    # A parser per call: lxml parsers must not be shared between threads.
+    parser = etree.XMLParser(
+        encoding="utf-8",
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        recover=recover,
+        remove_comments=True,
+        remove_pis=True,
+    )
+    if url:
+        return etree.fromstring(data, parser, base_url=url)
+    return etree.fromstring(data, parser)
+
+
+def _refuse_if_hostile(err: etree.XMLSyntaxError, url: str) -> None:
+    msg = err.msg.lower()
+    if "amplification" in msg or "entity reference loop" in msg or "entity loop" in msg:
+        raise ParseError(f"refused hostile XML (entity expansion): {err.msg}", url=url) from err
+
+
+def _is_truncated(err: etree.XMLSyntaxError, data: bytes) -> bool:
+    """The first error sits at the very end of the body: the document was cut off."""
+    stripped = data.rstrip()
+    if _ROOT_END.search(stripped[-24:]):
+        return False  # only the root's end tag is cut: every item is complete
+    if getattr(err, "code", None) == 77:  # XML_ERR_TAG_NOT_FINISHED: "Premature end of data in tag"
+        return True
+    last_line = stripped.rsplit(b"\n", 1)[-1]
+    line, column = err.position
+    return line == stripped.count(b"\n") + 1 and column >= len(last_line) and len(stripped) > 0
+
+
+def _repair_entities(data: bytes) -> bytes:
+    """HTML named entities -> character references; a bare ``&`` -> ``&amp;``."""
+
+    def fix(m: re.Match[bytes]) -> bytes:
+        name, numeric = m[1], m[2]
+        if numeric or m[0][:1] == b"<":  # a character reference, or CDATA (literal text)
+            return m[0]
+        if name is None:
+            return b"&amp;"
+        if name in _XML_PREDEFINED:
+            return m[0]
+        chars = html.entities.html5.get(name.decode("ascii") + ";")
+        if chars is None:
+            return m[0]  # unknown: left for recover mode (never expanded)
+        return b"".join(b"&#%d;" % ord(c) for c in chars)
+
+    return _ENTITY_OR_AMP.sub(fix, data)
+
+
+def _html_title(data: bytes) -> str:
+    m = _HTML_TITLE.search(data[:8192])
+    if not m:
+        return ""
+    title = " ".join(m[1].decode("utf-8", errors="replace").split())
+    return f" (title {title!r})" if title else ""
+
+
+def text_of(el: etree._Element | None) -> str:
+    """The text inside ``el`` (children's text included), ``""`` for ``None``."""
+    if el is None:
+        return ""
+    if len(el) == 0:
+        return el.text or ""
+    return "".join(t for t in el.itertext() if isinstance(t, str))
+
+
+def markup_of(el: etree._Element | None) -> str:
+    """HTML inside ``el``: its text when escaped, else its children serialized (xhtml)."""
+    if el is None:
+        return ""
+    if not any(isinstance(child.tag, str) for child in el):
+        return text_of(el)
+    return inner_xml(el)
+
+
+def inner_xml(el: etree._Element) -> str:
+    """Serialize the children of ``el`` as HTML-ish markup without namespace noise."""
+    clone = copy.deepcopy(el)
+    for node in clone.iter():
+        if isinstance(node.tag, str) and node.tag[0] == "{":
+            node.tag = node.tag.rpartition("}")[2]
+    etree.cleanup_namespaces(clone)
+    parts = [_escape(clone.text or "")]
+    for child in clone:
+        parts.append(etree.tostring(child, encoding="unicode", with_tail=True))
+    return "".join(parts)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def has_xml_base(el: etree._Element | None) -> bool:
+    """Whether ``el`` or an ancestor carries ``xml:base``."""
+    while el is not None:
+        if el.get(XML_BASE) is not None:
+            return True
+        el = el.getparent()
+    return False
+
+
+def safe_link(href: str | None, base: str | None) -> str | None:
+    """``href`` made absolute against ``base``; ``None`` when empty or script-bearing."""
+    if not href:
+        return None
+    href = href.strip()
+    if not href:
+        return None
+    try:
+        joined = urljoin(base, href) if base else href
+        scheme = urlsplit(_LINK_JUNK.sub("", joined)).scheme.lower()
+    except ValueError:
+        return None
+    if scheme in _UNSAFE_SCHEMES:
+        return None
+    return joined

@@ -1,0 +1,97 @@
+"""The storage interface every archive backend implements.
+
+SQLite is the embedded default; a PostgreSQL backend for multi-machine deployments implements
+the same protocol (see docs/dev.md). One contract test suite (tests/test_storage.py) runs
+against every backend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from hotpress.types import (
+    FetchResult,
+    Item,
+    SourceSpec,
+    SourceState,
+    StoreCounts,
+    StoredItem,
+    Validators,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """An item whose output is missing or stale; ``path`` is where it was published before."""
+
+    item: StoredItem
+    path: str | None
+    source_revision: int
+
+
+@dataclass(frozen=True, slots=True)
+class Publication:
+    item_id: int
+    revision: int
+    source_revision: int
+    path: str
+
+
+@dataclass(frozen=True, slots=True)
+class FetchLogEntry:
+    source_key: str
+    started: datetime
+    status: int | None
+    duration: float
+    new: int
+    updated: int
+    error: str | None
+
+
+class Storage(Protocol):
+    """What the pipeline needs from an archive. All datetimes are aware UTC."""
+
+    def close(self) -> None: ...
+
+    def sync_sources(self, specs: Sequence[SourceSpec]) -> None:
+        """Create or update the rows of the configured sources (never deletes one)."""
+
+    def validators(self, source_key: str) -> Validators: ...
+
+    def error_count(self, source_key: str) -> int:
+        """Consecutive failed refreshes of the source so far."""
+
+    def save_fetch(
+        self,
+        source_key: str,
+        result: FetchResult,
+        items: Sequence[Item] | None,
+        *,
+        now: datetime,
+        error: str | None,
+        next_due: datetime | None,
+    ) -> StoreCounts:
+        """Store one source's refresh in ONE transaction: its items (new ones added, changed
+        ones updated in place, revision bumped), its validators, its status and a log row."""
+
+    def sources(self, now: datetime) -> list[SourceState]: ...
+
+    def due_sources(self, now: datetime) -> list[str]:
+        """Keys of sources whose ``next_due`` has passed (or that were never fetched)."""
+
+    def pending(self, output: str, *, force: bool = False) -> Iterator[Pending]:
+        """Items never published to ``output``, or changed since (item or source revision)."""
+
+    def path_owner(self, output: str, path: str) -> int | None:
+        """The item id published at ``path`` in ``output``, if any."""
+
+    def record_publications(self, output: str, done: Sequence[Publication]) -> None: ...
+
+    def iter_items(self, *, newest_first: bool = True) -> Iterator[StoredItem]: ...
+
+    def count_items(self) -> int: ...
+
+    def fetch_log(self, source_key: str, limit: int = 20) -> list[FetchLogEntry]: ...

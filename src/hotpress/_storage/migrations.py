@@ -1,0 +1,68 @@
+"""Numbered schema migrations. Append only: never edit a released step."""
+
+from __future__ import annotations
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: sources, items, fetch log, publications
+    """
+    CREATE TABLE sources (
+        id INTEGER PRIMARY KEY,
+        key TEXT NOT NULL UNIQUE,
+        url TEXT NOT NULL,
+        category TEXT NOT NULL,          -- JSON array of levels
+        author TEXT NOT NULL,
+        interval_minutes INTEGER NOT NULL DEFAULT 60,
+        revision INTEGER NOT NULL DEFAULT 1,
+        etag TEXT,
+        last_modified TEXT,
+        last_attempt INTEGER,            -- Unix seconds, UTC
+        last_success INTEGER,
+        last_status INTEGER,
+        last_error TEXT,
+        error_count INTEGER NOT NULL DEFAULT 0,
+        next_due INTEGER
+    );
+    CREATE TABLE items (
+        id INTEGER PRIMARY KEY,
+        source_id INTEGER NOT NULL REFERENCES sources(id),
+        identity TEXT NOT NULL,
+        guid TEXT,
+        link TEXT,
+        title TEXT NOT NULL,
+        content TEXT NOT NULL,
+        author TEXT,
+        cover TEXT,
+        published INTEGER,               -- NULL: the feed gave no usable date
+        date INTEGER NOT NULL,           -- published, else first_seen: what readers see
+        first_seen INTEGER NOT NULL,
+        last_seen INTEGER NOT NULL,
+        updated INTEGER,
+        content_hash TEXT NOT NULL,
+        revision INTEGER NOT NULL DEFAULT 1,
+        UNIQUE (source_id, identity)
+    );
+    CREATE INDEX items_date ON items (date DESC, id DESC);
+    CREATE INDEX items_source_date ON items (source_id, date DESC);
+    CREATE INDEX items_first_seen ON items (first_seen);
+    CREATE TABLE fetch_log (
+        id INTEGER PRIMARY KEY,
+        source_id INTEGER NOT NULL REFERENCES sources(id),
+        started INTEGER NOT NULL,
+        status INTEGER,
+        duration REAL NOT NULL,
+        new INTEGER NOT NULL,
+        updated INTEGER NOT NULL,
+        error TEXT
+    );
+    CREATE INDEX fetch_log_source ON fetch_log (source_id, started DESC);
+    CREATE TABLE publications (
+        output TEXT NOT NULL,
+        item_id INTEGER NOT NULL REFERENCES items(id),
+        revision INTEGER NOT NULL,
+        source_revision INTEGER NOT NULL,
+        path TEXT NOT NULL,
+        PRIMARY KEY (output, item_id)
+    );
+    CREATE UNIQUE INDEX publications_path ON publications (output, path);
+    """,
+)

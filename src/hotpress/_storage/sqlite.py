@@ -1,0 +1,421 @@
+"""The embedded archive: one SQLite file in WAL mode."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from hotpress._storage.base import FetchLogEntry, Pending, Publication
+from hotpress._storage.migrations import MIGRATIONS
+from hotpress._storage.site_sqlite import SiteQueriesMixin
+from hotpress.exceptions import StorageError
+from hotpress.types import (
+    FetchResult,
+    Item,
+    SourceSpec,
+    SourceState,
+    StoreCounts,
+    StoredItem,
+    Validators,
+)
+
+_ITEM_COLUMNS = """
+    i.id, s.key, i.identity, i.title, i.content, i.link, i.guid, i.date, i.published,
+    i.author, i.cover, i.first_seen, i.last_seen, i.updated, i.revision, s.category, s.author
+"""
+
+
+def _ts(value: datetime | None) -> int | None:
+    return None if value is None else int(value.timestamp())
+
+
+def _dt(value: int | None) -> datetime | None:
+    return None if value is None else datetime.fromtimestamp(value, UTC)
+
+
+def _row_to_item(row: sqlite3.Row | tuple[Any, ...]) -> StoredItem:
+    return StoredItem(
+        id=row[0],
+        source_key=row[1],
+        identity=row[2],
+        title=row[3],
+        content=row[4],
+        link=row[5],
+        guid=row[6],
+        date=datetime.fromtimestamp(row[7], UTC),
+        date_is_fallback=row[8] is None,
+        author=row[9],
+        cover=row[10],
+        first_seen=datetime.fromtimestamp(row[11], UTC),
+        last_seen=datetime.fromtimestamp(row[12], UTC),
+        updated=_dt(row[13]),
+        revision=row[14],
+        category=tuple(json.loads(row[15])),
+        source_author=row[16],
+    )
+
+
+class SQLiteStorage(SiteQueriesMixin):
+    """Archive in one SQLite file. Not thread-safe: one instance per thread/process."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        try:
+            if str(path) != ":memory:":
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(str(path), isolation_level=None, timeout=30)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise StorageError(f"cannot open archive {self.path}: {exc}") from exc
+        except OSError as exc:
+            raise StorageError(f"cannot create archive folder for {self.path}: {exc}") from exc
+        self._ids: dict[str, int] = {}
+
+    # --- plumbing -----------------------------------------------------------------------
+
+    def _migrate(self) -> None:
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if version > len(MIGRATIONS):
+            raise StorageError(
+                f"archive {self.path} has schema {version}, newer than this hotpress "
+                f"({len(MIGRATIONS)}): upgrade hotpress"
+            )
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in script.split(";"):
+                    if statement.strip():
+                        self._db.execute(statement)
+                self._db.execute(f"PRAGMA user_version = {number}")
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> SQLiteStorage:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _source_id(self, key: str) -> int:
+        if key not in self._ids:
+            row = self._db.execute("SELECT id FROM sources WHERE key = ?", (key,)).fetchone()
+            if row is None:
+                raise StorageError(f"unknown source {key!r}: sync_sources() first")
+            self._ids[key] = row[0]
+        return self._ids[key]
+
+    def _write(self, fn: Any, *args: Any) -> Any:
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                result = fn(*args)
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+            return result
+        except sqlite3.Error as exc:
+            raise StorageError(f"archive {self.path}: {exc}") from exc
+
+    # --- sources ------------------------------------------------------------------------
+
+    def sync_sources(self, specs: Sequence[SourceSpec]) -> None:
+        def work() -> None:
+            for spec in specs:
+                category = json.dumps(list(spec.category), ensure_ascii=False)
+                row = self._db.execute(
+                    "SELECT id, url, category, author FROM sources WHERE key = ?", (spec.key,)
+                ).fetchone()
+                if row is None:
+                    self._db.execute(
+                        "INSERT INTO sources (key, url, category, author, interval_minutes)"
+                        " VALUES (?, ?, ?, ?, ?)",
+                        (spec.key, spec.url, category, spec.author, spec.interval_minutes),
+                    )
+                elif (row[1], row[2], row[3]) != (spec.url, category, spec.author):
+                    # The revision makes every item of the source due for republishing.
+                    self._db.execute(
+                        "UPDATE sources SET url = ?, category = ?, author = ?,"
+                        " interval_minutes = ?, revision = revision + 1 WHERE id = ?",
+                        (spec.url, category, spec.author, spec.interval_minutes, row[0]),
+                    )
+                else:
+                    self._db.execute(
+                        "UPDATE sources SET interval_minutes = ? WHERE id = ?",
+                        (spec.interval_minutes, row[0]),
+                    )
+
+        self._write(work)
+
+    def validators(self, source_key: str) -> Validators:
+        row = self._db.execute(
+            "SELECT etag, last_modified FROM sources WHERE key = ?", (source_key,)
+        ).fetchone()
+        return Validators() if row is None else Validators(etag=row[0], last_modified=row[1])
+
+    def error_count(self, source_key: str) -> int:
+        row = self._db.execute(
+            "SELECT error_count FROM sources WHERE key = ?", (source_key,)
+        ).fetchone()
+        return 0 if row is None else int(row[0])
+
+    def save_fetch(
+        self,
+        source_key: str,
+        result: FetchResult,
+        items: Sequence[Item] | None,
+        *,
+        now: datetime,
+        error: str | None,
+        next_due: datetime | None,
+    ) -> StoreCounts:
+        source_id = self._source_id(source_key)
+        stamp = int(now.timestamp())
+
+        def work() -> StoreCounts:
+            counts = self._store_items(source_id, items or (), stamp)
+            if error is None:
+                self._db.execute(
+                    "UPDATE sources SET etag = ?, last_modified = ?, last_attempt = ?,"
+                    " last_success = ?, last_status = ?, last_error = NULL, error_count = 0,"
+                    " next_due = ? WHERE id = ?",
+                    (
+                        result.validators.etag,
+                        result.validators.last_modified,
+                        stamp,
+                        stamp,
+                        result.status,
+                        _ts(next_due),
+                        source_id,
+                    ),
+                )
+            else:
+                self._db.execute(
+                    "UPDATE sources SET last_attempt = ?, last_status = ?, last_error = ?,"
+                    " error_count = error_count + 1, next_due = ? WHERE id = ?",
+                    (stamp, result.status, error, _ts(next_due), source_id),
+                )
+            self._db.execute(
+                "INSERT INTO fetch_log (source_id, started, status, duration, new, updated,"
+                " error) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    source_id,
+                    stamp,
+                    result.status,
+                    result.duration,
+                    counts.new,
+                    counts.updated,
+                    error,
+                ),
+            )
+            return counts
+
+        counts: StoreCounts = self._write(work)
+        return counts
+
+    def _store_items(self, source_id: int, items: Sequence[Item], stamp: int) -> StoreCounts:
+        if not items:
+            return StoreCounts()
+        known: dict[str, tuple[int, str]] = {}
+        identities = [item.identity for item in items]
+        for start in range(0, len(identities), 500):
+            chunk = identities[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self._db.execute(
+                f"SELECT identity, id, content_hash FROM items"
+                f" WHERE source_id = ? AND identity IN ({marks})",
+                (source_id, *chunk),
+            ):
+                known[row[0]] = (row[1], row[2])
+        new_rows, changed_rows, seen_ids = [], [], []
+        for item in items:
+            published = _ts(item.published)
+            old = known.get(item.identity)
+            if old is None:
+                new_rows.append(
+                    (
+                        source_id,
+                        item.identity,
+                        item.guid,
+                        item.link,
+                        item.title,
+                        item.content,
+                        item.author,
+                        item.cover,
+                        published,
+                        published if published is not None else stamp,
+                        stamp,
+                        stamp,
+                        item.content_hash,
+                    )
+                )
+                known[item.identity] = (-1, item.content_hash)
+            elif old[1] != item.content_hash:
+                changed_rows.append(
+                    (
+                        item.guid,
+                        item.link,
+                        item.title,
+                        item.content,
+                        item.author,
+                        item.cover,
+                        published,
+                        published,
+                        stamp,
+                        stamp,
+                        item.content_hash,
+                        old[0],
+                    )
+                )
+            else:
+                seen_ids.append((stamp, old[0]))
+        self._db.executemany(
+            "INSERT INTO items (source_id, identity, guid, link, title, content, author, cover,"
+            " published, date, first_seen, last_seen, content_hash)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            new_rows,
+        )
+        # An edit keeps the row (and its first_seen); a date that disappears keeps the old one.
+        self._db.executemany(
+            "UPDATE items SET guid = ?, link = ?, title = ?, content = ?, author = ?, cover = ?,"
+            " published = COALESCE(?, published), date = COALESCE(?, published, first_seen),"
+            " last_seen = ?, updated = ?, content_hash = ?, revision = revision + 1"
+            " WHERE id = ?",
+            changed_rows,
+        )
+        self._db.executemany("UPDATE items SET last_seen = ? WHERE id = ?", seen_ids)
+        return StoreCounts(new=len(new_rows), updated=len(changed_rows), unchanged=len(seen_ids))
+
+    def sources(self, now: datetime) -> list[SourceState]:
+        day_ago = int((now - timedelta(days=1)).timestamp())
+        rows = self._db.execute(
+            "SELECT s.key, s.url, s.category, s.etag, s.last_modified, s.last_attempt,"
+            " s.last_success, s.last_status, s.last_error, s.error_count, s.next_due,"
+            " (SELECT COUNT(*) FROM items WHERE source_id = s.id),"
+            " (SELECT COUNT(*) FROM items WHERE source_id = s.id AND first_seen >= ?)"
+            " FROM sources s ORDER BY s.id",
+            (day_ago,),
+        ).fetchall()
+        return [
+            SourceState(
+                key=r[0],
+                url=r[1],
+                category=tuple(json.loads(r[2])),
+                validators=Validators(etag=r[3], last_modified=r[4]),
+                last_attempt=_dt(r[5]),
+                last_success=_dt(r[6]),
+                last_status=r[7],
+                last_error=r[8],
+                error_count=r[9],
+                next_due=_dt(r[10]),
+                items_total=r[11],
+                items_24h=r[12],
+            )
+            for r in rows
+        ]
+
+    def due_sources(self, now: datetime) -> list[str]:
+        rows = self._db.execute(
+            "SELECT key FROM sources WHERE next_due IS NULL OR next_due <= ? ORDER BY next_due",
+            (int(now.timestamp()),),
+        )
+        return [r[0] for r in rows]
+
+    def fetch_log(self, source_key: str, limit: int = 20) -> list[FetchLogEntry]:
+        rows = self._db.execute(
+            "SELECT started, status, duration, new, updated, error FROM fetch_log"
+            " WHERE source_id = ? ORDER BY started DESC, id DESC LIMIT ?",
+            (self._source_id(source_key), limit),
+        )
+        return [
+            FetchLogEntry(
+                source_key=source_key,
+                started=datetime.fromtimestamp(r[0], UTC),
+                status=r[1],
+                duration=r[2],
+                new=r[3],
+                updated=r[4],
+                error=r[5],
+            )
+            for r in rows
+        ]
+
+    # --- items and publications ----------------------------------------------------------
+
+    def pending(self, output: str, *, force: bool = False) -> Iterator[Pending]:
+        # Keyset pages, so publications recorded while iterating cannot skew the scan and
+        # memory stays bounded however large the archive is.
+        condition = (
+            ""
+            if force
+            else " AND (p.item_id IS NULL OR p.revision != i.revision"
+            " OR p.source_revision != s.revision)"
+        )
+        last = 0
+        while True:
+            rows = self._db.execute(
+                f"SELECT {_ITEM_COLUMNS}, p.path, s.revision FROM items i"
+                " JOIN sources s ON s.id = i.source_id"
+                " LEFT JOIN publications p ON p.item_id = i.id AND p.output = ?"
+                f" WHERE i.id > ?{condition} ORDER BY i.id LIMIT 500",
+                (output, last),
+            ).fetchall()
+            if not rows:
+                return
+            for row in rows:
+                yield Pending(item=_row_to_item(row), path=row[17], source_revision=row[18])
+            last = rows[-1][0]
+
+    def source_revision(self, source_key: str) -> int:
+        row = self._db.execute(
+            "SELECT revision FROM sources WHERE key = ?", (source_key,)
+        ).fetchone()
+        if row is None:
+            raise StorageError(f"unknown source {source_key!r}")
+        return int(row[0])
+
+    def path_owner(self, output: str, path: str) -> int | None:
+        row = self._db.execute(
+            "SELECT item_id FROM publications WHERE output = ? AND path = ?", (output, path)
+        ).fetchone()
+        return None if row is None else int(row[0])
+
+    def record_publications(self, output: str, done: Sequence[Publication]) -> None:
+        def work() -> None:
+            self._db.executemany(
+                "INSERT INTO publications (output, item_id, revision, source_revision, path)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (output, item_id) DO UPDATE SET"
+                " revision = excluded.revision, source_revision = excluded.source_revision,"
+                " path = excluded.path",
+                [(output, p.item_id, p.revision, p.source_revision, p.path) for p in done],
+            )
+
+        if done:
+            self._write(work)
+
+    def iter_items(self, *, newest_first: bool = True) -> Iterator[StoredItem]:
+        order = "DESC" if newest_first else "ASC"
+        cursor = self._db.execute(
+            f"SELECT {_ITEM_COLUMNS} FROM items i JOIN sources s ON s.id = i.source_id"
+            f" ORDER BY i.date {order}, i.id {order}"
+        )
+        for row in cursor:
+            yield _row_to_item(row)
+
+    def count_items(self) -> int:
+        return int(self._db.execute("SELECT COUNT(*) FROM items").fetchone()[0])
+
+    def integrity_ok(self) -> bool:
+        return bool(self._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok")

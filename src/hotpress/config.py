@@ -1,0 +1,350 @@
+"""Typed settings, loaded once from the YAML config and passed explicitly.
+
+A config error stops before any work with a message naming the file, the line and the key
+(and, for an unknown key, the nearest valid one).
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from hotpress.exceptions import ConfigError
+from hotpress.types import SourceSpec
+
+DEFAULT_CONFIG = "hotpress.yml"
+ENV_CONFIG = "HOTPRESS_CONFIG"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class OutputConfig(_Model):
+    hexo: str | None = None
+    """Folder for Hexo posts (``blog/source/_posts``); omitted = no Hexo output."""
+    site: str | None = None
+    """Folder for hotpress's own static site; omitted = no site."""
+
+
+class SiteConfig(_Model):
+    title: str = "hotpress"
+    url: str = "http://127.0.0.1:8000"
+    per_page: int = Field(default=30, ge=1, le=1000)
+    theme: str | None = None
+    description: str = ""
+    language: str = "zh-CN"
+
+
+class FetchConfig(_Model):
+    concurrency: int = Field(default=10, ge=1, le=500)
+    per_host: int = Field(default=4, ge=1, le=100)
+    timeout: float = Field(default=30.0, gt=0, le=600)
+    """Read timeout in seconds (connect timeout is a third of it, at most 10 s)."""
+    max_body_mb: float = Field(default=10.0, gt=0, le=1024)
+    retries: int = Field(default=2, ge=0, le=10)
+    min_host_interval: float = Field(default=0.0, ge=0, le=60)
+
+
+class SourceConfig(_Model):
+    category: list[str]
+    route: str | None = None
+    url: str | None = None
+    rsshub: str | None = None
+    author: str | None = None
+    timezone: str | None = None
+    interval: int | None = Field(default=None, ge=1, le=7 * 24 * 60)
+    """Minutes between refreshes (``watch`` / ``run --due``)."""
+
+    @field_validator("category")
+    @classmethod
+    def _category_levels(cls, levels: list[str]) -> list[str]:
+        if not levels:
+            raise ValueError("needs at least one level, e.g. [社交媒体, 知乎, 知乎热榜]")
+        cleaned = []
+        for level in levels:
+            text = " ".join(str(level).split())
+            if not text:
+                raise ValueError("a category level is empty")
+            if text in {".", ".."}:
+                raise ValueError(f"a category level cannot be {text!r}")
+            cleaned.append(text)
+        return cleaned
+
+
+class ConfigModel(_Model):
+    rsshub: str = "https://rsshub.app"
+    database: str = "hotpress.db"
+    timezone: str = "Asia/Shanghai"
+    interval: int = Field(default=60, ge=1, le=7 * 24 * 60)
+    output: OutputConfig = OutputConfig()
+    site: SiteConfig = SiteConfig()
+    fetch: FetchConfig = FetchConfig()
+    sources: list[SourceConfig] = Field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything a run needs, resolved: absolute paths, validated sources."""
+
+    path: Path
+    database: Path
+    timezone: str
+    hexo_dir: Path | None
+    site_dir: Path | None
+    site: SiteConfig
+    fetch: FetchConfig
+    sources: tuple[SourceSpec, ...]
+
+
+def config_path(explicit: str | None) -> Path:
+    """``-c FILE``, else ``$HOTPRESS_CONFIG``, else ``./hotpress.yml``."""
+    return Path(explicit or os.environ.get(ENV_CONFIG) or DEFAULT_CONFIG)
+
+
+def load_settings(path: Path) -> Settings:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            "config file not found (create one with `hotpress init`)", path=path
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read config: {exc}", path=path) from exc
+    return parse_settings(text, path)
+
+
+def parse_settings(text: str, path: Path) -> Settings:
+    data, lines = _load_yaml(text, path)
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(
+            "the config must be a mapping of keys (rsshub:, sources:, ...)", path=path, line=1
+        )
+    try:
+        model = ConfigModel.model_validate(data)
+    except ValidationError as exc:
+        raise _config_error(exc, path, lines) from None
+    return _resolve(model, path, lines)
+
+
+# --- YAML with line numbers -------------------------------------------------------------
+
+Loc = tuple[str | int, ...]
+
+
+def _load_yaml(text: str, path: Path) -> tuple[Any, dict[Loc, int]]:
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(f"YAML syntax error: {problem}", path=path, line=line) from exc
+    lines: dict[Loc, int] = {}
+    if node is None:
+        return None, lines
+    return _construct(node, (), lines, path), lines
+
+
+def _construct(node: yaml.Node, loc: Loc, lines: dict[Loc, int], path: Path) -> Any:
+    lines[loc] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            if key in result:
+                raise ConfigError(
+                    "duplicate key",
+                    path=path,
+                    line=key_node.start_mark.line + 1,
+                    key=_dotted(loc + (key,)),
+                )
+            result[key] = _construct(value_node, loc + (key,), lines, path)
+            lines[loc + (key,)] = key_node.start_mark.line + 1
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [_construct(child, loc + (i,), lines, path) for i, child in enumerate(node.value)]
+    constructor = yaml.SafeLoader("")
+    try:
+        return constructor.construct_object(node, deep=True)
+    except yaml.YAMLError as exc:
+        raise ConfigError(
+            f"invalid value: {exc}", path=path, line=node.start_mark.line + 1
+        ) from exc
+    finally:
+        constructor.dispose()
+
+
+def _dotted(loc: Loc) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _line_for(loc: Loc, lines: dict[Loc, int]) -> int | None:
+    while loc:
+        if loc in lines:
+            return lines[loc]
+        loc = loc[:-1]
+    return lines.get(())
+
+
+def _valid_keys(loc: Loc) -> list[str]:
+    model: type[BaseModel] = ConfigModel
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part)
+        if field is None:
+            return []
+        annotation = field.annotation
+        inner = getattr(annotation, "__args__", None)
+        candidates = [annotation, *(inner or ())]
+        nested = [c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)]
+        if not nested:
+            return []
+        model = nested[0]
+    return list(model.model_fields)
+
+
+def _config_error(exc: ValidationError, path: Path, lines: dict[Loc, int]) -> ConfigError:
+    err = exc.errors()[0]
+    loc: Loc = tuple(err["loc"])
+    key = _dotted(loc)
+    if err["type"] == "extra_forbidden":
+        valid = _valid_keys(loc)
+        near = difflib.get_close_matches(str(loc[-1]), valid, n=1)
+        hint = f" (did you mean {near[0]!r}?)" if near else ""
+        allowed = ", ".join(valid)
+        message = f"unknown key{hint}; valid keys here: {allowed}"
+    elif err["type"] == "missing":
+        message = "required key is missing"
+    else:
+        got = err.get("input")
+        shown = "" if isinstance(got, dict | list) else f" (got {got!r})"
+        message = f"{err['msg']}{shown}"
+    more = len(exc.errors()) - 1
+    if more:
+        message += f" (and {more} more problem{'s' if more > 1 else ''})"
+    return ConfigError(message, path=path, line=_line_for(loc, lines), key=key)
+
+
+# --- resolution -------------------------------------------------------------------------
+
+
+def _check_zone(name: str, path: Path, line: int | None, key: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"unknown timezone {name!r} (use an IANA name such as Asia/Shanghai)",
+            path=path,
+            line=line,
+            key=key,
+        ) from None
+    return name
+
+
+def _check_base(url: str, path: Path, line: int | None, key: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise ConfigError(
+            f"expected an http(s) URL such as https://rsshub.app (got {url!r})",
+            path=path,
+            line=line,
+            key=key,
+        )
+    return url.rstrip("/")
+
+
+def _iter_sources(model: ConfigModel) -> Iterator[tuple[int, SourceConfig]]:
+    yield from enumerate(model.sources)
+
+
+def _resolve(model: ConfigModel, path: Path, lines: dict[Loc, int]) -> Settings:
+    folder = path.resolve().parent
+    tz = _check_zone(model.timezone, path, lines.get(("timezone",)), "timezone")
+    rsshub = _check_base(model.rsshub, path, lines.get(("rsshub",)), "rsshub")
+    specs: list[SourceSpec] = []
+    seen: dict[str, int] = {}
+    for i, src in _iter_sources(model):
+        loc: Loc = ("sources", i)
+        line = _line_for(loc, lines)
+        key = _dotted(loc)
+        if (src.route is None) == (src.url is None):
+            raise ConfigError(
+                "a source needs exactly one of `route:` (an RSSHub route) or `url:`",
+                path=path,
+                line=line,
+                key=key,
+            )
+        if src.route is not None:
+            route = src.route if src.route.startswith("/") else "/" + src.route
+            base = (
+                _check_base(src.rsshub, path, _line_for(loc + ("rsshub",), lines), key + ".rsshub")
+                if src.rsshub
+                else rsshub
+            )
+            url, source_key = base + route, route
+        else:
+            assert src.url is not None
+            url = _resolve_url(src.url, folder)
+            source_key = src.url
+        if source_key in seen:
+            raise ConfigError(
+                f"duplicate source {source_key!r} (already at sources[{seen[source_key]}])",
+                path=path,
+                line=line,
+                key=key,
+            )
+        seen[source_key] = i
+        zone = (
+            _check_zone(
+                src.timezone, path, _line_for(loc + ("timezone",), lines), key + ".timezone"
+            )
+            if src.timezone
+            else tz
+        )
+        author = src.author or (src.category[1] if len(src.category) > 1 else src.category[0])
+        specs.append(
+            SourceSpec(
+                key=source_key,
+                category=tuple(src.category),
+                url=url,
+                author=author,
+                timezone=zone,
+                interval_minutes=src.interval or model.interval,
+            )
+        )
+    return Settings(
+        path=path,
+        database=folder / model.database,
+        timezone=tz,
+        hexo_dir=folder / model.output.hexo if model.output.hexo else None,
+        site_dir=folder / model.output.site if model.output.site else None,
+        site=model.site,
+        fetch=model.fetch,
+        sources=tuple(specs),
+    )
+
+
+def _resolve_url(url: str, folder: Path) -> str:
+    """An http(s) URL stays; anything else is a local file relative to the config's folder."""
+    scheme = urlsplit(url).scheme
+    if scheme in {"http", "https"}:
+        return url
+    if scheme == "file":
+        return url
+    return str((folder / url).resolve())

@@ -1,0 +1,203 @@
+"""The pipeline, stage by stage: fetch -> parse -> normalize -> store -> publish.
+
+Each function takes its dependencies (settings, storage, HTTP client, clock, progress) as
+arguments; the CLI wires them up. A failing source is a result, never an exception.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import httpx
+
+from hotpress._fetch import FetchSettings, fetch_all, make_client
+from hotpress._normalize import normalize_feed
+from hotpress._parse import parse_feed
+from hotpress._progress import NullProgress, Progress
+from hotpress._publish.posts import OutputReport, publish_hexo
+from hotpress._schedule import next_due
+from hotpress._storage.base import Storage
+from hotpress.config import FetchConfig, Settings
+from hotpress.exceptions import ParseError
+from hotpress.types import FetchRequest, FetchResult, SourceSpec, SourceState, StoreCounts
+
+__all__ = [
+    "FetchReport",
+    "OutputReport",
+    "RunReport",
+    "SourceOutcome",
+    "SourceState",
+    "Storage",
+    "publish",
+    "refresh",
+    "run",
+    "utcnow",
+]
+
+Clock = Callable[[], datetime]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceOutcome:
+    key: str
+    url: str
+    status: int | None
+    counts: StoreCounts
+    not_modified: bool = False
+    error: str | None = None
+    entries: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class FetchReport:
+    outcomes: tuple[SourceOutcome, ...]
+
+    @property
+    def failed(self) -> list[SourceOutcome]:
+        return [o for o in self.outcomes if o.error]
+
+    @property
+    def all_failed(self) -> bool:
+        return bool(self.outcomes) and len(self.failed) == len(self.outcomes)
+
+    @property
+    def new(self) -> int:
+        return sum(o.counts.new for o in self.outcomes)
+
+    @property
+    def updated(self) -> int:
+        return sum(o.counts.updated for o in self.outcomes)
+
+
+@dataclass(frozen=True, slots=True)
+class RunReport:
+    fetch: FetchReport | None = None
+    outputs: tuple[OutputReport, ...] = field(default_factory=tuple)
+
+
+def fetch_settings(config: FetchConfig) -> FetchSettings:
+    return FetchSettings(
+        concurrency=config.concurrency,
+        per_host=config.per_host,
+        connect_timeout=min(10.0, config.timeout / 3),
+        read_timeout=config.timeout,
+        max_body_bytes=int(config.max_body_mb * 1024 * 1024),
+        retries=config.retries,
+        min_host_interval=config.min_host_interval,
+    )
+
+
+def store_result(
+    spec: SourceSpec, result: FetchResult, storage: Storage, *, now: datetime
+) -> SourceOutcome:
+    """Parse, normalize and store one fetched source in one transaction."""
+    error = result.error
+    items = None
+    ttl = None
+    if error is None and not result.not_modified and result.content is not None:
+        try:
+            feed = parse_feed(
+                result.content,
+                url=result.url,
+                content_type=result.content_type,
+                timezone=spec.timezone,
+            )
+        except ParseError as exc:
+            error = exc.message
+        else:
+            items = normalize_feed(spec, feed)
+            ttl = feed.ttl_minutes
+    errors_before = storage.error_count(spec.key)
+    due = next_due(
+        now,
+        interval_minutes=spec.interval_minutes,
+        error_count=errors_before + 1 if error else 0,
+        retry_after=result.retry_after,
+        max_age=result.max_age,
+        ttl_minutes=ttl,
+    )
+    counts = storage.save_fetch(spec.key, result, items, now=now, error=error, next_due=due)
+    return SourceOutcome(
+        key=spec.key,
+        url=spec.url,
+        status=result.status,
+        counts=counts,
+        not_modified=result.not_modified,
+        error=error,
+        entries=len(items or ()),
+    )
+
+
+async def refresh(
+    settings: Settings,
+    storage: Storage,
+    *,
+    client: httpx.AsyncClient | None = None,
+    keys: Sequence[str] | None = None,
+    clock: Clock = utcnow,
+    progress: Progress | None = None,
+) -> FetchReport:
+    """Fetch the configured sources (or only ``keys``) and store what they hold."""
+    progress = progress or NullProgress()
+    storage.sync_sources(settings.sources)
+    wanted = set(keys) if keys is not None else None
+    specs = {s.key: s for s in settings.sources if wanted is None or s.key in wanted}
+    requests = [
+        FetchRequest(source_key=s.key, url=s.url, validators=storage.validators(s.key))
+        for s in specs.values()
+    ]
+    outcomes: list[SourceOutcome] = []
+
+    def on_result(result: FetchResult) -> None:
+        outcome = store_result(specs[result.source_key], result, storage, now=clock())
+        outcomes.append(outcome)
+        progress.advance("sources", failed=outcome.error is not None)
+
+    options = fetch_settings(settings.fetch)
+    progress.begin("sources", len(requests))
+    try:
+        if client is None:
+            async with make_client(options) as own:
+                await fetch_all(requests, client=own, settings=options, on_result=on_result)
+        else:
+            await fetch_all(requests, client=client, settings=options, on_result=on_result)
+    finally:
+        progress.end("sources")
+    order = {key: i for i, key in enumerate(specs)}
+    outcomes.sort(key=lambda o: order[o.key])
+    return FetchReport(tuple(outcomes))
+
+
+def publish(
+    settings: Settings,
+    storage: Storage,
+    *,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> tuple[OutputReport, ...]:
+    """Write every configured output from the archive (only what changed)."""
+    storage.sync_sources(settings.sources)
+    reports: list[OutputReport] = []
+    if settings.hexo_dir is not None:
+        reports.append(publish_hexo(storage, settings.hexo_dir, force=force, progress=progress))
+    return tuple(reports)
+
+
+def run(
+    settings: Settings,
+    storage: Storage,
+    *,
+    keys: Sequence[str] | None = None,
+    clock: Clock = utcnow,
+    progress: Progress | None = None,
+) -> RunReport:
+    fetched = asyncio.run(refresh(settings, storage, keys=keys, clock=clock, progress=progress))
+    outputs = publish(settings, storage, progress=progress)
+    return RunReport(fetch=fetched, outputs=outputs)

@@ -1,0 +1,44 @@
+"""Shared fixtures: where the read-only corpora are, and peers required in CI."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("HOTPRESS_SHARED", REPO.parent / "shared"))
+CORPORA = SHARED / "corpora"
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def peers_required() -> bool:
+    """In CI (``HOTPRESS_REQUIRE_PEERS=1``) a missing peer (Chromium, Node, RSSHub) fails."""
+    return os.environ.get("HOTPRESS_REQUIRE_PEERS") == "1"
+
+
+def skip_or_fail(reason: str) -> None:
+    if peers_required():
+        pytest.fail(f"required peer missing: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def corpora() -> Path:
+    if not CORPORA.is_dir():
+        pytest.fail(f"corpora not found at {CORPORA} (set HOTPRESS_SHARED)")
+    return CORPORA
+
+
+@pytest.fixture(scope="session")
+def shared() -> Path:
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def seed_post(shared: Path) -> bytes:
+    return (shared / "seed" / "zhihu-hotlist-post.md").read_bytes()
+
+
+pytest_plugins = ["feedserver"]

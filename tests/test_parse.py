@@ -1,0 +1,344 @@
+"""parse_feed on real-world shapes, hostile XML and random bytes; clean_title/html_to_text."""
+
+from __future__ import annotations
+
+import contextlib
+import http.server
+import json
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from hotpress._parse import parse_feed
+from hotpress._parse.text import clean_title, html_to_text
+from hotpress.exceptions import ParseError
+
+DATA = Path(__file__).resolve().parent / "data" / "parse"
+FIXTURES = sorted(p for p in DATA.iterdir() if not p.name.endswith(".expected.json"))
+URL = "https://example.com/feed.xml"
+
+
+def _as_json(feed: Any) -> dict[str, Any]:
+    d = asdict(feed)
+    d["entries"] = list(d["entries"])
+    for entry in d["entries"]:
+        for key in ("published", "updated"):
+            entry[key] = entry[key].isoformat() if entry[key] else None
+    return d
+
+
+@pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.name)
+def test_fixture_feed_parses_to_its_expected_result(path: Path) -> None:
+    spec = json.loads((DATA / f"{path.name}.expected.json").read_text(encoding="utf-8"))
+    feed = parse_feed(
+        path.read_bytes(),
+        url=spec["url"],
+        content_type=spec["content_type"],
+        timezone=spec["timezone"],
+    )
+    assert _as_json(feed) == spec["expected"]
+
+
+def _rss(items: str, *, head: str = '<?xml version="1.0" encoding="utf-8"?>') -> bytes:
+    return f'{head}<rss version="2.0"><channel><title>T</title>{items}</channel></rss>'.encode()
+
+
+def test_an_html_page_is_not_a_feed() -> None:
+    page = b"<!DOCTYPE html><html><head><title>Login</title></head><body>hi</body></html>"
+    with pytest.raises(ParseError, match=r"not a feed.*HTML.*Login") as info:
+        parse_feed(page, url=URL, content_type="text/html")
+    assert info.value.url == URL
+
+
+def test_a_lowercase_html_page_without_doctype_is_not_a_feed() -> None:
+    with pytest.raises(ParseError, match="not a feed"):
+        parse_feed(b"\n  <html><body><p>x</body></html>", url=URL)
+
+
+@pytest.mark.parametrize("body", [b"", b"   \n\t", b"\x00\x00"])
+def test_an_empty_body_is_a_parse_error(body: bytes) -> None:
+    with pytest.raises(ParseError, match="empty"):
+        parse_feed(body, url=URL)
+
+
+def test_truncated_xml_is_refused() -> None:
+    whole = _rss("<item><title>A</title><description>long text</description></item>")
+    with pytest.raises(ParseError, match="truncated"):
+        parse_feed(whole[: whole.index(b"long") + 4], url=URL)
+
+
+def test_a_feed_missing_only_its_root_end_tag_is_read() -> None:
+    whole = _rss("<item><title>A</title></item>")
+    feed = parse_feed(whole[:-1], url=URL)
+    assert [e.title for e in feed.entries] == ["A"]
+
+
+def test_other_xml_and_json_documents_are_not_feeds() -> None:
+    with pytest.raises(ParseError, match="root element is <opml>"):
+        parse_feed(b"<opml><body/></opml>", url=URL)
+    with pytest.raises(ParseError, match="not a feed"):
+        parse_feed(b'{"ok": true}', url=URL)
+    with pytest.raises(ParseError, match="not a feed"):
+        parse_feed(b"[1, 2]", url=URL)
+    with pytest.raises(ParseError, match="invalid JSON"):
+        parse_feed(b'{"version": "https://jsonfeed.org/version/1.1", "items": [', url=URL)
+
+
+def test_undefined_html_entities_in_rss_are_decoded_not_dropped() -> None:
+    feed = parse_feed(_rss("<item><title>a&nbsp;b &hellip; &copy;</title></item>"), url=URL)
+    assert feed.entries[0].title == "a b … ©"
+
+
+def test_bare_ampersands_in_links_are_repaired() -> None:
+    feed = parse_feed(_rss("<item><link>http://x.test/get?a=1&b=2</link></item>"), url=URL)
+    assert feed.entries[0].link == "http://x.test/get?a=1&b=2"
+
+
+def test_ill_formed_markup_is_recovered() -> None:
+    body = _rss("<item><title>A</title><description><p>unclosed<br></description></item>")
+    feed = parse_feed(body, url=URL)
+    assert feed.entries[0].title == "A"
+
+
+def test_javascript_links_are_dropped_and_relative_links_resolved() -> None:
+    items = (
+        "<item><link> JavaScript:alert(1)</link></item>"
+        "<item><link>java\tscript:alert(1)</link></item>"
+        "<item><link>/post/1</link></item>"
+    )
+    feed = parse_feed(_rss(items), url="https://example.com/rss/feed.xml")
+    assert [e.link for e in feed.entries] == [None, None, "https://example.com/post/1"]
+
+
+def test_guid_that_is_a_permalink_becomes_the_link() -> None:
+    items = (
+        "<item><guid>https://e.test/1</guid></item>"
+        '<item><guid isPermaLink="false">https://e.test/2</guid></item>'
+        "<item><guid>not-a-url</guid></item>"
+    )
+    feed = parse_feed(_rss(items), url=URL)
+    assert [e.link for e in feed.entries] == ["https://e.test/1", None, None]
+    assert [e.guid for e in feed.entries] == ["https://e.test/1", "https://e.test/2", "not-a-url"]
+
+
+def test_content_encoded_wins_and_description_becomes_the_summary() -> None:
+    items = (
+        '<item xmlns:content="http://purl.org/rss/1.0/modules/content/">'
+        "<description>short</description><content:encoded><![CDATA[<p>long</p>]]>"
+        "</content:encoded></item>"
+    )
+    entry = parse_feed(_rss(items), url=URL).entries[0]
+    assert (entry.content, entry.summary) == ("<p>long</p>", "short")
+
+
+def test_media_thumbnail_is_the_entry_image() -> None:
+    items = (
+        '<item xmlns:media="http://search.yahoo.com/mrss/">'
+        '<enclosure url="https://e.test/a.mp3" type="audio/mpeg"/>'
+        '<media:thumbnail url="/t.jpg"/></item>'
+    )
+    entry = parse_feed(_rss(items), url="https://e.test/feed").entries[0]
+    assert entry.image == "https://e.test/t.jpg"
+
+
+def test_rdf_items_are_read() -> None:
+    body = (
+        b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+        b'xmlns="http://purl.org/rss/1.0/" xmlns:dc="http://purl.org/dc/elements/1.1/">'
+        b"<channel><title>R</title><link>https://r.test/</link></channel>"
+        b"<item><title>One</title><link>https://r.test/1</link>"
+        b"<dc:date>2024-01-15T10:30:00+08:00</dc:date><dc:creator>Ann</dc:creator></item>"
+        b"</rdf:RDF>"
+    )
+    feed = parse_feed(body, url=URL)
+    assert (feed.kind, feed.title, feed.link) == ("rdf", "R", "https://r.test/")
+    entry = feed.entries[0]
+    assert (entry.title, entry.link, entry.author) == ("One", "https://r.test/1", "Ann")
+    assert (
+        entry.published is not None and entry.published.isoformat() == "2024-01-15T02:30:00+00:00"
+    )
+
+
+def test_atom_xml_base_resolves_links_and_sets_the_content_base() -> None:
+    body = (
+        b'<feed xmlns="http://www.w3.org/2005/Atom" xml:base="https://a.test/blog/">'
+        b'<entry><link href="p/1"/><content type="html" xml:base="/media/">x</content></entry>'
+        b'<entry><link href="p/2"/><content type="html">y</content></entry></feed>'
+    )
+    first, second = parse_feed(body, url="https://elsewhere.test/atom").entries
+    assert first.link == "https://a.test/blog/p/1"
+    assert first.base == "https://a.test/media/"
+    assert second.base == "https://a.test/blog/"
+
+
+def test_atom_html_title_is_decoded_once_and_text_title_kept_literal() -> None:
+    body = (
+        b'<feed xmlns="http://www.w3.org/2005/Atom">'
+        b'<entry><title type="html">A &amp;amp; B &lt;b&gt;bold&lt;/b&gt;</title></entry>'
+        b'<entry><title type="text">History of the &lt;blink&gt; tag</title></entry></feed>'
+    )
+    titles = [e.title for e in parse_feed(body, url=URL).entries]
+    assert titles == ["A & B bold", "History of the <blink> tag"]
+
+
+def test_atom_03_feed_is_read() -> None:
+    body = (
+        b'<feed version="0.3" xmlns="http://purl.org/atom/ns#"><title>Old</title>'
+        b'<entry><title mode="escaped" type="text/html">&lt;i&gt;Hi&lt;/i&gt;</title>'
+        b'<link rel="alternate" type="text/html" href="http://o.test/1"/>'
+        b"<issued>2004-01-01T12:00:00Z</issued><modified>2004-01-02T12:00:00Z</modified>"
+        b'<content type="text/html" mode="escaped">&lt;p&gt;c&lt;/p&gt;</content></entry></feed>'
+    )
+    feed = parse_feed(body, url=URL)
+    entry = feed.entries[0]
+    assert (feed.kind, entry.title, entry.link, entry.content) == (
+        "atom",
+        "Hi",
+        "http://o.test/1",
+        "<p>c</p>",
+    )
+    assert entry.published is not None and entry.published.year == 2004
+
+
+def test_json_feed_numbers_are_timestamps_and_text_is_escaped() -> None:
+    body = json.dumps(
+        {
+            "version": "https://jsonfeed.org/version/1",
+            "items": [{"id": 1, "content_text": "a<b", "date_published": 1705285800}],
+            "author": {"name": "Solo"},
+        }
+    ).encode()
+    entry = parse_feed(body, url=URL).entries[0]
+    assert (entry.guid, entry.content, entry.author) == ("1", "a&lt;b", "Solo")
+    assert entry.published is not None and entry.published.isoformat().startswith("2024-01-15")
+
+
+def test_versionless_json_shaped_like_a_json_feed_is_read() -> None:
+    body = b'{"title": "V", "items": [{"id": "1", "title": "one"}]}'
+    feed = parse_feed(body, url=URL)
+    assert (feed.kind, [e.title for e in feed.entries]) == ("json", ["one"])
+
+
+# --- hostile XML ---------------------------------------------------------------------------
+
+
+class _CountingHandler(http.server.BaseHTTPRequestHandler):
+    hits = 0
+
+    def do_GET(self) -> None:
+        type(self).hits += 1
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b"NETWORK-LEAK")
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def listener() -> Iterator[type[_CountingHandler]]:
+    """The loopback port the attack samples point at, counting any request made to it."""
+    _CountingHandler.hits = 0
+    try:
+        server = http.server.HTTPServer(("127.0.0.1", 8765), _CountingHandler)
+    except OSError:
+        pytest.skip("port 8765 busy: cannot watch for network requests")
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield _CountingHandler
+    server.shutdown()
+    server.server_close()
+
+
+def test_xml_attacks_are_fast_leak_nothing_and_touch_no_network(
+    corpora: Path, listener: type[_CountingHandler]
+) -> None:
+    attacks = corpora / "xml-attacks"
+    secrets = [
+        (attacks / "canary" / "secret.txt").read_text().strip(),
+        "root:x:0:0",
+        "NETWORK-LEAK",
+        Path("/etc/hostname").read_text().strip() if Path("/etc/hostname").exists() else "",
+    ]
+    samples = sorted((attacks / "samples").iterdir()) + sorted(
+        p for p in (attacks / "defusedxml").iterdir() if p.suffix in (".xml", ".xsd", ".xsl")
+    )
+    assert len(samples) >= 25
+    outcomes = {}
+    for sample in samples:
+        start = time.perf_counter()
+        try:
+            feed = parse_feed(sample.read_bytes(), url=sample.resolve().as_uri())
+            dumped = json.dumps(_as_json(feed), ensure_ascii=False)
+            outcomes[sample.name] = "parsed"
+            for secret in filter(None, secrets):
+                assert secret not in dumped, (sample.name, secret)
+        except ParseError:
+            outcomes[sample.name] = "refused"
+        assert time.perf_counter() - start < 2, sample.name
+    assert listener.hits == 0
+    for bomb in ("billion_laughs.rss", "billion_laughs_utf16.rss", "quadratic_blowup.rss"):
+        assert outcomes[bomb] == "refused"
+    assert outcomes["xxe_local_file.rss"] == "parsed"
+
+
+# --- never anything but ParseError -----------------------------------------------------------
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=400))
+def test_random_bytes_raise_nothing_but_parse_error(data: bytes) -> None:
+    with contextlib.suppress(ParseError):
+        parse_feed(data, url=URL, content_type="text/xml; charset=gbk")
+
+
+_SEEDS = [
+    _rss(
+        "<item><title>A &amp; B</title><link>/x</link><pubDate>Mon, 15 Jan 2024 10:30:00 CST"
+        "</pubDate><guid>g</guid><description><![CDATA[<p>x</p>]]></description></item>"
+    ),
+    (DATA / "juejin.atom").read_bytes(),
+    (DATA / "feed.json").read_bytes(),
+    (DATA / "oschina-gbk.rss").read_bytes(),
+]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.sampled_from(_SEEDS),
+    st.lists(
+        st.tuples(st.integers(0, 5000), st.integers(0, 40), st.binary(max_size=8)), max_size=4
+    ),
+)
+def test_mutated_feeds_raise_nothing_but_parse_error(
+    seed: bytes, edits: list[tuple[int, int, bytes]]
+) -> None:
+    data = seed
+    for at, cut, insert in edits:
+        at %= len(data) + 1
+        data = data[:at] + insert + data[at + cut :]
+    with contextlib.suppress(ParseError):
+        parse_feed(data, url=URL)
+
+
+# --- text --------------------------------------------------------------------------------
+
+
+def test_clean_title_collapses_whitespace_and_drops_control_characters() -> None:
+    assert clean_title("  a\n\n b\t\u3000c\r\n") == "a b c"
+    assert clean_title("x\x00y\x07z\x85w\x9f!") == "xyz w!"
+    assert clean_title("") == ""
+
+
+def test_html_to_text_strips_tags_and_decodes_entities_once() -> None:
+    assert html_to_text("Example <b>Atom</b>") == "Example Atom"
+    assert html_to_text("&amp;amp; &lt;b&gt;") == "&amp; <b>"
+    assert html_to_text("<p>one</p><p>two</p><script>x()</script>") == "one two"
+    assert html_to_text("plain") == "plain"

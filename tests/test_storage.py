@@ -1,0 +1,217 @@
+"""Contract tests every archive backend must pass (SQLite today; PostgreSQL later)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from hotpress._storage import Publication, SQLiteStorage, Storage
+from hotpress.exceptions import StorageError
+from hotpress.types import FetchResult, Item, SourceSpec, Validators
+
+NOW = datetime(2024, 1, 15, 12, 0, tzinfo=UTC)
+SPEC = SourceSpec(
+    key="/zhihu/hot",
+    category=("社交媒体", "知乎", "知乎热榜"),
+    url="http://127.0.0.1:1200/zhihu/hot",
+    author="知乎",
+    timezone="Asia/Shanghai",
+)
+
+
+def ok(validators: Validators | None = None) -> FetchResult:
+    validators = validators or Validators()
+    return FetchResult(
+        source_key=SPEC.key,
+        url=SPEC.url,
+        status=200,
+        content=b"",
+        content_type="application/xml",
+        validators=validators,
+        duration=0.1,
+    )
+
+
+def make_item(n: int, *, title: str | None = None, published: datetime | None = NOW) -> Item:
+    title = title or f"标题 {n}"
+    return Item(
+        source_key=SPEC.key,
+        identity=f"{n:032x}",
+        title=title,
+        content=f"<p>{title}</p>",
+        link=f"https://example.com/{n}",
+        guid=str(n),
+        published=published,
+        author=None,
+        cover=None,
+        content_hash=f"h{title}{published}",
+    )
+
+
+@pytest.fixture(params=["sqlite"])
+def storage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Storage]:
+    store = SQLiteStorage(tmp_path / "archive.db")
+    store.sync_sources([SPEC])
+    yield store
+    store.close()
+
+
+def test_new_items_are_stored_once_and_refetching_adds_no_row(storage: Storage) -> None:
+    items = [make_item(1), make_item(2)]
+    first = storage.save_fetch(SPEC.key, ok(), items, now=NOW, error=None, next_due=None)
+    again = storage.save_fetch(
+        SPEC.key, ok(), items, now=NOW + timedelta(hours=1), error=None, next_due=None
+    )
+    assert (first.new, first.updated, first.unchanged) == (2, 0, 0)
+    assert (again.new, again.updated, again.unchanged) == (0, 0, 2)
+    assert storage.count_items() == 2
+    stored = list(storage.iter_items())
+    assert {s.last_seen for s in stored} == {NOW + timedelta(hours=1)}
+    assert {s.first_seen for s in stored} == {NOW}
+
+
+def test_an_edited_item_is_updated_in_place_with_a_new_revision(storage: Storage) -> None:
+    storage.save_fetch(SPEC.key, ok(), [make_item(1)], now=NOW, error=None, next_due=None)
+    (before,) = storage.iter_items()
+    later = NOW + timedelta(hours=2)
+    counts = storage.save_fetch(
+        SPEC.key, ok(), [make_item(1, title="改过的标题")], now=later, error=None, next_due=None
+    )
+    (after,) = storage.iter_items()
+    assert counts.updated == 1
+    assert after.id == before.id
+    assert after.title == "改过的标题"
+    assert after.revision == before.revision + 1
+    assert after.updated == later
+    assert after.first_seen == NOW
+
+
+def test_an_undated_item_takes_its_first_seen_time_and_keeps_it(storage: Storage) -> None:
+    storage.save_fetch(
+        SPEC.key, ok(), [make_item(1, published=None)], now=NOW, error=None, next_due=None
+    )
+    storage.save_fetch(
+        SPEC.key,
+        ok(),
+        [make_item(1, published=None)],
+        now=NOW + timedelta(days=1),
+        error=None,
+        next_due=None,
+    )
+    (item,) = storage.iter_items()
+    assert item.date == NOW
+    assert item.date_is_fallback
+
+
+def test_validators_and_status_are_remembered_per_source(storage: Storage) -> None:
+    storage.save_fetch(
+        SPEC.key,
+        ok(Validators(etag='"v1"', last_modified="Mon, 15 Jan 2024 12:00:00 GMT")),
+        [],
+        now=NOW,
+        error=None,
+        next_due=NOW + timedelta(hours=1),
+    )
+    assert storage.validators(SPEC.key) == Validators('"v1"', "Mon, 15 Jan 2024 12:00:00 GMT")
+    (state,) = storage.sources(NOW)
+    assert state.last_success == NOW
+    assert state.error_count == 0
+    assert state.next_due == NOW + timedelta(hours=1)
+    assert storage.due_sources(NOW) == []
+    assert storage.due_sources(NOW + timedelta(hours=2)) == [SPEC.key]
+
+
+def test_a_failure_is_recorded_and_keeps_stored_items_and_validators(storage: Storage) -> None:
+    storage.save_fetch(
+        SPEC.key, ok(Validators(etag='"v1"')), [make_item(1)], now=NOW, error=None, next_due=None
+    )
+    failed = replace(ok(), status=503, content=None, error="HTTP 503 Service Unavailable")
+    for n in range(2):
+        storage.save_fetch(
+            SPEC.key,
+            failed,
+            None,
+            now=NOW + timedelta(minutes=n + 1),
+            error=failed.error,
+            next_due=None,
+        )
+    (state,) = storage.sources(NOW)
+    assert state.error_count == 2
+    assert state.last_error == "HTTP 503 Service Unavailable"
+    assert state.last_success == NOW
+    assert state.items_total == 1
+    assert storage.validators(SPEC.key).etag == '"v1"'
+    assert storage.error_count(SPEC.key) == 2
+    log = storage.fetch_log(SPEC.key)
+    assert [entry.status for entry in log] == [503, 503, 200]
+    assert log[-1].new == 1
+
+
+def test_pending_lists_unpublished_and_changed_items_only(storage: Storage) -> None:
+    storage.save_fetch(
+        SPEC.key, ok(), [make_item(1), make_item(2)], now=NOW, error=None, next_due=None
+    )
+    pending = list(storage.pending("hexo"))
+    assert len(pending) == 2
+    storage.record_publications(
+        "hexo",
+        [
+            Publication(p.item.id, p.item.revision, p.source_revision, f"a/{p.item.id}.md")
+            for p in pending
+        ],
+    )
+    assert list(storage.pending("hexo")) == []
+    assert len(list(storage.pending("hexo", force=True))) == 2
+    storage.save_fetch(
+        SPEC.key, ok(), [make_item(1, title="新"), make_item(2)], now=NOW, error=None, next_due=None
+    )
+    (changed,) = storage.pending("hexo")
+    assert changed.item.title == "新"
+    assert changed.path == f"a/{changed.item.id}.md"
+    assert storage.path_owner("hexo", f"a/{changed.item.id}.md") == changed.item.id
+    assert list(storage.pending("site")) != []
+
+
+def test_a_changed_category_makes_every_item_of_the_source_pending(storage: Storage) -> None:
+    storage.save_fetch(SPEC.key, ok(), [make_item(1)], now=NOW, error=None, next_due=None)
+    (p,) = storage.pending("hexo")
+    storage.record_publications(
+        "hexo", [Publication(p.item.id, p.item.revision, p.source_revision, "x.md")]
+    )
+    storage.sync_sources([replace(SPEC, category=("社交", "知乎"))])
+    (again,) = storage.pending("hexo")
+    assert again.item.category == ("社交", "知乎")
+
+
+def test_pending_pages_through_large_archives(storage: Storage) -> None:
+    storage.save_fetch(
+        SPEC.key, ok(), [make_item(n) for n in range(1, 1203)], now=NOW, error=None, next_due=None
+    )
+    seen = [p.item.id for p in storage.pending("hexo")]
+    assert len(seen) == len(set(seen)) == 1202
+
+
+def test_an_unknown_source_is_a_storage_error(storage: Storage) -> None:
+    with pytest.raises(StorageError):
+        storage.save_fetch("/nope", ok(), [], now=NOW, error=None, next_due=None)
+
+
+def test_an_archive_from_a_newer_hotpress_is_refused(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "future.db"
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA user_version = 99")
+    with pytest.raises(StorageError, match="newer"):
+        SQLiteStorage(path)
+
+
+def test_a_corrupt_archive_is_a_storage_error(tmp_path: Path) -> None:
+    path = tmp_path / "junk.db"
+    path.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(StorageError, match="cannot open"):
+        SQLiteStorage(path)

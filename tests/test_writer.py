@@ -1,0 +1,141 @@
+"""The Writer: atomic, inside the root, once per path, unchanged files left alone."""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from pathlib import Path, PurePosixPath
+
+import pytest
+
+from hotpress._publish.writer import Writer
+from hotpress.exceptions import PublishError
+
+
+def _files(root: Path) -> list[str]:
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+
+
+def test_a_new_file_is_written_with_its_folders(tmp_path: Path) -> None:
+    writer = Writer(tmp_path / "out")
+    assert writer.write("source/_posts/社交媒体/知乎/a.md", b"hello") is True
+    assert (tmp_path / "out/source/_posts/社交媒体/知乎/a.md").read_bytes() == b"hello"
+    assert (writer.written, writer.unchanged) == (1, 0)
+    assert writer.paths == {PurePosixPath("source/_posts/社交媒体/知乎/a.md")}
+    mode = stat.S_IMODE((tmp_path / "out/source/_posts/社交媒体/知乎/a.md").stat().st_mode)
+    assert mode == 0o644
+
+
+def test_identical_bytes_leave_the_file_untouched(tmp_path: Path) -> None:
+    Writer(tmp_path).write("a.md", b"same")
+    os.utime(tmp_path / "a.md", (1_000_000_000, 1_000_000_000))
+    writer = Writer(tmp_path)
+    assert writer.write(PurePosixPath("a.md"), b"same") is False
+    assert (writer.written, writer.unchanged) == (0, 1)
+    assert (tmp_path / "a.md").stat().st_mtime == 1_000_000_000
+
+
+def test_changed_bytes_replace_the_file_and_keep_its_mode(tmp_path: Path) -> None:
+    Writer(tmp_path).write("a.md", b"old")
+    (tmp_path / "a.md").chmod(0o600)
+    writer = Writer(tmp_path)
+    assert writer.write("a.md", b"new, longer") is True
+    assert (tmp_path / "a.md").read_bytes() == b"new, longer"
+    assert stat.S_IMODE((tmp_path / "a.md").stat().st_mode) == 0o600
+    assert _files(tmp_path) == ["a.md"]  # no temp file left behind
+
+
+def test_the_same_path_is_never_written_twice(tmp_path: Path) -> None:
+    writer = Writer(tmp_path)
+    writer.write("x/a.md", b"1")
+    for again in ("x/a.md", PurePosixPath("x/a.md"), "x//a.md", "./x/a.md"):
+        with pytest.raises(PublishError, match="twice"):
+            writer.write(again, b"2")
+    assert (tmp_path / "x/a.md").read_bytes() == b"1"
+
+
+@pytest.mark.parametrize(
+    "bad", ["", ".", "/etc/passwd", "../a.md", "x/../../a.md", "x/..", "a\x00b", "a\\..\\b"]
+)
+def test_paths_leaving_the_root_are_refused(tmp_path: Path, bad: str) -> None:
+    root = tmp_path / "out"
+    with pytest.raises(PublishError) as caught:
+        Writer(root).write(bad, b"x")
+    assert caught.value.path == bad
+    assert _files(tmp_path) == []
+
+
+def test_a_symlinked_folder_leading_outside_is_refused(tmp_path: Path) -> None:
+    root, outside = tmp_path / "out", tmp_path / "outside"
+    root.mkdir()
+    outside.mkdir()
+    (root / "posts").symlink_to(outside)
+    with pytest.raises(PublishError, match="outside the output root"):
+        Writer(root).write("posts/a.md", b"x")
+    assert list(outside.iterdir()) == []
+
+
+def test_a_symlinked_file_is_not_written_through(tmp_path: Path) -> None:
+    target = tmp_path / "secret"
+    target.write_bytes(b"keep")
+    root = tmp_path / "out"
+    root.mkdir()
+    (root / "a.md").symlink_to(target)
+    with pytest.raises(PublishError, match="symlink"):
+        Writer(root).write("a.md", b"x")
+    assert target.read_bytes() == b"keep"
+
+
+def test_a_symlinked_root_is_fine(tmp_path: Path) -> None:
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    assert Writer(tmp_path / "link").write("a/b.md", b"x")
+    assert (tmp_path / "real/a/b.md").read_bytes() == b"x"
+
+
+def test_a_folder_in_the_way_becomes_a_publish_error_with_the_path(tmp_path: Path) -> None:
+    (tmp_path / "a.md").mkdir()
+    with pytest.raises(PublishError) as caught:
+        Writer(tmp_path).write("a.md", b"x")
+    assert caught.value.path == str(tmp_path / "a.md")
+    assert isinstance(caught.value.__cause__, OSError)
+    assert _files(tmp_path) == []
+
+
+def test_a_file_in_place_of_a_folder_becomes_a_publish_error(tmp_path: Path) -> None:
+    (tmp_path / "cat").write_bytes(b"")
+    with pytest.raises(PublishError) as caught:
+        Writer(tmp_path).write("cat/a.md", b"x")
+    assert caught.value.path == str(tmp_path / "cat")
+    assert isinstance(caught.value.__cause__, OSError)
+
+
+def test_a_full_disk_leaves_the_old_file_and_no_temp_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A real full file system needs a mount; fsync failing with ENOSPC is what the kernel
+    # reports for delayed allocation, so that is where the failure is injected.
+    Writer(tmp_path).write("a.md", b"old")
+
+    def no_space(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", no_space)
+    with pytest.raises(PublishError, match="No space left") as caught:
+        Writer(tmp_path).write("a.md", b"new")
+    assert caught.value.path == str(tmp_path / "a.md")
+    assert (tmp_path / "a.md").read_bytes() == b"old"
+    assert _files(tmp_path) == ["a.md"]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores file permissions")
+def test_a_read_only_folder_becomes_a_publish_error(tmp_path: Path) -> None:
+    (tmp_path / "ro").mkdir()
+    (tmp_path / "ro").chmod(0o500)
+    try:
+        with pytest.raises(PublishError) as caught:
+            Writer(tmp_path).write("ro/a.md", b"x")
+        assert isinstance(caught.value.__cause__, PermissionError)
+    finally:
+        (tmp_path / "ro").chmod(0o700)
