@@ -214,6 +214,13 @@ def test_control_characters_never_reach_the_output() -> None:
     assert sanitize_html("<abbr title='a&#1;b'>x</abbr>") == '<abbr title="ab">x</abbr>'
 
 
+def test_urls_urllib_cannot_read_are_dropped_quietly() -> None:
+    raw = '<a href="http://[::1/x">a</a><iframe src="https://[v.qq.com/"></iframe><img src=y>'
+    assert sanitize_html(raw, "http://[bad/") == (
+        '<a rel="noopener noreferrer nofollow">a</a><img referrerpolicy="no-referrer">'
+    )
+
+
 def test_relative_urls_stay_relative_without_a_base() -> None:
     assert sanitize_html('<img src="a.png">') == '<img src="a.png" referrerpolicy="no-referrer">'
 

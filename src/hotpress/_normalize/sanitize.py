@@ -98,7 +98,10 @@ def _clean_url(tag: str, attr: str, value: str, base_url: str | None) -> str | N
 def _make_cleaner(base_url: str | None) -> nh3.Cleaner:
     def attribute_filter(tag: str, attr: str, value: str) -> str | None:
         if attr in _URL_ATTRIBUTES:
-            return _clean_url(tag, attr, value, base_url)
+            try:
+                return _clean_url(tag, attr, value, base_url)
+            except ValueError:  # urllib refuses it (e.g. "http://[::1"): so do we
+                return None
         if attr == "referrerpolicy":
             # Kept in place rather than re-added: nh3 moves attributes around when the
             # filter drops one, and a re-added attribute would land elsewhere on a second pass.
