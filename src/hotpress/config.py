@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -52,7 +52,8 @@ class FetchConfig(_Model):
     """Read timeout in seconds (connect timeout is a third of it, at most 10 s)."""
     max_body_mb: float = Field(default=10.0, gt=0, le=1024)
     retries: int = Field(default=2, ge=0, le=10)
-    min_host_interval: float = Field(default=0.0, ge=0, le=60)
+    min_host_interval: float = Field(default=0.2, ge=0, le=60)
+    """Seconds between the starts of two requests to one host (one RSSHub serves all routes)."""
 
 
 class SourceConfig(_Model):
@@ -64,6 +65,10 @@ class SourceConfig(_Model):
     timezone: str | None = None
     interval: int | None = Field(default=None, ge=1, le=7 * 24 * 60)
     """Minutes between refreshes (``watch`` / ``run --due``)."""
+    keep_days: int | None = Field(default=None, ge=1)
+    """Retention: remove this source's posts older than this many days from the outputs."""
+    keep_per_channel: int | None = Field(default=None, ge=1)
+    """Retention: keep only this source's newest N posts in the outputs."""
 
     @field_validator("category")
     @classmethod
@@ -90,6 +95,18 @@ class ConfigModel(_Model):
     site: SiteConfig = SiteConfig()
     fetch: FetchConfig = FetchConfig()
     sources: list[SourceConfig] = Field(default_factory=list)
+    keep_days: int | None = Field(default=None, ge=1)
+    keep_per_channel: int | None = Field(default=None, ge=1)
+    catalog_labels: dict[str, str] = Field(default_factory=dict)
+    """Overrides of the Chinese labels of RSSHub categories (``social-media: 社交``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Retention:
+    """How long a source's posts stay in the outputs (the archive keeps them)."""
+
+    keep_days: int | None = None
+    keep_per_channel: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +121,10 @@ class Settings:
     site: SiteConfig
     fetch: FetchConfig
     sources: tuple[SourceSpec, ...]
+    rsshub: str = "https://rsshub.app"
+    retention: dict[str, Retention] = field(default_factory=dict)
+    """Per source key; only sources with a limit (their own or the global one) appear."""
+    catalog_labels: dict[str, str] = field(default_factory=dict)
 
 
 def config_path(explicit: str | None) -> Path:
@@ -279,6 +300,7 @@ def _resolve(model: ConfigModel, path: Path, lines: dict[Loc, int]) -> Settings:
     rsshub = _check_base(model.rsshub, path, lines.get(("rsshub",)), "rsshub")
     specs: list[SourceSpec] = []
     seen: dict[str, int] = {}
+    retention: dict[str, Retention] = {}
     for i, src in _iter_sources(model):
         loc: Loc = ("sources", i)
         line = _line_for(loc, lines)
@@ -328,6 +350,12 @@ def _resolve(model: ConfigModel, path: Path, lines: dict[Loc, int]) -> Settings:
                 interval_minutes=src.interval or model.interval,
             )
         )
+        keep = Retention(
+            keep_days=src.keep_days or model.keep_days,
+            keep_per_channel=src.keep_per_channel or model.keep_per_channel,
+        )
+        if keep != Retention():
+            retention[source_key] = keep
     return Settings(
         path=path,
         database=folder / model.database,
@@ -337,6 +365,9 @@ def _resolve(model: ConfigModel, path: Path, lines: dict[Loc, int]) -> Settings:
         site=model.site,
         fetch=model.fetch,
         sources=tuple(specs),
+        rsshub=rsshub,
+        retention=retention,
+        catalog_labels=dict(model.catalog_labels),
     )
 
 

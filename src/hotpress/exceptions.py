@@ -6,6 +6,8 @@ where they occur, with the original chained as ``__cause__``::
 
     HotpressError
     ├── ConfigError            bad config file: carries path, line and key
+    ├── CatalogError           RSSHub's /api/namespace could not be read
+    ├── OpmlError              an OPML file hotpress cannot read
     ├── SourceError            one source could not be refreshed: carries the source URL
     │   ├── FetchError         network, HTTP status, size cap, redirects
     │   │   └── NotModified    (not an error for users: a 304, raised only internally)
@@ -50,6 +52,14 @@ class ConfigError(HotpressError):
             where += ": "
         key = f"{self.key}: " if self.key else ""
         return f"{where}{key}{self.message}"
+
+
+class CatalogError(HotpressError):
+    """The RSSHub instance did not give a usable route catalog."""
+
+
+class OpmlError(HotpressError):
+    """The file is not an OPML document hotpress can read."""
 
 
 class SourceError(HotpressError):

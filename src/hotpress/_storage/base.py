@@ -51,6 +51,15 @@ class FetchLogEntry:
     error: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class RetentionCandidate:
+    """An item past its source's retention limit; ``path`` is its post in the output, if any."""
+
+    item_id: int
+    path: str | None
+    last_seen: datetime
+
+
 class Storage(Protocol):
     """What the pipeline needs from an archive. All datetimes are aware UTC."""
 
@@ -95,3 +104,17 @@ class Storage(Protocol):
     def count_items(self) -> int: ...
 
     def fetch_log(self, source_key: str, limit: int = 20) -> list[FetchLogEntry]: ...
+
+    def retention_candidates(
+        self,
+        output: str,
+        source_key: str,
+        *,
+        older_than: datetime | None,
+        keep_newest: int | None,
+    ) -> list[RetentionCandidate]:
+        """Items of the source dated before ``older_than`` or beyond its ``keep_newest``
+        newest (by date), with their publication path in ``output`` if they have one."""
+
+    def purge_items(self, item_ids: Sequence[int]) -> int:
+        """Delete these items and their publication rows from the archive; returns how many."""

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from hotpress._storage.base import FetchLogEntry, Pending, Publication
+from hotpress._storage.base import FetchLogEntry, Pending, Publication, RetentionCandidate
 from hotpress._storage.migrations import MIGRATIONS
 from hotpress._storage.site_sqlite import SiteQueriesMixin
 from hotpress.exceptions import StorageError
@@ -416,6 +416,60 @@ class SQLiteStorage(SiteQueriesMixin):
 
     def count_items(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM items").fetchone()[0])
+
+    # --- retention ------------------------------------------------------------------------
+
+    def retention_candidates(
+        self,
+        output: str,
+        source_key: str,
+        *,
+        older_than: datetime | None,
+        keep_newest: int | None,
+    ) -> list[RetentionCandidate]:
+        if older_than is None and keep_newest is None:
+            return []
+        # Rank by the date readers see; ties broken by id so the cut is stable across runs.
+        rows = self._db.execute(
+            "SELECT id, path, last_seen FROM ("
+            " SELECT i.id, p.path, i.last_seen, i.date,"
+            " ROW_NUMBER() OVER (ORDER BY i.date DESC, i.id DESC) AS rank"
+            " FROM items i LEFT JOIN publications p ON p.item_id = i.id AND p.output = ?"
+            " WHERE i.source_id = ?)"
+            " WHERE (? IS NOT NULL AND date < ?) OR (? IS NOT NULL AND rank > ?)"
+            " ORDER BY id",
+            (
+                output,
+                self._source_id(source_key),
+                _ts(older_than),
+                _ts(older_than),
+                keep_newest,
+                keep_newest,
+            ),
+        ).fetchall()
+        return [
+            RetentionCandidate(item_id=r[0], path=r[1], last_seen=datetime.fromtimestamp(r[2], UTC))
+            for r in rows
+        ]
+
+    def purge_items(self, item_ids: Sequence[int]) -> int:
+        ids = list(item_ids)
+
+        def work() -> int:
+            removed = 0
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                self._db.execute(f"DELETE FROM publications WHERE item_id IN ({marks})", chunk)
+                removed += self._db.execute(
+                    f"DELETE FROM items WHERE id IN ({marks})", chunk
+                ).rowcount
+            return removed
+
+        if not ids:
+            return 0
+        count: int = self._write(work)
+        return count
 
     def integrity_ok(self) -> bool:
         return bool(self._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok")
