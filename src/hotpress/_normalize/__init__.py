@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 
 from hotpress._normalize.identity import content_hash, item_identity
 from hotpress._normalize.sanitize import first_image, sanitize_html
 from hotpress.types import Item, ParsedEntry, ParsedFeed, SourceSpec
 
-__all__ = ["normalize_entries", "normalize_entry", "normalize_feed"]
+__all__ = ["normalize_entry", "normalize_feed"]
 
 _TAG = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")
@@ -25,7 +24,7 @@ def _fallback_title(entry: ParsedEntry, html: str) -> str:
 
 
 def _is_web_url(url: str | None) -> bool:
-    return bool(url) and url.startswith(("http://", "https://"))  # type: ignore[union-attr]
+    return url is not None and url.startswith(("http://", "https://"))
 
 
 def normalize_entry(source: SourceSpec, entry: ParsedEntry, feed_link: str | None) -> Item:
@@ -72,9 +71,3 @@ def normalize_feed(source: SourceSpec, feed: ParsedFeed) -> list[Item]:
         seen.add(item.identity)
         items.append(item)
     return items
-
-
-def normalize_entries(source: SourceSpec, entries: Sequence[ParsedEntry]) -> list[Item]:
-    return normalize_feed(
-        source, ParsedFeed(kind="rss", title="", link=None, entries=tuple(entries))
-    )

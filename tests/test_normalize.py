@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from hotpress._normalize import normalize_entry, normalize_feed
+from hotpress.types import ParsedEntry, ParsedFeed, SourceSpec
+
+SPEC = SourceSpec(
+    key="/jinse/lives",
+    category=("新媒体", "金色财经", "快讯"),
+    url="x",
+    author="金色财经",
+    timezone="Asia/Shanghai",
+)
+
+
+def test_relative_images_are_resolved_and_become_the_cover() -> None:
+    entry = ParsedEntry(
+        title="t",
+        link="https://a.example/news/1",
+        content='<p><img src="/i/1.png"></p>',
+        base="https://a.example/news/1",
+    )
+    item = normalize_entry(SPEC, entry, None)
+    assert item.cover == "https://a.example/i/1.png"
+    assert 'referrerpolicy="no-referrer"' in item.content
+
+
+def test_the_feeds_own_image_is_the_cover_when_the_body_has_none() -> None:
+    entry = ParsedEntry(title="t", guid="1", content="<p>x</p>", image="https://img.example/c.jpg")
+    assert normalize_entry(SPEC, entry, None).cover == "https://img.example/c.jpg"
+    entry = ParsedEntry(title="t", guid="1", content="<p>x</p>", image="javascript:alert(1)")
+    assert normalize_entry(SPEC, entry, None).cover is None
+
+
+def test_an_untitled_flash_item_takes_the_start_of_its_text_as_title() -> None:
+    text = "金色财经报道，" + "链上数据" * 30
+    item = normalize_entry(SPEC, ParsedEntry(title="", guid="9", content=f"<p>{text}</p>"), None)
+    assert item.title.startswith("金色财经报道，链上数据")
+    assert item.title.endswith("…")
+    assert len(item.title) == 61
+
+
+def test_an_edit_changes_the_digest_but_not_the_identity() -> None:
+    a = normalize_entry(SPEC, ParsedEntry(title="旧", guid="1", content="<p>1</p>"), None)
+    b = normalize_entry(SPEC, ParsedEntry(title="新", guid="1", content="<p>1</p>"), None)
+    assert a.identity == b.identity
+    assert a.content_hash != b.content_hash
+
+
+def test_the_updated_date_stands_in_for_a_missing_published_date() -> None:
+    when = datetime(2024, 1, 15, 2, 30, tzinfo=UTC)
+    item = normalize_entry(SPEC, ParsedEntry(title="t", guid="1", updated=when), None)
+    assert item.published == when
+
+
+def test_repeated_identities_in_one_feed_keep_the_first() -> None:
+    feed = ParsedFeed(
+        kind="rss",
+        title="f",
+        link=None,
+        entries=(ParsedEntry(title="一", guid="1"), ParsedEntry(title="二", guid="1")),
+    )
+    (item,) = normalize_feed(SPEC, feed)
+    assert item.title == "一"
