@@ -333,7 +333,8 @@ def test_mutated_feeds_raise_nothing_but_parse_error(
 
 def test_clean_title_collapses_whitespace_and_drops_control_characters() -> None:
     assert clean_title("  a\n\n b\t\u3000c\r\n") == "a b c"
-    assert clean_title("x\x00y\x07z\x85w\x9f!") == "xyz w!"
+    # C1 characters are Windows-1252 read with the wrong table: NEL is "…", U+009F is "Ÿ".
+    assert clean_title("x\x00y\x07z\x85w\x9f!") == "xyz…wŸ!"
     assert clean_title("") == ""
 
 

@@ -49,6 +49,7 @@ def _entry(
     content_el = summary_el = None
     published = updated = None
     source_author: str | None = None
+    has_published = False
     for child in entry:
         key = keys(child)
         if key == "title":
@@ -68,7 +69,10 @@ def _entry(
             content_el = child
         elif key == "summary" and summary_el is None:
             summary_el = child
-        elif key in ("published", "issued", "created"):
+        elif key == "published":  # Atom 1.0's element wins over Atom 0.3's issued/created
+            published = parse_date(text_of(child), tz) or published
+            has_published = True
+        elif key in ("issued", "created") and not has_published:
             published = published or parse_date(text_of(child), tz)
         elif key in ("updated", "modified"):
             updated = updated or parse_date(text_of(child), tz)
@@ -108,16 +112,26 @@ def _construct(el: etree._Element) -> tuple[bool, str]:
     has_children = any(isinstance(child.tag, str) for child in el)
     if kind in _XHTML_TYPES or mode == "xml" or has_children:
         children = [c for c in el if isinstance(c.tag, str)]
-        if len(children) == 1 and children[0].tag == _XHTML_DIV and not (el.text or "").strip():
-            return True, inner_xml(children[0])  # the xhtml wrapper div is not content
+        wrapped = kind == "xhtml" and len(children) == 1 and children[0].tag == _XHTML_DIV
+        if wrapped and not (el.text or "").strip():
+            return True, inner_xml(children[0])  # Atom 1.0's xhtml wrapper div is not content
         return True, inner_xml(el)
     value = text_of(el)
-    if mode == "base64":
+    if mode == "base64" or _is_binary(kind):
         try:
             value = base64.b64decode(value).decode("utf-8", errors="replace")
         except (binascii.Error, ValueError):
             value = ""
-    return kind in _HTML_TYPES or mode == "escaped" or "html" in kind, value
+    binary = _is_binary(kind)
+    return kind in _HTML_TYPES or mode == "escaped" or "html" in kind or binary, value
+
+
+def _is_binary(kind: str) -> bool:
+    """RFC 4287 4.1.3.3: a media type that is neither text nor XML means base64 content
+    (read as HTML here: it is sanitized like any other body)."""
+    if "/" not in kind or kind.startswith("text/"):
+        return False
+    return not (kind.endswith(("+xml", "/xml")) or kind.startswith("xml"))
 
 
 def _title(el: etree._Element) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import codecs
 import re
 
-__all__ = ["Decoded", "charset_from_content_type", "decode_body"]
+__all__ = ["C1_AS_WINDOWS_1252", "Decoded", "charset_from_content_type", "decode_body"]
 
 _BOMS = (
     (codecs.BOM_UTF32_BE, "utf-32be"),
@@ -35,14 +35,37 @@ _UNICODE = frozenset({"utf-8", "utf-16be", "utf-16le", "utf-32be", "utf-32le"})
 _AS_GB18030 = frozenset({"gb2312", "gbk", "gb_2312-80", "x-gbk", "cp936", "csgb2312", "euc-cn"})
 
 
+# C1 control characters (U+0080-U+009F) in a feed are Windows-1252 punctuation read with the
+# wrong table ("don\x92t"); they print as nothing. Read them as Windows-1252 meant them, as
+# browsers do for "&#146;" and feedparser does for the raw character. The five bytes
+# Windows-1252 leaves undefined stay as they are.
+_C1_UTF8 = re.compile(rb"\xc2[\x80-\x9f]")
+_C1_REF = re.compile(rb"&#(1[2-5][0-9]);|&#[xX]([89][0-9a-fA-F]);")
+C1_AS_WINDOWS_1252 = {
+    0x80 + n: ch
+    for n in range(32)
+    if (ch := bytes([0x80 + n]).decode("windows-1252", errors="ignore"))
+}
+
+
 class Decoded:
     """The body as UTF-8 bytes (no BOM) and the label of the encoding it was read as."""
 
     __slots__ = ("encoding", "utf8")
 
     def __init__(self, utf8: bytes, encoding: str) -> None:
+        if _C1_UTF8.search(utf8):
+            utf8 = utf8.decode("utf-8").translate(C1_AS_WINDOWS_1252).encode("utf-8")
+        if b"&#" in utf8:
+            utf8 = _C1_REF.sub(_c1_ref, utf8)
         self.utf8 = utf8
         self.encoding = encoding
+
+
+def _c1_ref(m: re.Match[bytes]) -> bytes:
+    code = int(m[1]) if m[1] else int(m[2], 16)
+    char = C1_AS_WINDOWS_1252.get(code)
+    return b"&#%d;" % ord(char) if char else m[0]
 
 
 def charset_from_content_type(content_type: str | None) -> str | None:

@@ -24,6 +24,9 @@ RSS_NAMESPACES = frozenset(
     }
 )
 _RDF_ROOT = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}RDF"
+# Where an item's full HTML body may be: content:encoded, and the xhtml:body / <body> /
+# <fullitem> of older RSS 2.0 generators (Radio UserLand, some blog engines) feedparser reads.
+_FULL_BODY = frozenset({"content:encoded", "xhtml:body", "body", "fullitem"})
 _IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif", ".bmp", ".svg")
 
 
@@ -71,7 +74,8 @@ def _entry(item: etree._Element, keys: Keys, url: str, tz: str) -> ParsedEntry:
     guid: str | None = None
     guid_is_link = False
     guid_base = url
-    description = encoded = None
+    description = encoded = fallback_description = None
+    fallback_title: str | None = None
     published = updated = None
     author: str | None = None
     image: str | None = None
@@ -90,7 +94,13 @@ def _entry(item: etree._Element, keys: Keys, url: str, tz: str) -> ParsedEntry:
         elif key in ("description", "dc:description"):
             if description is None:
                 description = child
-        elif key == "content:encoded":
+        elif key in ("itunes:summary", "media:description"):  # podcast / media RSS feeds
+            if fallback_description is None:
+                fallback_description = child
+        elif key == "media:title":
+            if fallback_title is None:
+                fallback_title = clean_title(text_of(child))
+        elif key in _FULL_BODY:
             if encoded is None:
                 encoded = child
         elif key in ("pubDate", "dc:date", "dcterms:issued", "dcterms:created"):
@@ -109,6 +119,9 @@ def _entry(item: etree._Element, keys: Keys, url: str, tz: str) -> ParsedEntry:
             image = _image(child, key, url)
     if link is None:
         link = alternate
+    title = title or fallback_title
+    if description is None:
+        description = fallback_description
     if link is None and guid and guid_is_link and guid.lower().startswith(("http://", "https://")):
         link = safe_link(guid, guid_base)
     body = encoded if encoded is not None else description

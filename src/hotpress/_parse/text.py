@@ -5,13 +5,22 @@ from __future__ import annotations
 import html
 import re
 
+from hotpress._parse.encoding import C1_AS_WINDOWS_1252
+
 __all__ = ["clean_title", "html_to_text", "text_to_html"]
 
 # Control characters (C0 without the whitespace ones, DEL, C1 without NEL) are dropped;
 # whitespace of every kind (incl. NEL, NBSP is kept as a visible space) collapses to one space.
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
 _SPACE = re.compile(r"[\s\u200b\ufeff]+")
-_TAG = re.compile(r"<!--.*?-->|<![^>]*>|<\?[^>]*>|</?([A-Za-z][A-Za-z0-9]*)[^>]*>", re.DOTALL)
+# An unclosed comment runs to the end, as in HTML. A quoted attribute value may hold '>'
+# (alt="a<br />b"): it does not end the tag. Possessive
+# quantifiers keep hostile input (many quotes, no '>') linear.
+_TAG = re.compile(
+    r"""<!--.*?(?:-->|\Z)|<![^>]*>|<\?[^>]*>"""
+    r"""|</?([A-Za-z][A-Za-z0-9]*)(?:[^>"']++|"[^"]*+"|'[^']*+'|["'])*+>""",
+    re.DOTALL,
+)
 _BLOCK = frozenset(
     [
         "br",
@@ -34,14 +43,18 @@ _BLOCK = frozenset(
         "pre",
     ]
 )
+_MAX_FRAGMENT = 8192
 _DROP_BLOCKS = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.DOTALL | re.IGNORECASE)
 
 
 def clean_title(raw: str) -> str:
-    """Collapse whitespace runs to one space, strip, drop control characters."""
+    """Collapse whitespace runs to one space, strip, drop control characters (C1 ones are
+    read as Windows-1252 first)."""
     if not raw:
         return ""
-    return _SPACE.sub(" ", _CONTROL.sub("", raw)).strip()
+    # C1 characters are Windows-1252 punctuation read with the wrong table, whatever the
+    # format that carried them (a JSON "\u0092" included): see encoding.py.
+    return _SPACE.sub(" ", _CONTROL.sub("", raw.translate(C1_AS_WINDOWS_1252))).strip()
 
 
 def html_to_text(fragment: str) -> str:
@@ -52,6 +65,9 @@ def html_to_text(fragment: str) -> str:
     """
     if "<" not in fragment and "&" not in fragment:
         return clean_title(fragment)
+    # Tag matching is quadratic on hostile input ("<a " repeated, no '>'); no real title is
+    # this long, so the cut bounds the cost at a few milliseconds.
+    fragment = fragment[:_MAX_FRAGMENT]
     text = _TAG.sub(_tag_gap, _DROP_BLOCKS.sub(" ", fragment))
     return clean_title(html.unescape(text))
 

@@ -42,6 +42,7 @@ _MODULES = {
     "http://purl.org/atom/ns#": "atom",
     "http://www.w3.org/1999/02/22-rdf-syntax-ns#": "rdf",
     "http://www.itunes.com/dtds/podcast-1.0.dtd": "itunes",
+    "http://www.itunes.com/DTDs/Podcast-1.0.dtd": "itunes",  # Apple's own documents spell it so
     "http://www.w3.org/1999/xhtml": "xhtml",
 }
 _UNSAFE_SCHEMES = frozenset({"javascript", "vbscript", "data"})
@@ -97,7 +98,7 @@ def parse_document(data: bytes, url: str) -> etree._Element:
     except etree.XMLSyntaxError as err:
         first = err
     _refuse_if_hostile(first, url)
-    if "ntity" in first.msg:
+    if "ntity" in first.msg or b"&#X" in data:
         data = _repair_entities(data)
         try:
             return _parse(data, url, recover=False)
@@ -119,7 +120,9 @@ def _parse(data: bytes, url: str, *, recover: bool) -> etree._Element:
     # A parser per call: lxml parsers must not be shared between threads.
     parser = etree.XMLParser(
         encoding="utf-8",
-        resolve_entities=False,
+        # Entities the document declares itself are expanded (libxml2's amplification limit
+        # stops bombs); external ones (files, URLs) never are.
+        resolve_entities="internal",  # type: ignore[arg-type]  # lxml-stubs predate lxml 5
         no_network=True,
         load_dtd=False,
         dtd_validation=False,
@@ -152,19 +155,22 @@ def _is_truncated(err: etree.XMLSyntaxError, data: bytes) -> bool:
 
 
 def _repair_entities(data: bytes) -> bytes:
-    """HTML named entities -> character references; a bare ``&`` -> ``&amp;``."""
+    """HTML named entities -> character references; a bare ``&`` or an unknown entity ->
+    ``&amp;`` (the text shows as written); ``&#X41;`` -> ``&#x41;``."""
 
     def fix(m: re.Match[bytes]) -> bytes:
         name, numeric = m[1], m[2]
-        if numeric or m[0][:1] == b"<":  # a character reference, or CDATA (literal text)
+        if m[0][:1] == b"<":  # CDATA: literal text
             return m[0]
+        if numeric:  # XML spells hex references "&#x"; HTML (and feeds) also "&#X"
+            return m[0].replace(b"&#X", b"&#x", 1)
         if name is None:
             return b"&amp;"
         if name in _XML_PREDEFINED:
             return m[0]
         chars = html.entities.html5.get(name.decode("ascii") + ";")
         if chars is None:
-            return m[0]  # unknown: left for recover mode (never expanded)
+            return b"&amp;" + m[0][1:]  # unknown: shown as written, as a browser does
         return b"".join(b"&#%d;" % ord(c) for c in chars)
 
     return _ENTITY_OR_AMP.sub(fix, data)
