@@ -187,6 +187,10 @@ def publish(
     reports: list[OutputReport] = []
     if settings.hexo_dir is not None:
         reports.append(publish_hexo(storage, settings.hexo_dir, force=force, progress=progress))
+    if settings.site_dir is not None:
+        from hotpress._site import build_site
+
+        reports.append(build_site(settings, storage, progress=progress, force=force))
     return tuple(reports)
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from hotpress._site.store import SiteStore
 from hotpress.types import (
     FetchResult,
     Item,
@@ -60,8 +61,9 @@ class RetentionCandidate:
     last_seen: datetime
 
 
-class Storage(Protocol):
-    """What the pipeline needs from an archive. All datetimes are aware UTC."""
+class Storage(SiteStore, Protocol):
+    """What the pipeline needs from an archive (the site's read queries included, see
+    ``hotpress._site.store``). All datetimes are aware UTC."""
 
     def close(self) -> None: ...
 

@@ -65,4 +65,11 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE UNIQUE INDEX publications_path ON publications (output, path);
     """,
+    # 2: the static site's build state: what each list page / feed was rendered from
+    """
+    CREATE TABLE IF NOT EXISTS site_pages (
+        path TEXT PRIMARY KEY,
+        digest TEXT NOT NULL
+    );
+    """,
 )

@@ -1,9 +1,105 @@
-"""Read queries the static site needs, for the SQLite backend (mixed into SQLiteStorage)."""
+"""Read queries the static site needs, for the SQLite backend (mixed into SQLiteStorage).
+
+Implements ``hotpress._site.store.SiteStore``. The build state (what each site page was
+rendered from) lives in ``site_pages`` (migration 2).
+"""
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from collections.abc import Iterable, Iterator, Mapping
+
+from hotpress._site.store import Fingerprint, Neighbor, OrderRow, SitemapRow, SiteSource
+from hotpress.types import StoredItem
+
+_CHUNK = 500
 
 
 class SiteQueriesMixin:
     _db: sqlite3.Connection
+
+    def site_sources(self) -> list[SiteSource]:
+        rows = self._db.execute("SELECT id, key, category, author, revision FROM sources")
+        return [SiteSource(r[0], r[1], tuple(json.loads(r[2])), r[3], r[4]) for r in rows]
+
+    def site_fingerprint(self) -> Fingerprint:
+        items = self._db.execute(
+            "SELECT COUNT(*), COALESCE(MAX(id), 0), COALESCE(SUM(revision), 0) FROM items"
+        ).fetchone()
+        sources = self._db.execute("SELECT COALESCE(SUM(revision), 0) FROM sources").fetchone()
+        return Fingerprint(items[0], items[1], items[2], sources[0])
+
+    def site_order(self) -> Iterator[OrderRow]:
+        cursor = self._db.execute(
+            "SELECT id, date, revision, source_id FROM items ORDER BY date, id"
+        )
+        while rows := cursor.fetchmany(2000):
+            for r in rows:
+                yield OrderRow(r[0], r[1], r[2], r[3])
+
+    def site_items(
+        self, ids: Iterable[int], output: str
+    ) -> dict[int, tuple[StoredItem, str | None]]:
+        from hotpress._storage.sqlite import _ITEM_COLUMNS, _row_to_item
+
+        wanted = list(ids)
+        found: dict[int, tuple[StoredItem, str | None]] = {}
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            for row in self._db.execute(
+                f"SELECT {_ITEM_COLUMNS}, p.path FROM items i"
+                " JOIN sources s ON s.id = i.source_id"
+                " LEFT JOIN publications p ON p.item_id = i.id AND p.output = ?"
+                f" WHERE i.id IN ({marks})",
+                (output, *chunk),
+            ):
+                found[row[0]] = (_row_to_item(row), row[17])
+        return found
+
+    def site_neighbors(
+        self, item: StoredItem, output: str
+    ) -> tuple[Neighbor | None, Neighbor | None]:
+        stamp = int(item.date.timestamp())
+        query = (
+            "SELECT i.id, i.title, p.path, i.identity FROM items i"
+            " LEFT JOIN publications p ON p.item_id = i.id AND p.output = ?"
+            " WHERE i.source_id = (SELECT source_id FROM items WHERE id = ?)"
+            " AND (i.date, i.id) {op} (?, ?) ORDER BY i.date {order}, i.id {order} LIMIT 1"
+        )
+        args = (output, item.id, stamp, item.id)
+        older = self._db.execute(query.format(op="<", order="DESC"), args).fetchone()
+        newer = self._db.execute(query.format(op=">", order="ASC"), args).fetchone()
+        return (
+            None if older is None else Neighbor(*older),
+            None if newer is None else Neighbor(*newer),
+        )
+
+    def site_sitemap(self, output: str) -> Iterator[SitemapRow]:
+        cursor = self._db.execute(
+            "SELECT i.id, i.identity, p.path, COALESCE(i.updated, i.date) FROM items i"
+            " LEFT JOIN publications p ON p.item_id = i.id AND p.output = ? ORDER BY i.id",
+            (output,),
+        )
+        while rows := cursor.fetchmany(2000):
+            for r in rows:
+                yield SitemapRow(r[0], r[1], r[2], r[3])
+
+    def site_state(self) -> dict[str, str]:
+        return dict(self._db.execute("SELECT path, digest FROM site_pages"))
+
+    def save_site_state(self, changes: Mapping[str, str]) -> None:
+        if not changes:
+            return
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            self._db.executemany(
+                "INSERT INTO site_pages (path, digest) VALUES (?, ?)"
+                " ON CONFLICT (path) DO UPDATE SET digest = excluded.digest",
+                list(changes.items()),
+            )
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")

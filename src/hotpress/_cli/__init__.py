@@ -1,0 +1,1 @@
+"""Command bodies of the ``hotpress`` command line (see ``hotpress.cli``)."""

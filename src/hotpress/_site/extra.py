@@ -1,0 +1,138 @@
+"""The site's fixed pages: category tree, date archives, sitemap, robots.txt, 404, search."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from xml.sax.saxutils import escape
+
+from hotpress._site.pages import Link, Renderer
+from hotpress._site.store import SitemapRow
+from hotpress._site.urls import category_dir, item_dir, month_dir
+
+SITEMAP_CHUNK = 10_000
+"""URLs per sitemap file (the protocol allows 50,000): items by id, so only the newest file
+changes when items are added."""
+
+
+@dataclass(slots=True)
+class Node:
+    name: str
+    url: str
+    count: int
+    children: list[Node] = field(default_factory=list)
+
+
+def category_tree(
+    renderer: Renderer, paths: Iterable[tuple[str, ...]], counts: Mapping[str, int]
+) -> list[Node]:
+    roots: list[Node] = []
+    index: dict[tuple[str, ...], Node] = {}
+    for path in sorted(set(paths)):
+        for depth in range(1, len(path) + 1):
+            prefix = path[:depth]
+            if prefix in index:
+                continue
+            node = Node(
+                prefix[-1],
+                renderer.u(category_dir(prefix) + "/"),
+                counts.get(category_key(prefix), 0),
+            )
+            index[prefix] = node
+            (index[prefix[:-1]].children if depth > 1 else roots).append(node)
+    return roots
+
+
+def category_key(path: tuple[str, ...]) -> str:
+    return "c\0" + "\0".join(path)
+
+
+def month_key(year: int, month: int) -> str:
+    return f"m{year:04d}-{month:02d}"
+
+
+def archive_years(renderer: Renderer, counts: Mapping[str, int]) -> list[dict[str, object]]:
+    months: dict[int, list[Link]] = {}
+    for key, count in counts.items():
+        if key.startswith("m") and count:
+            year, month = int(key[1:5]), int(key[6:8])
+            url = renderer.u(month_dir(year, month) + "/")
+            months.setdefault(year, []).append(Link(f"{month:02d}", url, count))
+    return [
+        {
+            "name": str(year),
+            "url": renderer.u(f"archives/{year:04d}/"),
+            "count": sum(m.count for m in months[year]),
+            "months": sorted(months[year], key=lambda m: m.name, reverse=True),
+        }
+        for year in sorted(months, reverse=True)
+    ]
+
+
+def item_file(row: SitemapRow) -> str:
+    return row.path or f"{item_dir(row.identity)}/index.html"
+
+
+def sitemaps(
+    absolute: str, rows: Iterable[SitemapRow], pages: Iterable[str]
+) -> Iterator[tuple[str, bytes]]:
+    """``sitemap.xml`` (an index) and its parts: list pages, then items by id in chunks.
+    Each part's ``lastmod`` is its newest item's, so an unchanged part keeps its bytes."""
+
+    def urlset(entries: Iterable[tuple[str, str | None]]) -> bytes:
+        body = "".join(
+            f"<url><loc>{escape(loc)}</loc>"
+            + (f"<lastmod>{mod}</lastmod>" if mod else "")
+            + "</url>\n"
+            for loc, mod in entries
+        )
+        return (
+            '<?xml version="1.0" encoding="utf-8"?>\n'
+            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+            f"{body}</urlset>\n"
+        ).encode()
+
+    def url_of(rel: str) -> str:
+        return absolute + "/" + (rel[: -len("index.html")] if rel.endswith("index.html") else rel)
+
+    parts: list[tuple[str, str | None]] = []
+    chunk: list[tuple[str, str | None]] = []
+    newest = 0
+
+    def flush() -> tuple[str, bytes]:
+        parts.append((f"sitemap-items-{len(parts) + 1}.xml", _stamp(newest)))
+        return parts[-1][0], urlset(chunk)
+
+    for row in rows:
+        chunk.append((url_of(item_file(row)), _stamp(row.lastmod)))
+        newest = max(newest, row.lastmod)
+        if len(chunk) == SITEMAP_CHUNK:
+            yield flush()
+            chunk, newest = [], 0
+    if chunk:
+        yield flush()
+    yield "sitemap-pages.xml", urlset((url_of(p), None) for p in pages)
+    parts.append(("sitemap-pages.xml", None))
+    index = "".join(
+        f"<sitemap><loc>{escape(absolute)}/{name}</loc>"
+        + (f"<lastmod>{mod}</lastmod>" if mod else "")
+        + "</sitemap>\n"
+        for name, mod in parts
+    )
+    yield (
+        "sitemap.xml",
+        (
+            '<?xml version="1.0" encoding="utf-8"?>\n'
+            '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+            f"{index}</sitemapindex>\n"
+        ).encode(),
+    )
+
+
+def _stamp(seconds: int) -> str:
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def robots(absolute: str) -> bytes:
+    return f"User-agent: *\nAllow: /\nSitemap: {absolute}/sitemap.xml\n".encode()

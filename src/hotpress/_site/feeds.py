@@ -1,0 +1,127 @@
+"""RSS 2.0, Atom 1.0 and JSON Feed 1.1 documents for a list of items (pure)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from xml.sax.saxutils import escape, quoteattr
+
+from hotpress._site.text import excerpt
+
+
+@dataclass(frozen=True, slots=True)
+class FeedEntry:
+    title: str
+    url: str
+    """Absolute URL of the item's page on the site."""
+    id: str
+    date: datetime
+    updated: datetime
+    content: str
+    """Sanitized HTML."""
+    categories: tuple[str, ...]
+    author: str
+    image: str | None
+    original: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedMeta:
+    title: str
+    home: str
+    """Absolute URL of the list's front page."""
+    base: str
+    """Absolute URL of the folder that holds the three feed files (ends with ``/``)."""
+    description: str
+    language: str
+
+
+def _iso(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _updated(entries: Sequence[FeedEntry]) -> datetime:
+    # The newest change, not the build time: an unchanged list gives an unchanged feed.
+    return max((e.updated for e in entries), default=datetime(1970, 1, 1, tzinfo=UTC))
+
+
+def rss(meta: FeedMeta, entries: Sequence[FeedEntry]) -> bytes:
+    out = [
+        '<?xml version="1.0" encoding="utf-8"?>\n'
+        '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel>',
+        f"<title>{escape(meta.title)}</title><link>{escape(meta.home)}</link>",
+        f"<description>{escape(meta.description or meta.title)}</description>",
+        f"<language>{escape(meta.language)}</language>",
+        f"<lastBuildDate>{format_datetime(_updated(entries), usegmt=True)}</lastBuildDate>",
+        f'<atom:link href={quoteattr(meta.base + "feed.xml")} rel="self"'
+        ' type="application/rss+xml"/>',
+    ]
+    for e in entries:
+        out.append(
+            f"<item><title>{escape(e.title)}</title><link>{escape(e.url)}</link>"
+            f'<guid isPermaLink="true">{escape(e.url)}</guid>'
+            f"<pubDate>{format_datetime(e.date.astimezone(UTC), usegmt=True)}</pubDate>"
+            f"<author>{escape(e.author)}</author>"
+            + "".join(f"<category>{escape(c)}</category>" for c in e.categories)
+            + f"<description>{escape(e.content)}</description></item>"
+        )
+    out.append("</channel></rss>\n")
+    return "\n".join(out).encode()
+
+
+def atom(meta: FeedMeta, entries: Sequence[FeedEntry]) -> bytes:
+    out = [
+        '<?xml version="1.0" encoding="utf-8"?>\n'
+        f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang={quoteattr(meta.language)}>',
+        f"<title>{escape(meta.title)}</title><id>{escape(meta.home)}</id>",
+        f"<updated>{_iso(_updated(entries))}</updated>",
+        f'<link href={quoteattr(meta.home)} rel="alternate" type="text/html"/>',
+        f'<link href={quoteattr(meta.base + "atom.xml")} rel="self" type="application/atom+xml"/>',
+    ]
+    if meta.description:
+        out.append(f"<subtitle>{escape(meta.description)}</subtitle>")
+    for e in entries:
+        out.append(
+            f"<entry><title>{escape(e.title)}</title>"
+            f'<link href={quoteattr(e.url)} rel="alternate" type="text/html"/>'
+            f"<id>{escape(e.url)}</id><published>{_iso(e.date)}</published>"
+            f"<updated>{_iso(e.updated)}</updated>"
+            f"<author><name>{escape(e.author)}</name></author>"
+            + "".join(f"<category term={quoteattr(c)}/>" for c in e.categories)
+            + f"<summary>{escape(excerpt(e.content))}</summary>"
+            f'<content type="html">{escape(e.content)}</content></entry>'
+        )
+    out.append("</feed>\n")
+    return "\n".join(out).encode()
+
+
+def json_feed(meta: FeedMeta, entries: Sequence[FeedEntry]) -> bytes:
+    doc = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": meta.title,
+        "home_page_url": meta.home,
+        "feed_url": meta.base + "feed.json",
+        "language": meta.language,
+        "items": [
+            {
+                "id": e.id,
+                "url": e.url,
+                "title": e.title,
+                "content_html": e.content,
+                "summary": excerpt(e.content),
+                "date_published": _iso(e.date),
+                "date_modified": _iso(e.updated),
+                "authors": [{"name": e.author}],
+                "tags": list(e.categories),
+                **({"image": e.image} if e.image else {}),
+                **({"external_url": e.original} if e.original else {}),
+            }
+            for e in entries
+        ],
+    }
+    if meta.description:
+        doc["description"] = meta.description
+    return (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode()

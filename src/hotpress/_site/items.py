@@ -1,0 +1,89 @@
+"""Item pages: one page per archived item, rebuilt when it or a neighbour changed.
+
+Which items are due comes from ``publications`` (output ``site``), as for the Hexo posts. An
+item page also shows the titles of the older and newer item of its source, so when an item is
+new or edited its two neighbours are rendered again too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from hotpress._publish.writer import Writer
+from hotpress._site.pages import Renderer
+from hotpress._site.store import Neighbor
+from hotpress._site.urls import item_dir
+from hotpress._storage.base import Publication
+from hotpress.types import StoredItem
+
+if TYPE_CHECKING:
+    from hotpress._site.build import SiteStorage
+
+_BATCH = 500
+
+
+class ItemPages:
+    def __init__(
+        self, storage: SiteStorage, writer: Writer, renderer: Renderer, output: str
+    ) -> None:
+        self.storage = storage
+        self.writer = writer
+        self.renderer = renderer
+        self.output = output
+        self._chosen: dict[int, str] = {}
+        self._claimed: dict[str, int] = {}
+        self._rendered: set[int] = set()
+        self.written = 0
+
+    def path_for(self, item_id: int, identity: str, known: str | None) -> str:
+        """The item's page: where it was published before, else the short identity folder
+        unless another item holds it (then the full identity, which is unique)."""
+        if known:
+            return known
+        chosen = self._chosen.get(item_id)
+        if chosen is not None:
+            return chosen
+        path = f"{item_dir(identity)}/index.html"
+        owner = self.storage.path_owner(self.output, path)
+        claimant = self._claimed.get(path)
+        if (owner is not None and owner != item_id) or (claimant not in (None, item_id)):
+            path = f"{item_dir(identity, long=True)}/index.html"
+        self._chosen[item_id] = path
+        self._claimed[path] = item_id
+        return path
+
+    def build(self, *, force: bool, on_item: Callable[[], None]) -> None:
+        batch: list[Publication] = []
+        for pending in self.storage.pending(self.output, force=force):
+            item = pending.item
+            path = self.path_for(item.id, item.identity, pending.path)
+            if item.id not in self._rendered:
+                for neighbor in self._render(item, path):
+                    if neighbor is not None and neighbor.id not in self._rendered:
+                        self._render_by_id(neighbor.id)
+            batch.append(Publication(item.id, item.revision, pending.source_revision, path))
+            on_item()
+            if len(batch) >= _BATCH:
+                self.storage.record_publications(self.output, batch)
+                batch = []
+        self.storage.record_publications(self.output, batch)
+
+    def _link(self, neighbor: Neighbor | None) -> tuple[Neighbor, str] | None:
+        if neighbor is None:
+            return None
+        return neighbor, self.path_for(neighbor.id, neighbor.identity, neighbor.path)
+
+    def _render(self, item: StoredItem, path: str) -> tuple[Neighbor | None, Neighbor | None]:
+        older, newer = self.storage.site_neighbors(item, self.output)
+        data = self.renderer.item_page(item, self._link(older), self._link(newer))
+        self._rendered.add(item.id)
+        if self.writer.write(path, data):
+            self.written += 1
+        return older, newer
+
+    def _render_by_id(self, item_id: int) -> None:
+        found = self.storage.site_items([item_id], self.output)
+        if item_id in found:
+            item, known = found[item_id]
+            self._render(item, self.path_for(item.id, item.identity, known))

@@ -1,0 +1,141 @@
+"""Page contexts and rendering: cards, list pages, item pages (no I/O)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+import jinja2
+
+from hotpress._publish.hexo import cover_url
+from hotpress._site.plan import PageJob
+from hotpress._site.store import Neighbor
+from hotpress._site.text import excerpt, lazy_images
+from hotpress._site.urls import category_dir, href, list_page
+from hotpress.config import SiteConfig
+from hotpress.types import StoredItem
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    name: str
+    url: str
+    count: int = 0
+
+
+class Renderer:
+    """Renders pages of one site; holds the template environment and URL prefix."""
+
+    def __init__(self, env: jinja2.Environment, site: SiteConfig, timezone: str) -> None:
+        self.env = env
+        self.site = site
+        self.zone = ZoneInfo(timezone)
+        self.prefix = urlsplit(site.url).path.rstrip("/")
+        self.absolute = site.url.rstrip("/")
+        self._cards: dict[tuple[int, int, str], dict[str, Any]] = {}
+
+    def u(self, rel: str) -> str:
+        """Root-relative URL of a site path (``''`` is the home page)."""
+        return f"{self.prefix}/{rel}"
+
+    def page_url(self, relfile: str) -> str:
+        return self.prefix + href(relfile)
+
+    def render(self, template: str, **context: Any) -> bytes:
+        text = self.env.get_template(template).render(site=self.site, u=self.u, **context)
+        return text.encode()
+
+    def crumbs(self, category: Sequence[str]) -> list[Link]:
+        return [
+            Link(level, self.u(category_dir(category[: i + 1]) + "/"))
+            for i, level in enumerate(category)
+        ]
+
+    def when(self, item: StoredItem) -> tuple[str, str]:
+        local = item.date.astimezone(self.zone)
+        return local.isoformat(), local.strftime("%Y-%m-%d %H:%M")
+
+    def card(self, item: StoredItem, path: str) -> dict[str, Any]:
+        key = (item.id, item.revision, path)
+        cached = self._cards.get(key)
+        if cached is None:
+            if len(self._cards) > 20_000:
+                self._cards.clear()
+            iso, when = self.when(item)
+            cached = self._cards[key] = {
+                "url": self.page_url(path),
+                "cover": cover_url(item.cover, item.identity),
+                "title": item.title,
+                "crumbs": self.crumbs(item.category),
+                "iso": iso,
+                "when": when,
+                "excerpt": excerpt(item.content),
+            }
+        return cached
+
+    def item_page(
+        self,
+        item: StoredItem,
+        older: tuple[Neighbor, str] | None,
+        newer: tuple[Neighbor, str] | None,
+    ) -> bytes:
+        iso, when = self.when(item)
+        return self.render(
+            "item.html",
+            item=item,
+            crumbs=self.crumbs(item.category),
+            iso=iso,
+            when=when,
+            cover=cover_url(item.cover, item.identity),
+            content=lazy_images(item.content),
+            older=None if older is None else Link(older[0].title, self.page_url(older[1])),
+            newer=None if newer is None else Link(newer[0].title, self.page_url(newer[1])),
+        )
+
+    def list_page(
+        self,
+        job: PageJob,
+        *,
+        base: str,
+        cards: list[dict[str, Any]],
+        heading: str,
+        crumbs: list[Link],
+        children: list[Link],
+        per_page: int,
+    ) -> bytes:
+        def numbered(page: int) -> str:
+            return self.page_url(list_page(base, page))
+
+        newer = older = None
+        numbers: list[tuple[int, str | None]] = []
+        if job.page is None:
+            if job.total > per_page:
+                older = numbered((job.total - per_page - 1) // per_page + 1)
+            numbers = [(n, numbered(n) if n else None) for n in _pager(job.pages)]
+        else:
+            newer = self.page_url(list_page(base, None)) if job.last else numbered(job.page + 1)
+            older = numbered(job.page - 1) if job.page > 1 else None
+        folder = self.u(f"{base}/" if base else "")
+        return self.render(
+            "list.html",
+            heading=heading,
+            crumbs=crumbs,
+            children=children if job.page is None else [],
+            cards=cards,
+            page=job.page,
+            total=job.total,
+            newer=newer,
+            older=older,
+            numbers=numbers,
+            feeds=folder,
+        )
+
+
+def _pager(pages: int) -> list[int]:
+    """Page numbers for the front page, newest first; 0 marks a gap."""
+    if pages <= 9:
+        return list(range(pages, 0, -1))
+    return [pages, pages - 1, pages - 2, pages - 3, 0, 3, 2, 1]

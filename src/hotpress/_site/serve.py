@@ -1,0 +1,123 @@
+"""``hotpress serve``: preview the site on loopback and rebuild it when the archive changes.
+
+A plain threaded HTTP server over the site folder (the site is static, so nothing more is
+needed), plus a watcher thread that polls the archive file's size and mtime (and its WAL's)
+and runs an incremental build with its own connection when they move.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Callable
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from hotpress._publish.posts import OutputReport
+from hotpress.config import Settings
+from hotpress.exceptions import PublishError
+
+
+class _Handler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        page = Path(self.directory) / "404.html"
+        if code != 404 or not page.is_file():
+            super().send_error(code, message, explain)
+            return
+        body = page.read_bytes()
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+
+def make_server(root: Path, host: str = "127.0.0.1", port: int = 8000) -> ThreadingHTTPServer:
+    """An HTTP server for the built site (port 0 picks a free port)."""
+    handler = functools.partial(_Handler, directory=str(root))
+    _Handler.extensions_map = {**_Handler.extensions_map, ".json": "application/json"}
+    return ThreadingHTTPServer((host, port), handler)
+
+
+def _stamp(database: Path) -> tuple[tuple[int, int], ...]:
+    marks = []
+    for path in (database, database.with_name(database.name + "-wal")):
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            marks.append((0, 0))
+        else:
+            marks.append((stat.st_mtime_ns, stat.st_size))
+    return tuple(marks)
+
+
+def _build_once(settings: Settings) -> OutputReport:
+    from hotpress._site.build import build_site
+    from hotpress._storage.sqlite import SQLiteStorage
+
+    storage = SQLiteStorage(settings.database)
+    try:
+        return build_site(settings, storage)
+    finally:
+        storage.close()
+
+
+def watch(
+    settings: Settings,
+    stop: threading.Event,
+    *,
+    interval: float = 1.0,
+    on_build: Callable[[OutputReport], None] | None = None,
+) -> None:
+    """Rebuild whenever the archive file changes, until ``stop`` is set."""
+    seen = _stamp(settings.database)
+    while not stop.wait(interval):
+        now = _stamp(settings.database)
+        if now == seen:
+            continue
+        seen = now
+        report = _build_once(settings)
+        # The build itself writes the archive (its state): do not take that for a change.
+        seen = _stamp(settings.database)
+        if on_build is not None:
+            on_build(report)
+
+
+def serve(
+    settings: Settings,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    interval: float = 1.0,
+    on_build: Callable[[OutputReport], None] | None = None,
+    on_ready: Callable[[str], None] | None = None,
+) -> None:
+    """Build once, then serve until interrupted, rebuilding when the archive changes."""
+    if settings.site_dir is None:
+        raise PublishError("no site folder configured (output.site)", path=settings.path)
+    report = _build_once(settings)
+    if on_build is not None:
+        on_build(report)
+    server = make_server(settings.site_dir, host, port)
+    stop = threading.Event()
+    watcher = threading.Thread(
+        target=watch,
+        args=(settings, stop),
+        kwargs={"interval": interval, "on_build": on_build},
+        daemon=True,
+    )
+    watcher.start()
+    if on_ready is not None:
+        bound_host, bound_port = server.server_address[:2]
+        on_ready(f"http://{bound_host!s}:{bound_port}/")
+    try:
+        server.serve_forever()
+    finally:
+        stop.set()
+        server.server_close()
+        watcher.join(timeout=5)
