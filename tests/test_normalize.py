@@ -63,3 +63,8 @@ def test_repeated_identities_in_one_feed_keep_the_first() -> None:
     )
     (item,) = normalize_feed(SPEC, feed)
     assert item.title == "一"
+
+
+def test_windows_1252_punctuation_sent_as_c1_controls_is_repaired_in_bodies() -> None:
+    item = normalize_entry(SPEC, ParsedEntry(title="t", guid="1", content="<p>don\x92t</p>"), None)
+    assert item.content == "<p>don\u2019t</p>"

@@ -6,12 +6,15 @@ import re
 
 from hotpress._normalize.identity import content_hash, item_identity
 from hotpress._normalize.sanitize import first_image, sanitize_html
+from hotpress._parse.encoding import C1_AS_WINDOWS_1252
 from hotpress.types import Item, ParsedEntry, ParsedFeed, SourceSpec
 
 __all__ = ["normalize_entry", "normalize_feed"]
 
 _TAG = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")
+# C1 controls in a body are Windows-1252 punctuation sent as the wrong code points.
+_C1 = re.compile("[\x80-\x9f]")
 _FALLBACK_TITLE_CHARS = 60
 
 
@@ -29,6 +32,8 @@ def _is_web_url(url: str | None) -> bool:
 
 def normalize_entry(source: SourceSpec, entry: ParsedEntry, feed_link: str | None) -> Item:
     raw = entry.content or entry.summary
+    if _C1.search(raw):
+        raw = raw.translate(C1_AS_WINDOWS_1252)
     base = entry.base or entry.link or feed_link
     content = sanitize_html(raw, base) if raw else ""
     title = entry.title or _fallback_title(entry, content)

@@ -10,7 +10,7 @@ from hotpress._parse.encoding import C1_AS_WINDOWS_1252
 __all__ = ["clean_title", "html_to_text", "text_to_html"]
 
 # Control characters (C0 without the whitespace ones, DEL, C1 without NEL) are dropped;
-# whitespace of every kind (incl. NEL, NBSP is kept as a visible space) collapses to one space.
+# whitespace of every kind (incl. NEL and NBSP) collapses to one plain space.
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
 _SPACE = re.compile(r"[\s\u200b\ufeff]+")
 # An unclosed comment runs to the end, as in HTML. A quoted attribute value may hold '>'
