@@ -16,6 +16,7 @@ import httpx
 from ..exceptions import FetchError
 from ..types import FetchRequest, FetchResult, Validators
 from .decode import BodyTooLarge, Chain
+from .errorpage import error_detail
 from .errors import describe_transport_error, is_retryable_transport_error
 from .headers import (
     conditional_headers,
@@ -29,6 +30,7 @@ from .limits import HostLimiter
 from .settings import FetchSettings
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_ERROR_BODY_CAP = 64 * 1024
 _ACCEPT = (
     "application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, "
     "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8"
@@ -131,6 +133,25 @@ async def _read_body(response: httpx.Response, cap: int) -> bytes:
     return b"".join(parts)
 
 
+async def _error_detail(response: httpx.Response) -> str | None:
+    """Best effort: what the error page says, from at most its first 64 KiB."""
+    url = str(response.url)
+    parts: list[bytes] = []
+    received = 0
+    try:
+        chain = Chain(response.headers.get("content-encoding"), _ERROR_BODY_CAP, url)
+        async for chunk in response.aiter_raw():
+            received += len(chunk)
+            parts.append(chain.decode(chunk))
+            if received >= _ERROR_BODY_CAP:
+                break
+        else:
+            parts.append(chain.flush())
+    except (BodyTooLarge, FetchError, httpx.HTTPError):
+        pass  # a page we cannot read adds nothing to the status line
+    return error_detail(b"".join(parts)[:_ERROR_BODY_CAP], response.headers.get("content-type"))
+
+
 async def _attempt(
     client: httpx.AsyncClient, request: FetchRequest, settings: FetchSettings
 ) -> _Got:
@@ -161,6 +182,9 @@ async def _attempt(
                 if not 200 <= status < 300:
                     retry_after = parse_retry_after(response.headers.get("retry-after"), now)
                     message = status_message(status, response.reason_phrase)
+                    detail = await _error_detail(response)
+                    if detail:
+                        message += f": {detail}"
                     if retry_after is not None:
                         message += f" (the server asks to wait {seconds(round(retry_after))})"
                     raise _Failed(
