@@ -343,3 +343,12 @@ def test_html_to_text_strips_tags_and_decodes_entities_once() -> None:
     assert html_to_text("&amp;amp; &lt;b&gt;") == "&amp; <b>"
     assert html_to_text("<p>one</p><p>two</p><script>x()</script>") == "one two"
     assert html_to_text("plain") == "plain"
+
+
+def test_a_link_that_is_no_valid_url_is_dropped() -> None:
+    from hotpress._parse.xmlfeed import safe_link
+
+    assert safe_link("//javascript:alert(1)", "https://example.com/feed") is None
+    assert safe_link("http://", None) is None
+    assert safe_link("/a/b", "https://example.com/feed") == "https://example.com/a/b"
+    assert safe_link("https://example.com:8443/x", None) == "https://example.com:8443/x"

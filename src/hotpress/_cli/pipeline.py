@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import sys
+from dataclasses import replace
 from importlib import resources
 
 from rich.console import Console
@@ -19,6 +20,7 @@ from hotpress._lock import RunLock
 from hotpress._retention import apply_retention
 from hotpress._storage import open_storage
 from hotpress.config import Settings, config_path, load_settings
+from hotpress.types import SourceState, Validators
 
 
 def cmd_init(args: argparse.Namespace, out: Console) -> int:
@@ -127,15 +129,32 @@ def cmd_serve(args: argparse.Namespace, settings: Settings, out: Console, err: C
 def cmd_sources(args: argparse.Namespace, settings: Settings, out: Console, err: Console) -> int:
     if args.check:
         return cmd_check(args, settings, out, err)
+    # Read-only: a run may hold the archive; sources it has not seen yet show as "new".
     storage = open_storage(settings.database)
     try:
-        storage.sync_sources(settings.sources)
         now = core.utcnow()
-        states = storage.sources(now)
+        known = {s.key: s for s in storage.sources(now)}
     finally:
         storage.close()
-    configured = {s.key for s in settings.sources}
-    states = [s for s in states if s.key in configured]
+    states = [
+        replace(known[spec.key], url=spec.url, category=spec.category)
+        if spec.key in known
+        else SourceState(
+            key=spec.key,
+            url=spec.url,
+            category=spec.category,
+            validators=Validators(),
+            last_attempt=None,
+            last_success=None,
+            last_status=None,
+            last_error=None,
+            error_count=0,
+            items_total=0,
+            items_24h=0,
+            next_due=None,
+        )
+        for spec in settings.sources
+    ]
     if args.json:
         rows = [state_row(s) for s in states]
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")

@@ -237,7 +237,11 @@ def safe_link(href: str | None, base: str | None) -> str | None:
         return None
     try:
         joined = urljoin(base, href) if base else href
-        scheme = urlsplit(_LINK_JUNK.sub("", joined)).scheme.lower()
+        parts = urlsplit(_LINK_JUNK.sub("", joined))
+        scheme = parts.scheme.lower()
+        # ``parts.port`` raises ValueError for ``//javascript:alert(1)`` (a host with a bad port).
+        if scheme in {"http", "https"} and (not parts.hostname or (parts.port or 0) < 0):
+            return None
     except ValueError:
         return None
     if scheme in _UNSAFE_SCHEMES:
