@@ -242,3 +242,58 @@ def test_every_body_keeps_its_marker_and_its_text(hexo_run: Run) -> None:
         elif "sanitized" in post.title and _text(post.body) not in _text(content):
             wrong.append((source, _text(post.body), _text(content)))
     assert wrong == []
+
+
+@pytest.fixture(scope="module")
+def example_run(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[subprocess.CompletedProcess[str], list[Any], dict[str, dict[str, Any]]]:
+    """The bundled example (examples/hotpress.yml) published by `hotpress run` into a real
+    Hexo site's source/_posts, then `hexo generate`."""
+    from hotpress import cli
+    from hotpress._storage import SQLiteStorage
+
+    _node_ok()
+    modules = _hexo_modules()
+    site = tmp_path_factory.mktemp("hexo-example")
+    shutil.copytree(CHECK / "site", site, dirs_exist_ok=True)
+    shutil.copy(CHECK / "package.json", site / "package.json")
+    (site / "node_modules").symlink_to(modules)
+    examples = Path(__file__).resolve().parent.parent / "examples"
+    shutil.copytree(examples / "feeds", site / "feeds")
+    config = site / "hotpress.yml"
+    text = (examples / "hotpress.yml").read_text("utf-8")
+    text = text.replace("hexo: blog/source/_posts", "hexo: source/_posts").replace(
+        "  site: public\n", ""
+    )
+    config.write_text(text, encoding="utf-8")
+    assert cli.main(["run", "-q", "-c", str(config)]) == 0
+    with SQLiteStorage(site / "example.db") as store:
+        items = list(store.iter_items())
+    done = subprocess.run(
+        ["node", str(modules / "hexo" / "bin" / "hexo"), "generate"],
+        cwd=site,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    report = site / "public" / "hotpress-check.json"
+    read = {p["title"]: p for p in json.loads(report.read_text("utf-8"))} if report.exists() else {}
+    return done, items, read
+
+
+def test_the_example_feeds_build_in_real_hexo_with_every_title_exact(
+    example_run: tuple[subprocess.CompletedProcess[str], list[Any], dict[str, dict[str, Any]]],
+) -> None:
+    done, items, read = example_run
+    log = done.stdout + done.stderr
+    assert done.returncode == 0, log[-3000:]
+    assert "Process failed" not in log, log[-3000:]
+    assert len(items) == 14
+    assert sorted(read) == sorted(item.title for item in items)
+    for item in items:
+        got = read[item.title]
+        assert got["categories"] == list(item.category)
+        assert got["date"] == item.date.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        assert _text(item.content)[:20] in _text(got["content"])
