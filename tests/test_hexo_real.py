@@ -65,16 +65,20 @@ def _node_ok() -> None:
 
 
 def _hexo_modules() -> Path:
-    """node_modules holding the pinned Hexo, installed once per package.json content."""
+    """node_modules holding the pinned Hexo (package.json + package-lock.json, `npm ci`),
+    installed once per lockfile content."""
     spec = (CHECK / "package.json").read_bytes()
-    cache = Path(tempfile.gettempdir()) / f"hotpress-hexo-{hashlib.sha256(spec).hexdigest()[:12]}"
+    lock = (CHECK / "package-lock.json").read_bytes()
+    key = hashlib.sha256(spec + lock).hexdigest()[:12]
+    cache = Path(tempfile.gettempdir()) / f"hotpress-hexo-{key}"
     if (cache / "node_modules" / "hexo" / "package.json").is_file():
         return cache / "node_modules"
     staging = Path(tempfile.mkdtemp(prefix="hotpress-hexo-install-"))
     (staging / "package.json").write_bytes(spec)
+    (staging / "package-lock.json").write_bytes(lock)
     npm = shutil.which("npm") or "npm"
     done = subprocess.run(
-        [npm, "install", "--no-audit", "--no-fund", "--loglevel=error"],
+        [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
         cwd=staging,
         capture_output=True,
         text=True,
