@@ -215,3 +215,36 @@ def test_a_corrupt_archive_is_a_storage_error(tmp_path: Path) -> None:
     path.write_bytes(b"this is not a database" * 100)
     with pytest.raises(StorageError, match="cannot open"):
         SQLiteStorage(path)
+
+
+def test_unchanged_entries_are_found_by_their_raw_digest(storage: Storage) -> None:
+    first = replace(make_item(1), raw_hash="r1")
+    storage.save_fetch(SPEC.key, ok(), [first, make_item(2)], now=NOW, error=None, next_due=None)
+    found = storage.unchanged_entries(
+        SPEC.key, {first.identity: "r1", make_item(2).identity: "r2", "f" * 32: "r3"}
+    )
+    assert found == {first.identity}
+
+
+def test_the_body_digest_is_kept_only_from_successful_refreshes(storage: Storage) -> None:
+    storage.save_fetch(SPEC.key, ok(), [], now=NOW, error=None, next_due=None, body_digest="b1")
+    failed = replace(ok(), status=500, error="HTTP 500")
+    storage.save_fetch(
+        SPEC.key, failed, None, now=NOW, error="HTTP 500", next_due=None, body_digest="b2"
+    )
+    assert storage.body_digest(SPEC.key) == "b1"
+
+
+def test_same_as_before_moves_last_seen_of_the_items_the_last_refresh_saw(
+    storage: Storage,
+) -> None:
+    storage.save_fetch(SPEC.key, ok(), [make_item(1)], now=NOW, error=None, next_due=None)
+    later = NOW + timedelta(hours=1)
+    storage.save_fetch(SPEC.key, ok(), [make_item(2)], now=later, error=None, next_due=None)
+    latest = NOW + timedelta(hours=2)
+    counts = storage.save_fetch(
+        SPEC.key, ok(), None, now=latest, error=None, next_due=None, same_as_before=True
+    )
+    assert counts.unchanged == 1
+    seen = {item.guid: item.last_seen for item in storage.iter_items()}
+    assert seen == {"1": NOW, "2": latest}

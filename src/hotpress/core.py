@@ -7,6 +7,7 @@ arguments; the CLI wires them up. A failing source is a result, never an excepti
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -14,7 +15,7 @@ from datetime import UTC, datetime
 import httpx
 
 from hotpress._fetch import FetchSettings, fetch_all, make_client
-from hotpress._normalize import normalize_feed
+from hotpress._normalize import entry_key, normalize_entry, raw_digest
 from hotpress._parse import parse_feed
 from hotpress._progress import NullProgress, Progress
 from hotpress._publish.posts import OutputReport, publish_hexo
@@ -22,7 +23,15 @@ from hotpress._schedule import next_due
 from hotpress._storage.base import Storage
 from hotpress.config import FetchConfig, Settings
 from hotpress.exceptions import ParseError
-from hotpress.types import FetchRequest, FetchResult, SourceSpec, SourceState, StoreCounts
+from hotpress.types import (
+    FetchRequest,
+    FetchResult,
+    Item,
+    ParsedFeed,
+    SourceSpec,
+    SourceState,
+    StoreCounts,
+)
 
 __all__ = [
     "FetchReport",
@@ -94,26 +103,63 @@ def fetch_settings(config: FetchConfig) -> FetchSettings:
     )
 
 
+def _digest(content: bytes) -> str:
+    return hashlib.blake2b(content, digest_size=16).hexdigest()
+
+
+def _changed_items(
+    spec: SourceSpec, feed: ParsedFeed, storage: Storage
+) -> tuple[list[Item], list[str]]:
+    """Normalize only the entries that changed since they were stored; the identities of the
+    others come back as seen. Sanitizing is the costly step, and most entries of a hot list
+    are the same from one refresh to the next."""
+    keyed = [(entry_key(spec, entry), entry) for entry in feed.entries]
+    raw = {key: raw_digest(entry) for key, entry in reversed(keyed) if key is not None}
+    unchanged = storage.unchanged_entries(spec.key, raw)
+    items: list[Item] = []
+    seen: list[str] = []
+    done: set[str] = set()
+    for key, entry in keyed:
+        if key is not None and key in unchanged:
+            if key not in done:
+                done.add(key)
+                seen.append(key)
+            continue
+        item = normalize_entry(spec, entry, feed.link)
+        if item.identity not in done:
+            done.add(item.identity)
+            items.append(item)
+    return items, seen
+
+
 def store_result(
     spec: SourceSpec, result: FetchResult, storage: Storage, *, now: datetime
 ) -> SourceOutcome:
-    """Parse, normalize and store one fetched source in one transaction."""
+    """Parse, normalize and store one fetched source in one transaction. A body identical to
+    the last one stored is not parsed again; entries stored unchanged are not normalized."""
     error = result.error
-    items = None
+    items: list[Item] | None = None
+    seen: list[str] = []
     ttl = None
+    digest = None
+    same = result.not_modified
     if error is None and not result.not_modified and result.content is not None:
-        try:
-            feed = parse_feed(
-                result.content,
-                url=result.url,
-                content_type=result.content_type,
-                timezone=spec.timezone,
-            )
-        except ParseError as exc:
-            error = exc.message
+        digest = _digest(result.content)
+        if digest == storage.body_digest(spec.key):
+            same = True
         else:
-            items = normalize_feed(spec, feed)
-            ttl = feed.ttl_minutes
+            try:
+                feed = parse_feed(
+                    result.content,
+                    url=result.url,
+                    content_type=result.content_type,
+                    timezone=spec.timezone,
+                )
+            except ParseError as exc:
+                error = exc.message
+            else:
+                items, seen = _changed_items(spec, feed, storage)
+                ttl = feed.ttl_minutes
     errors_before = storage.error_count(spec.key)
     due = next_due(
         now,
@@ -123,15 +169,25 @@ def store_result(
         max_age=result.max_age,
         ttl_minutes=ttl,
     )
-    counts = storage.save_fetch(spec.key, result, items, now=now, error=error, next_due=due)
+    counts = storage.save_fetch(
+        spec.key,
+        result,
+        items,
+        now=now,
+        error=error,
+        next_due=due,
+        seen=seen,
+        body_digest=digest if error is None else None,
+        same_as_before=same and error is None,
+    )
     return SourceOutcome(
         key=spec.key,
         url=spec.url,
         status=result.status,
         counts=counts,
-        not_modified=result.not_modified,
+        not_modified=same,
         error=error,
-        entries=len(items or ()),
+        entries=len(items or ()) + len(seen),
     )
 
 

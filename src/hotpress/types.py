@@ -133,6 +133,9 @@ class Item:
     """First absolute http(s) image of the body, else the feed's own image, else ``None``."""
     content_hash: str
     """Digest over what a reader sees (title, content, link, date): decides "changed"."""
+    raw_hash: str = ""
+    """Digest of the entry as parsed, before sanitizing: an entry whose raw digest is stored
+    already is known unchanged without being normalized again."""
 
 
 @dataclass(frozen=True, slots=True)

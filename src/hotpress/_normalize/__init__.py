@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 from hotpress._normalize.identity import content_hash, item_identity
@@ -9,13 +10,43 @@ from hotpress._normalize.sanitize import first_image, sanitize_html
 from hotpress._parse.encoding import C1_AS_WINDOWS_1252
 from hotpress.types import Item, ParsedEntry, ParsedFeed, SourceSpec
 
-__all__ = ["normalize_entry", "normalize_feed"]
+__all__ = ["NORMALIZE_VERSION", "entry_key", "normalize_entry", "normalize_feed", "raw_digest"]
 
 _TAG = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")
 # C1 controls in a body are Windows-1252 punctuation sent as the wrong code points.
 _C1 = re.compile("[\x80-\x9f]")
 _FALLBACK_TITLE_CHARS = 60
+
+
+# Part of every raw digest: bump it when normalizing changes (sanitizer rules, cover rule,
+# title fallback), so that stored items are normalized again on their next fetch.
+NORMALIZE_VERSION = "1"
+
+
+def entry_key(source: SourceSpec, entry: ParsedEntry) -> str | None:
+    """The entry's identity when it is known before sanitizing (it has a guid or a link)."""
+    if not (entry.guid or entry.link):
+        return None
+    return item_identity(source.key, guid=entry.guid, link=entry.link, title="", content="")
+
+
+def raw_digest(entry: ParsedEntry) -> str:
+    """Digest of everything normalizing reads from the entry."""
+    parts = (
+        NORMALIZE_VERSION,
+        entry.title,
+        entry.content,
+        entry.summary,
+        entry.base or "",
+        entry.link or "",
+        entry.guid or "",
+        entry.published.isoformat() if entry.published else "",
+        entry.updated.isoformat() if entry.updated else "",
+        entry.author or "",
+        entry.image or "",
+    )
+    return hashlib.blake2b("\0".join(parts).encode(), digest_size=16).hexdigest()
 
 
 def _fallback_title(entry: ParsedEntry, html: str) -> str:
@@ -44,6 +75,7 @@ def normalize_entry(source: SourceSpec, entry: ParsedEntry, feed_link: str | Non
         source.key, guid=entry.guid, link=entry.link, title=title, content=content
     )
     return Item(
+        raw_hash=raw_digest(entry),
         source_key=source.key,
         identity=identity,
         title=title,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html as html_lib
 import re
+import threading
 from urllib.parse import urljoin, urlsplit
 
 import nh3
@@ -95,52 +96,43 @@ def _clean_url(tag: str, attr: str, value: str, base_url: str | None) -> str | N
     return None
 
 
-def _make_cleaner(base_url: str | None) -> nh3.Cleaner:
-    def attribute_filter(tag: str, attr: str, value: str) -> str | None:
-        if attr in _URL_ATTRIBUTES:
-            try:
-                return _clean_url(tag, attr, value, base_url)
-            except ValueError:  # urllib refuses it (e.g. "http://[::1"): so do we
-                return None
-        if attr == "referrerpolicy":
-            # Kept in place rather than re-added: nh3 moves attributes around when the
-            # filter drops one, and a re-added attribute would land elsewhere on a second pass.
-            return "no-referrer"
-        return value
+# The base URL of the document being cleaned. One Cleaner serves every document (building one
+# costs more than cleaning a short description); its filter reads the base from here.
+_current = threading.local()
 
-    return nh3.Cleaner(
-        tags=set(_TAGS),
-        # Dropped with their content: active or form elements, and elements the HTML parser
-        # lets hold a <p> inside a <p> (select, button, svg, math); stripping only their tags
-        # would leave markup that parses differently the next time.
-        clean_content_tags={
-            *("script", "style", "noscript", "template", "object", "embed", "applet"),
-            *("select", "button", "textarea", "svg", "math"),
-        },
-        attributes={tag: set(names) for tag, names in _ATTRIBUTES.items()},
-        attribute_filter=attribute_filter,
-        strip_comments=True,
-        link_rel="noopener noreferrer nofollow",
-        url_schemes={"http", "https", "mailto", "data"},
-        # Hotlink-protected CDNs (zhimg, sinaimg, ...) refuse images sent with a Referer.
-        set_tag_attribute_values={"img": {"referrerpolicy": "no-referrer"}},
-    )
 
+def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
+    if attr in _URL_ATTRIBUTES:
+        try:
+            return _clean_url(tag, attr, value, getattr(_current, "base", None))
+        except ValueError:  # urllib refuses it (e.g. "http://[::1"): so do we
+            return None
+    if attr == "referrerpolicy":
+        # Kept in place rather than re-added: nh3 moves attributes around when the
+        # filter drops one, and a re-added attribute would land elsewhere on a second pass.
+        return "no-referrer"
+    return value
+
+
+_CLEANER = nh3.Cleaner(
+    tags=set(_TAGS),
+    # Dropped with their content: active or form elements, and elements the HTML parser
+    # lets hold a <p> inside a <p> (select, button, svg, math); stripping only their tags
+    # would leave markup that parses differently the next time.
+    clean_content_tags={
+        *("script", "style", "noscript", "template", "object", "embed", "applet"),
+        *("select", "button", "textarea", "svg", "math"),
+    },
+    attributes={tag: set(names) for tag, names in _ATTRIBUTES.items()},
+    attribute_filter=_attribute_filter,
+    strip_comments=True,
+    link_rel="noopener noreferrer nofollow",
+    url_schemes={"http", "https", "mailto", "data"},
+    # Hotlink-protected CDNs (zhimg, sinaimg, ...) refuse images sent with a Referer.
+    set_tag_attribute_values={"img": {"referrerpolicy": "no-referrer"}},
+)
 
 _MAX_PASSES = 4
-_CLEANERS: dict[str | None, nh3.Cleaner] = {}
-_MAX_CACHED_CLEANERS = 256
-
-
-def _cleaner(base_url: str | None) -> nh3.Cleaner:
-    # A Cleaner is built once per base URL (a feed's items mostly share one); building it
-    # costs more than cleaning a short description.
-    cleaner = _CLEANERS.get(base_url)
-    if cleaner is None:
-        if len(_CLEANERS) >= _MAX_CACHED_CLEANERS:
-            _CLEANERS.clear()
-        cleaner = _CLEANERS[base_url] = _make_cleaner(base_url)
-    return cleaner
 
 
 def _fix_iframe(match: re.Match[str]) -> str:
@@ -157,15 +149,18 @@ def sanitize_html(html: str, base_url: str | None = None) -> str:
     """
     if _JUNK.search(html):
         html = _JUNK.sub("", html)
-    cleaner = _cleaner(base_url)
-    cleaned = _clean_once(cleaner, html)
-    # Removing a tag can leave markup that the parser rebuilds differently (misnested blocks):
-    # clean until the result is stable, so storing and re-sanitizing never changes content.
-    for _ in range(_MAX_PASSES):
-        again = _clean_once(cleaner, cleaned)
-        if again == cleaned:
-            break
-        cleaned = again
+    _current.base = base_url
+    try:
+        cleaned = _clean_once(_CLEANER, html)
+        # Removing a tag can leave markup that the parser rebuilds differently (misnested
+        # blocks): clean until the result is stable, so re-sanitizing never changes content.
+        for _ in range(_MAX_PASSES):
+            again = _clean_once(_CLEANER, cleaned)
+            if again == cleaned:
+                break
+            cleaned = again
+    finally:
+        _current.base = None
     return cleaned
 
 

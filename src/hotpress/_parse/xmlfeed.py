@@ -228,6 +228,10 @@ def has_xml_base(el: etree._Element | None) -> bool:
     return False
 
 
+# An absolute http(s) URL with a plain host and nothing to clean: the common case, kept as is.
+_PLAIN_HTTP = re.compile(r"https?://[A-Za-z0-9.-]+(?::\d{1,5})?(?:[/?#][^\s\x00-\x1f\x7f]*)?")
+
+
 def safe_link(href: str | None, base: str | None) -> str | None:
     """``href`` made absolute against ``base``; ``None`` when empty or script-bearing."""
     if not href:
@@ -235,6 +239,8 @@ def safe_link(href: str | None, base: str | None) -> str | None:
     href = href.strip()
     if not href:
         return None
+    if _PLAIN_HTTP.fullmatch(href):
+        return href
     try:
         joined = urljoin(base, href) if base else href
         parts = urlsplit(_LINK_JUNK.sub("", joined))

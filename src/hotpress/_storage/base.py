@@ -7,7 +7,7 @@ against every backend.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -84,9 +84,21 @@ class Storage(SiteStore, Protocol):
         now: datetime,
         error: str | None,
         next_due: datetime | None,
+        seen: Sequence[str] = (),
+        body_digest: str | None = None,
+        same_as_before: bool = False,
     ) -> StoreCounts:
         """Store one source's refresh in ONE transaction: its items (new ones added, changed
-        ones updated in place, revision bumped), its validators, its status and a log row."""
+        ones updated in place, revision bumped), its validators, its status and a log row.
+        ``seen`` are identities of entries known unchanged (only their last-seen time moves);
+        ``same_as_before`` (a 304 or an identical body) moves it for every item the previous
+        refresh saw. ``body_digest`` is remembered for the next refresh."""
+
+    def body_digest(self, source_key: str) -> str | None:
+        """The digest of the source's last body that was stored."""
+
+    def unchanged_entries(self, source_key: str, raw: Mapping[str, str]) -> set[str]:
+        """Of ``raw`` (identity -> raw digest), the identities stored with that digest."""
 
     def sources(self, now: datetime) -> list[SourceState]: ...
 

@@ -72,4 +72,10 @@ MIGRATIONS: tuple[str, ...] = (
         digest TEXT NOT NULL
     );
     """,
+    # 3: skip work on what did not change: the digest of a source's last body, and of each
+    # entry as parsed (before sanitizing)
+    """
+    ALTER TABLE sources ADD COLUMN body_digest TEXT;
+    ALTER TABLE items ADD COLUMN raw_hash TEXT;
+    """,
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -171,6 +171,30 @@ class SQLiteStorage(SiteQueriesMixin):
         ).fetchone()
         return 0 if row is None else int(row[0])
 
+    def body_digest(self, source_key: str) -> str | None:
+        row = self._db.execute(
+            "SELECT body_digest FROM sources WHERE key = ?", (source_key,)
+        ).fetchone()
+        return None if row is None else row[0]
+
+    def unchanged_entries(self, source_key: str, raw: Mapping[str, str]) -> set[str]:
+        if not raw:
+            return set()
+        source_id = self._source_id(source_key)
+        found: set[str] = set()
+        identities = list(raw)
+        for start in range(0, len(identities), 500):
+            chunk = identities[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for identity, stored in self._db.execute(
+                f"SELECT identity, raw_hash FROM items"
+                f" WHERE source_id = ? AND identity IN ({marks})",
+                (source_id, *chunk),
+            ):
+                if stored is not None and stored == raw[identity]:
+                    found.add(identity)
+        return found
+
     def save_fetch(
         self,
         source_key: str,
@@ -180,17 +204,30 @@ class SQLiteStorage(SiteQueriesMixin):
         now: datetime,
         error: str | None,
         next_due: datetime | None,
+        seen: Sequence[str] = (),
+        body_digest: str | None = None,
+        same_as_before: bool = False,
     ) -> StoreCounts:
         source_id = self._source_id(source_key)
         stamp = int(now.timestamp())
 
         def work() -> StoreCounts:
             counts = self._store_items(source_id, items or (), stamp)
+            touched = self._touch(source_id, seen, stamp)
+            if same_as_before:
+                # Everything the previous successful refresh saw is still there.
+                touched += self._db.execute(
+                    "UPDATE items SET last_seen = ? WHERE source_id = ? AND last_seen ="
+                    " (SELECT last_success FROM sources WHERE id = ?)",
+                    (stamp, source_id, source_id),
+                ).rowcount
+            if touched:
+                counts = StoreCounts(counts.new, counts.updated, counts.unchanged + touched)
             if error is None:
                 self._db.execute(
                     "UPDATE sources SET etag = ?, last_modified = ?, last_attempt = ?,"
                     " last_success = ?, last_status = ?, last_error = NULL, error_count = 0,"
-                    " next_due = ? WHERE id = ?",
+                    " next_due = ?, body_digest = COALESCE(?, body_digest) WHERE id = ?",
                     (
                         result.validators.etag,
                         result.validators.last_modified,
@@ -198,6 +235,7 @@ class SQLiteStorage(SiteQueriesMixin):
                         stamp,
                         result.status,
                         _ts(next_due),
+                        body_digest,
                         source_id,
                     ),
                 )
@@ -224,6 +262,17 @@ class SQLiteStorage(SiteQueriesMixin):
 
         counts: StoreCounts = self._write(work)
         return counts
+
+    def _touch(self, source_id: int, identities: Sequence[str], stamp: int) -> int:
+        touched = 0
+        for start in range(0, len(identities), 500):
+            chunk = identities[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            touched += self._db.execute(
+                f"UPDATE items SET last_seen = ? WHERE source_id = ? AND identity IN ({marks})",
+                (stamp, source_id, *chunk),
+            ).rowcount
+        return touched
 
     def _store_items(self, source_id: int, items: Sequence[Item], stamp: int) -> StoreCounts:
         if not items:
@@ -259,6 +308,7 @@ class SQLiteStorage(SiteQueriesMixin):
                         stamp,
                         stamp,
                         item.content_hash,
+                        item.raw_hash or None,
                     )
                 )
                 known[item.identity] = (-1, item.content_hash)
@@ -276,26 +326,31 @@ class SQLiteStorage(SiteQueriesMixin):
                         stamp,
                         stamp,
                         item.content_hash,
+                        item.raw_hash or None,
                         old[0],
                     )
                 )
             else:
-                seen_ids.append((stamp, old[0]))
+                seen_ids.append((stamp, item.raw_hash or None, old[0]))
         self._db.executemany(
             "INSERT INTO items (source_id, identity, guid, link, title, content, author, cover,"
-            " published, date, first_seen, last_seen, content_hash)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " published, date, first_seen, last_seen, content_hash, raw_hash)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             new_rows,
         )
         # An edit keeps the row (and its first_seen); a date that disappears keeps the old one.
         self._db.executemany(
             "UPDATE items SET guid = ?, link = ?, title = ?, content = ?, author = ?, cover = ?,"
             " published = COALESCE(?, published), date = COALESCE(?, published, first_seen),"
-            " last_seen = ?, updated = ?, content_hash = ?, revision = revision + 1"
-            " WHERE id = ?",
+            " last_seen = ?, updated = ?, content_hash = ?, raw_hash = ?,"
+            " revision = revision + 1 WHERE id = ?",
             changed_rows,
         )
-        self._db.executemany("UPDATE items SET last_seen = ? WHERE id = ?", seen_ids)
+        # Unchanged for readers; the raw digest may still be new (a feed reformatted its HTML).
+        self._db.executemany(
+            "UPDATE items SET last_seen = ?, raw_hash = COALESCE(?, raw_hash) WHERE id = ?",
+            seen_ids,
+        )
         return StoreCounts(new=len(new_rows), updated=len(changed_rows), unchanged=len(seen_ids))
 
     def sources(self, now: datetime) -> list[SourceState]:
