@@ -122,3 +122,18 @@ def test_a_changed_normalizer_version_normalizes_stored_entries_again(
     outcome = refresh(tmp_path, feed_server, T0 + timedelta(hours=1))
     assert len(calls) == 1
     assert outcome.counts.unchanged == 1  # same for readers: no new revision
+
+
+def test_a_storage_failure_surfaces_as_itself_after_the_fetches_finish(
+    tmp_path: Path, feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hotpress.exceptions import StorageError
+
+    feed_server.route("/f", Reply(body=feed("Mon", ("1", "一"))))
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise StorageError("disk I/O error")
+
+    monkeypatch.setattr(core, "store_result", broken)
+    with pytest.raises(StorageError, match="disk I/O error"):
+        refresh(tmp_path, feed_server, T0)

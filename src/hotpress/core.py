@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -209,23 +210,38 @@ async def refresh(
         FetchRequest(source_key=s.key, url=s.url, validators=storage.validators(s.key))
         for s in specs.values()
     ]
-    outcomes: list[SourceOutcome] = []
+    # Parsing, sanitizing and storing run on one worker thread (the only user of the archive
+    # while the fetches run), so the event loop keeps starting requests meanwhile.
+    loop = asyncio.get_running_loop()
+    stored: list[asyncio.Future[SourceOutcome]] = []
 
-    def on_result(result: FetchResult) -> None:
+    def store(result: FetchResult) -> SourceOutcome:
         outcome = store_result(specs[result.source_key], result, storage, now=clock())
-        outcomes.append(outcome)
         progress.advance("sources", failed=outcome.error is not None)
+        return outcome
 
     options = fetch_settings(settings.fetch)
     progress.begin("sources", len(requests))
-    try:
-        if client is None:
-            async with make_client(options) as own:
-                await fetch_all(requests, client=own, settings=options, on_result=on_result)
-        else:
-            await fetch_all(requests, client=client, settings=options, on_result=on_result)
-    finally:
-        progress.end("sources")
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hotpress-store") as worker:
+
+        def on_result(result: FetchResult) -> None:
+            stored.append(loop.run_in_executor(worker, store, result))
+
+        try:
+            if client is None:
+                async with make_client(options) as own:
+                    await fetch_all(requests, client=own, settings=options, on_result=on_result)
+            else:
+                await fetch_all(requests, client=client, settings=options, on_result=on_result)
+        finally:
+            # Whatever was fetched is stored, even when the batch stops on a bug.
+            results = await asyncio.gather(*stored, return_exceptions=True)
+            progress.end("sources")
+    outcomes: list[SourceOutcome] = []
+    for outcome in results:
+        if isinstance(outcome, BaseException):
+            raise outcome
+        outcomes.append(outcome)
     order = {key: i for i, key in enumerate(specs)}
     outcomes.sort(key=lambda o: order[o.key])
     return FetchReport(tuple(outcomes))

@@ -60,14 +60,17 @@ def _row_to_item(row: sqlite3.Row | tuple[Any, ...]) -> StoredItem:
 
 
 class SQLiteStorage(SiteQueriesMixin):
-    """Archive in one SQLite file. Not thread-safe: one instance per thread/process."""
+    """Archive in one SQLite file. Not for concurrent use: one thread at a time."""
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         try:
             if str(path) != ":memory:":
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(str(path), isolation_level=None, timeout=30)
+            # One thread at a time, but not always the same one: refresh() stores from a worker.
+            self._db = sqlite3.connect(
+                str(path), isolation_level=None, timeout=30, check_same_thread=False
+            )
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA foreign_keys=ON")
