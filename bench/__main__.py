@@ -1,0 +1,131 @@
+"""``python -m bench [--quick] [--only ingest,fetch,site,hexo]``: run, print, write the report.
+
+The prose of docs/benchmarks.md that is not measured (profiles, decisions) lives in
+bench/notes.md and is copied into the report under the tables' preface.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from bench import fetch, hexo_out, ingest, site
+from bench.common import REPO, Section, table
+from bench.report import render
+
+ALL = ("ingest", "fetch", "hexo", "site")
+TITLES = {"ingest": "## Ingest", "fetch": "## Fetch", "hexo": "## Hexo output", "site": "## Site"}
+
+
+def _ints(text: str) -> list[int]:
+    return [int(x) for x in text.split(",") if x.strip()]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small sizes, no peers (CI)")
+    parser.add_argument("--only", default=",".join(ALL), help="comma list of " + ", ".join(ALL))
+    parser.add_argument("--runs", type=int, default=None, help="runs per figure (default 5/3)")
+    parser.add_argument("--site-sizes", default="10000,30000,100000")
+    parser.add_argument("--hexo-sizes", default="1000,10000,30000")
+    parser.add_argument("--hugo-sizes", default="1000,10000,30000,100000")
+    parser.add_argument("--peer-runs", type=int, default=1)
+    parser.add_argument("--peer-timeout", type=float, default=600.0, help="seconds per peer step")
+    parser.add_argument("--output", type=Path, default=REPO / "docs" / "benchmarks.md")
+    args = parser.parse_args(argv)
+    wanted = [w.strip() for w in args.only.split(",") if w.strip()]
+    unknown = set(wanted) - set(ALL)
+    if unknown:
+        parser.error(f"unknown benchmark(s): {', '.join(sorted(unknown))}")
+    runs = args.runs or (3 if args.quick else 5)
+    start = time.perf_counter()
+    sections: list[Section] = []
+    for name in ALL:
+        if name not in wanted:
+            continue
+        print(f"bench: {name}…", flush=True)
+        if name == "ingest":
+            sec = ingest.run(args.quick, runs)
+        elif name == "fetch":
+            sec = fetch.run(args.quick, min(runs, 3))
+        elif name == "hexo":
+            sec = hexo_out.run(args.quick, 1 if not args.quick else runs)
+        else:
+            quick_sizes = [1_000]
+            sec = site.run(
+                args.quick,
+                min(runs, 3),
+                quick_sizes if args.quick else _ints(args.site_sizes),
+                {}
+                if args.quick
+                else {"hexo": _ints(args.hexo_sizes), "hugo": _ints(args.hugo_sizes)},
+                args.peer_timeout,
+                args.peer_runs,
+            )
+        sections.append(sec)
+        _print(sec)
+    notes = REPO / "bench" / "notes.md"
+    command = "python -m bench " + " ".join(sys.argv[1:] if argv is None else argv)
+    text = render(
+        sections,
+        quick=args.quick,
+        command=command.strip(),
+        repo=REPO,
+        seconds=time.perf_counter() - start,
+        preface=notes.read_text(encoding="utf-8") if notes.is_file() else "",
+    )
+    if not args.quick and args.output.is_file():
+        text = _keep_others(text, args.output.read_text(encoding="utf-8"), wanted)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(text, encoding="utf-8")
+    print(f"bench: wrote {args.output}", flush=True)
+    return 0
+
+
+def _chunks(text: str) -> list[str]:
+    """The report cut at its ``## `` headings (the first chunk is the header)."""
+    parts: list[str] = []
+    for line in text.splitlines(keepends=True):
+        if line.startswith("## ") or not parts:
+            parts.append("")
+        parts[-1] += line
+    return parts
+
+
+def _keep_others(new: str, old: str, ran: list[str]) -> str:
+    """A partial run (``--only``) keeps the previous report's sections it did not rerun."""
+    kept = {
+        name: chunk
+        for chunk in _chunks(old)
+        for name, title in TITLES.items()
+        if name not in ran and chunk.startswith(title)
+    }
+    if not kept:
+        return new
+    fresh = {
+        name: chunk
+        for chunk in _chunks(new)
+        for name, title in TITLES.items()
+        if chunk.startswith(title)
+    }
+    head = [c for c in _chunks(new) if not any(c.startswith(t) for t in TITLES.values())]
+    body = [(fresh.get(n) or kept.get(n) or "").rstrip() + "\n\n" for n in ALL]
+    note = "(Sections not rerun by `--only` are kept from the previous report.)\n\n"
+    return "".join(head).rstrip() + "\n\n" + note + "".join(b for b in body if b.strip())
+
+
+def _print(sec: Section) -> None:
+    print(f"\n## {sec.title}")
+    if sec.rows:
+        print("\n".join(table(sec.header, sec.rows)))
+    if sec.targets:
+        print("\n".join(table(["target", "goal", "measured", "result"], sec.targets)))
+    for note in sec.notes:
+        print(f"- {note}")
+    print(flush=True)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,27 @@
+"""``python -m bench._worker module:function JSON``: run one measurement, print its result.
+
+The last line of stdout is a JSON object: the function's result plus ``rss_mb``, the peak
+resident memory of this process or of the largest child it waited for (Hexo, Hugo).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import resource
+import sys
+
+
+def main() -> None:
+    target, raw = sys.argv[1], sys.argv[2]
+    module, _, name = target.partition(":")
+    function = getattr(importlib.import_module(module), name)
+    result = dict(function(**json.loads(raw)))
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    result["rss_mb"] = max(own, children) / 1024  # Linux reports KiB
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

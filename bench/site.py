@@ -1,0 +1,339 @@
+"""Site build: hotpress's static site beside Hexo (stock generators) and Hugo (minimal
+templates) on the same archived items: full build, no-op rebuild, rebuild after +50 items.
+
+Peers get the items as Markdown posts with HTML bodies (written untimed before the build);
+each peer step has a time bound and the table says when a peer did not finish within it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.archive import archive, copy_of, scratch
+from bench.common import REPO, Section, run_worker, target_row, verdict
+
+PEERS = REPO / "bench" / "peers"
+STEPS = ("full", "noop", "add50")
+
+
+# --- hotpress -----------------------------------------------------------------------------
+
+
+def _settings(tmp: Path, sources: tuple[Any, ...]) -> Any:
+    from hotpress.config import FetchConfig, Settings, SiteConfig
+
+    return Settings(
+        path=tmp / "hotpress.yml",
+        database=tmp / "archive.db",
+        timezone="Asia/Shanghai",
+        hexo_dir=None,
+        site_dir=tmp / "site",
+        site=SiteConfig(),
+        fetch=FetchConfig(),
+        sources=sources,
+    )
+
+
+def _add_fifty(storage: Any) -> Any:
+    """50 new items in a new source (a feed the corpus does not have)."""
+    from bench.corpus import render_feed
+    from bench.ingest import NOW
+    from hotpress.core import store_result
+    from hotpress.types import FetchResult, SourceSpec, Validators
+
+    info, body = render_feed(7, 50, salt=99)
+    spec = SourceSpec(
+        "/bench/extra",
+        ("基准", "新源", "新频道"),
+        "https://extra.example/",
+        "新源",
+        "Asia/Shanghai",
+    )
+    storage.sync_sources([spec])
+    result = FetchResult(spec.key, spec.url, 200, body, info.content_type, Validators(), 0.0)
+    return store_result(spec, result, storage, now=NOW)
+
+
+def hotpress_site(db: str) -> dict[str, Any]:
+    """Full build, no-op rebuild, +50 items (a new source), each timed."""
+    from hotpress._site.build import build_site
+    from hotpress._storage import SQLiteStorage
+
+    out: dict[str, Any] = {}
+    with scratch() as tmp_name:
+        tmp = Path(tmp_name)
+        storage = SQLiteStorage(copy_of(db, tmp))
+        settings = _settings(tmp, ())
+        for step in STEPS:
+            if step == "add50":
+                _add_fifty(storage)
+            wall, cpu = time.perf_counter(), time.process_time()
+            report = build_site(settings, storage)
+            out[step] = time.perf_counter() - wall
+            out[f"{step}_cpu"] = time.process_time() - cpu
+            out[f"{step}_written"] = report.written
+            if report.error:
+                raise RuntimeError(f"build_site failed: {report.error}")
+        out["files"] = sum(len(f) for _, _, f in os.walk(settings.site_dir))
+        storage.close()
+    out["seconds"] = out["full"]
+    return out
+
+
+# --- the peers ----------------------------------------------------------------------------
+
+
+def _posts(storage: Any, folder: Path, style: str, extra: bool = False) -> int:
+    """Write the archive's items as Markdown posts (HTML bodies) for Hexo or Hugo."""
+    folder.mkdir(parents=True, exist_ok=True)
+    count = 0
+    items = storage.iter_items()
+    for item in items:
+        if extra != (item.source_key == "/bench/extra"):
+            continue
+        title = item.title.replace("'", "''")
+        cats = "".join(f"\n  - '{c}'" for c in item.category)
+        hexo_date = item.date.strftime("%Y-%m-%d %H:%M:%S")
+        date = hexo_date if style == "hexo" else item.date.isoformat()
+        head = f"---\ntitle: '{title}'\ndate: {date}\ncategories:{cats}\n---\n\n"
+        (folder / f"p{item.id}.md").write_text(head + item.content + "\n", encoding="utf-8")
+        count += 1
+    return count
+
+
+def _timed_run(cmd: list[str], cwd: Path, bound: float) -> float | None:
+    wall = time.perf_counter()
+    try:
+        done = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=bound)
+    except subprocess.TimeoutExpired:
+        return None
+    if done.returncode != 0:
+        tail = (done.stderr or done.stdout).strip().splitlines()[:3]
+        raise RuntimeError(f"{cmd[0]} failed: {' | '.join(tail)}")
+    return time.perf_counter() - wall
+
+
+def peer_site(db: str, peer: str, bound: float) -> dict[str, Any]:
+    from hotpress._storage import SQLiteStorage
+
+    out: dict[str, Any] = {}
+    with scratch() as tmp_name:
+        tmp = Path(tmp_name)
+        storage = SQLiteStorage(copy_of(db, tmp))
+        site = tmp / peer
+        if peer == "hexo":
+            (site / "themes").mkdir(parents=True)
+            shutil.copytree(PEERS / "hexo-theme", site / "themes" / "mini")
+            shutil.copy(PEERS / "hexo-config.yml", site / "_config.yml")
+            # Hexo loads the plugins named in the site's package.json only when it has "hexo".
+            package = json.loads((PEERS / "package.json").read_text())
+            package["hexo"] = {"version": package["dependencies"]["hexo"].lstrip("~^")}
+            (site / "package.json").write_text(json.dumps(package))
+            (site / "node_modules").symlink_to(PEERS / "node_modules")
+            posts = site / "source" / "_posts"
+            cmd = ["node", str(PEERS / "run-hexo.js")]
+        else:
+            shutil.copytree(PEERS / "hugo-site", site)
+            posts = site / "content" / "posts"
+            cmd = ["hugo", "--quiet", "-d", "public"]
+        out["posts"] = _posts(storage, posts, peer)
+        for step in STEPS:
+            if step == "add50":
+                _add_fifty(storage)
+                _posts(storage, posts, peer, extra=True)
+            seconds = _timed_run(cmd, site, bound)
+            out[step] = seconds
+            if seconds is None:
+                break
+        storage.close()
+    out["seconds"] = out["full"] if out["full"] is not None else -1.0
+    return out
+
+
+# --- tools --------------------------------------------------------------------------------
+
+
+def ensure_peers(log: list[str]) -> dict[str, str]:
+    """Install Hexo (npm ci, pinned by the lockfile) and Hugo (apt) when missing; versions."""
+    versions: dict[str, str] = {}
+    if shutil.which("npm") and not (PEERS / "node_modules" / "hexo").is_dir():
+        log.append("Installed Hexo with `npm ci` in bench/peers (pinned by package-lock.json).")
+        print("bench: installing Hexo (npm ci in bench/peers)…", flush=True)
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=PEERS, check=False)
+    if not shutil.which("hugo") and os.geteuid() == 0 and shutil.which("apt-get"):
+        log.append("Installed Hugo with `apt-get install -y hugo` (Debian's package).")
+        print("bench: installing Hugo (apt-get install -y hugo)…", flush=True)
+        subprocess.run(["apt-get", "install", "-y", "-q", "hugo"], check=False)
+    package = PEERS / "node_modules" / "hexo" / "package.json"
+    if package.is_file() and shutil.which("node"):
+        versions["hexo"] = json.loads(package.read_text())["version"]
+        versions["node"] = subprocess.run(
+            ["node", "--version"], capture_output=True, text=True, check=False
+        ).stdout.strip()
+    if shutil.which("hugo"):
+        versions["hugo"] = subprocess.run(
+            ["hugo", "version"], capture_output=True, text=True, check=False
+        ).stdout.split()[1]
+    return versions
+
+
+# --- the section --------------------------------------------------------------------------
+
+
+def _cell(values: list[float | None], bound: float) -> str:
+    done = [v for v in values if v is not None]
+    if not values:
+        return "not run"
+    if not done:
+        return f"did not finish within {bound:.0f} s"
+    done.sort()
+    mid = done[len(done) // 2]
+    spread = f" ({done[0]:.2f}–{done[-1]:.2f})" if len(done) > 1 else ""
+    return f"{mid:.2f} s{spread}"
+
+
+def _median(values: list[float | None]) -> float:
+    done = sorted(v for v in values if v is not None)
+    return done[len(done) // 2] if done else float("nan")
+
+
+def run(
+    quick: bool,
+    runs: int,
+    sizes: list[int],
+    peer_sizes: dict[str, list[int]],
+    bound: float,
+    peer_runs: int = 1,
+) -> Section:
+    sec = Section("Site build: full, no-op, +50 items — hotpress vs Hexo vs Hugo")
+    try:
+        from hotpress._site.build import build_site  # noqa: F401
+    except ImportError as exc:
+        sec.notes.append(f"Not available: hotpress._site.build_site cannot be imported ({exc}).")
+        return sec
+    log: list[str] = []
+    versions = ensure_peers(log) if not quick else {}
+    sec.setup = [
+        f"hotpress: median of {runs} runs per size; peers: {peer_runs} run(s) per size, each "
+        f"step bounded at {bound:.0f} s. Page sets: home pagination (30 per page), item pages, "
+        "category pages, one feed.",
+        "Peers: " + (", ".join(f"{k} {v}" for k, v in versions.items()) or "skipped (--quick)"),
+        *log,
+    ]
+    sec.header = ["size", "tool", "full build", "no-op rebuild", "+50 items", "peak memory"]
+    results: dict[tuple[str, int], dict[str, list[float | None]]] = {}
+    peaks: dict[tuple[str, int], float] = {}
+    all_sizes = sorted({*sizes, *(s for v in peer_sizes.values() for s in v)})
+    for size in all_sizes:
+        db = str(archive(size))
+        plan = [("hotpress", runs)] if size in sizes else []
+        plan += [(p, peer_runs) for p, s in peer_sizes.items() if size in s and p in versions]
+        for tool, count in plan:
+            got: dict[str, list[float | None]] = {s: [] for s in STEPS}
+            for _ in range(count):
+                if tool == "hotpress":
+                    r = run_worker("bench.site:hotpress_site", db=db)
+                else:
+                    r = run_worker(
+                        "bench.site:peer_site", timeout=bound * 4, db=db, peer=tool, bound=bound
+                    )
+                if "error" in r:
+                    sec.notes.append(f"{tool} at {size:,}: {r['error']}")
+                    break
+                for s in STEPS:
+                    if s in r:  # a step after one that did not finish is not run
+                        got[s].append(r[s])
+                peaks[(tool, size)] = max(peaks.get((tool, size), 0.0), r["rss_mb"])
+            results[(tool, size)] = got
+            peak = peaks.get((tool, size))
+            sec.rows.append(
+                [
+                    f"{size:,}",
+                    tool,
+                    *(_cell(got[s], bound) for s in STEPS),
+                    f"{peak:,.0f} MB" if peak else "n/a",
+                ]
+            )
+            print(f"bench: site {tool} {size:,}: {sec.rows[-1][2:]}", flush=True)
+    _targets(sec, results, peaks, sizes, bound)
+    return sec
+
+
+def _targets(
+    sec: Section,
+    results: dict[tuple[str, int], dict[str, list[float | None]]],
+    peaks: dict[tuple[str, int], float],
+    sizes: list[int],
+    bound: float,
+) -> None:
+    def full(tool: str, size: int) -> float:
+        return _median(results.get((tool, size), {}).get("full", []))
+
+    for size, peer, goal, text in (
+        (10_000, "hexo", 20.0, "≥ 20×"),
+        (10_000, "hugo", 1.0, "> 1×"),
+        (30_000, "hugo", 1.0, "> 1×"),
+    ):
+        if (peer, size) in results and ("hotpress", size) in results:
+            x = full(peer, size) / full("hotpress", size)
+            if x != x and results[(peer, size)]["full"] == [None]:
+                # The peer's time is only known to exceed the bound: a lower bound on the ratio.
+                least = bound / full("hotpress", size)
+                result = (
+                    "pass"
+                    if least >= goal
+                    else f"undecided (needs {peer} ≥ {goal * full('hotpress', size):.0f} s)"
+                )
+                sec.targets.append(
+                    [
+                        f"full build at {size:,} vs {peer}",
+                        text,
+                        f"≥ {least:.1f}× ({peer} did not finish within {bound:.0f} s)",
+                        result,
+                    ]
+                )
+                continue
+            sec.targets.append(
+                target_row(
+                    f"full build at {size:,} vs {peer}",
+                    text,
+                    f"{x:.1f}× faster" if x >= 1 else f"{1 / x:.1f}× slower",
+                    x,
+                    goal,
+                )
+            )
+    big = max(sizes) if sizes else 0
+    if ("hotpress", big) in results:
+        got = results[("hotpress", big)]
+        noop, add = _median(got["noop"]), _median(got["add50"])
+        sec.targets.append(
+            [
+                f"no-op rebuild at {big:,}",
+                "≤ 1 s",
+                f"{noop:.2f} s",
+                verdict(noop, 1.0, higher_is_better=False),
+            ]
+        )
+        sec.targets.append(
+            [
+                f"+50 items at {big:,}",
+                "≤ 2 s",
+                f"{add:.2f} s",
+                verdict(add, 2.0, higher_is_better=False),
+            ]
+        )
+        peak = peaks.get(("hotpress", big), float("nan"))
+        sec.targets.append(
+            [
+                f"peak memory at {big:,}",
+                "≤ 500 MB",
+                f"{peak:,.0f} MB",
+                verdict(peak, 500, higher_is_better=False),
+            ]
+        )
