@@ -21,7 +21,7 @@ from golden.sample import SOURCES, make_item, sample_archive, sample_settings, s
 from hotpress._normalize.sanitize import sanitize_html
 from hotpress._site import build_site
 from hotpress._site.serve import make_server
-from hotpress._site.urls import item_dir
+from hotpress._site.urls import item_file
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -65,7 +65,7 @@ def served(tmp_path_factory: pytest.TempPathFactory, corpora: Path) -> Iterator[
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     host, port = server.server_address[:2]
-    yield f"http://{host!s}:{port}", f"/{item_dir(hostile.identity)}/"
+    yield f"http://{host!s}:{port}", f"/{item_file(hostile.identity)}"
     server.shutdown()
     server.server_close()
 
@@ -138,8 +138,8 @@ def test_reader_follows_a_category_opens_an_item_and_searches_in_chinese(
     watched = Watched(browser, 1280)
     page = watched.page
     page.goto(base + "/search/")
-    page.locator(".pagefind-ui__search-input").fill("充电桩")
-    result = page.locator(".pagefind-ui__result-link").first
+    page.locator("#search input").fill("充电桩")
+    result = page.locator("a.search-result").first
     result.wait_for(timeout=10_000)
     result.click()
     page.wait_for_load_state()

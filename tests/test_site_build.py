@@ -20,7 +20,7 @@ from lxml import etree, html
 from golden.regen import GOLDEN, golden_files
 from golden.sample import SOURCES, START, make_item, sample_archive, sample_settings, store
 from hotpress._site import build_site
-from hotpress._site.urls import category_dir, item_dir
+from hotpress._site.urls import category_dir, item_file
 from hotpress._storage.sqlite import SQLiteStorage
 from hotpress.types import StoredItem
 
@@ -60,8 +60,6 @@ def test_the_sample_archive_builds_to_the_golden_site(site: Path) -> None:
 
 def internal_targets(root: Path) -> Iterator[tuple[str, str]]:
     for page in root.rglob("*.html"):
-        if page.relative_to(root).parts[0] == "pagefind":
-            continue
         tree = html.parse(str(page))
         for element in tree.iter():
             for attr in ("href", "src"):
@@ -118,7 +116,7 @@ def test_rss_and_atom_feeds_round_trip_through_feedparser(
     expected = expected_entries(archive, category)
     assert [e.title for e in parsed.entries] == [i.title for i in expected]
     assert [e.link for e in parsed.entries] == [
-        f"https://news.example.com/{item_dir(i.identity)}/" for i in expected
+        f"https://news.example.com/{item_file(i.identity)}" for i in expected
     ]
     dates = [e.published_parsed[:6] for e in parsed.entries]
     assert dates == [i.date.utctimetuple()[:6] for i in expected]
@@ -139,7 +137,7 @@ def test_the_json_feed_is_version_1_1_with_the_same_items(
     assert doc["feed_url"] == f"https://news.example.com/{folder}feed.json"
     expected = expected_entries(archive, category)
     assert [(e["title"], e["url"], e["content_html"]) for e in doc["items"]] == [
-        (i.title, f"https://news.example.com/{item_dir(i.identity)}/", i.content) for i in expected
+        (i.title, f"https://news.example.com/{item_file(i.identity)}", i.content) for i in expected
     ]
     stamps = [datetime.fromisoformat(e["date_published"]) for e in doc["items"]]
     assert stamps == [i.date for i in expected]
@@ -181,8 +179,8 @@ def test_adding_one_item_rewrites_only_the_pages_it_touches(
         "archives/2024/02/": 3,
     }
     expected = {
-        f"{item_dir(added.identity)}/index.html",
-        f"{item_dir(newest_weibo.identity)}/index.html",  # gains a "newer" link
+        item_file(added.identity),
+        item_file(newest_weibo.identity),  # gains a "newer" link
         "categories/index.html",
         "archives/index.html",
         "archives/2024/index.html",
@@ -192,8 +190,8 @@ def test_adding_one_item_rewrites_only_the_pages_it_touches(
     for base, page in lists.items():
         expected |= {f"{base}{n}" for n in ("index.html", "feed.xml", "atom.xml", "feed.json")}
         expected.add(f"{base}page/{page}/index.html")
-    assert {p for p in changed if not p.startswith("pagefind/")} == expected
-    assert any(p.startswith("pagefind/") for p in changed), "the search index is updated"
+    assert {p for p in changed if not p.startswith("search-index/")} == expected
+    assert any(p.startswith("search-index/0/") for p in changed), "the search index is updated"
 
 
 def test_an_edited_title_keeps_the_item_url_and_updates_its_cards(
@@ -203,8 +201,8 @@ def test_an_edited_title_keeps_the_item_url_and_updates_its_cards(
     edited = make_item(zhihu, 15, title="改过的标题")
     store(archive, zhihu, [edited])
     build_site(sample_settings(tmp_path), archive)
-    page = (site / item_dir(edited.identity) / "index.html").read_text()
-    assert '<h1 data-pagefind-meta="title">改过的标题</h1>' in page
+    page = (site / item_file(edited.identity)).read_text()
+    assert "<h1>改过的标题</h1>" in page
     assert "改过的标题" in (site / "index.html").read_text()
     assert len(list((site / "items").iterdir())) == 14
 
@@ -246,3 +244,28 @@ def test_an_undated_old_item_lands_in_its_month_and_counts(
     archives = (site / "archives" / "index.html").read_text()
     assert 'href="/archives/2022/12/"' in archives
     assert (site / "archives" / "2022" / "12" / "index.html").is_file()
+
+
+def test_two_new_items_sharing_a_url_prefix_get_distinct_stable_pages(
+    tmp_path: Path, site: Path, archive: SQLiteStorage
+) -> None:
+    first = make_item(SOURCES[0], 31)
+    second = make_item(SOURCES[2], 32)
+    store(archive, SOURCES[0], [first])
+    store(archive, SOURCES[2], [second])
+    # Force the rare case: both identities start with the same 12 hex digits.
+    shared = "abcdef012345"
+    for item, tail in ((first, "1" * 20), (second, "2" * 20)):
+        archive._db.execute(
+            "UPDATE items SET identity = ? WHERE identity = ?", (shared + tail, item.identity)
+        )
+    assert build_site(sample_settings(tmp_path), archive).error is None
+    older, newer = site / f"items/{shared}.html", site / f"items/{shared}{'2' * 20}.html"
+    assert first.title in older.read_text() and second.title in newer.read_text()
+    # The neighbour that gained a "newer" link points at the long path, and every link
+    # (prev/next included) resolves.
+    linked = [target for _, target in internal_targets(site)]
+    assert f"/items/{shared}{'2' * 20}.html" in linked
+    assert [t for t in linked if not resolves(site, t)] == []
+    # A later build keeps both paths.
+    assert build_site(sample_settings(tmp_path), archive, force=True).written == 0

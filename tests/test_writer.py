@@ -9,7 +9,7 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-from hotpress._publish.writer import Writer
+from hotpress._publish.writer import TEMP_DIR, Writer
 from hotpress.exceptions import PublishError
 
 
@@ -139,3 +139,87 @@ def test_a_read_only_folder_becomes_a_publish_error(tmp_path: Path) -> None:
         assert isinstance(caught.value.__cause__, PermissionError)
     finally:
         (tmp_path / "ro").chmod(0o700)
+
+
+def test_a_writer_that_is_not_durable_skips_fsync_but_still_replaces_atomically(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    Writer(tmp_path, durable=False).write("a.md", b"old")
+    os.chmod(tmp_path / "a.md", 0o600)
+
+    def no_fsync(fd: int) -> None:
+        raise AssertionError("fsync called by a writer that is not durable")
+
+    monkeypatch.setattr(os, "fsync", no_fsync)
+    replaced: list[tuple[str, str]] = []
+    real_replace = os.replace
+
+    def spy(src: str, dst: str) -> None:
+        replaced.append((src, os.path.basename(dst)))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", spy)
+    with Writer(tmp_path, durable=False) as writer:
+        assert writer.write("a.md", b"new") is True
+    assert (tmp_path / "a.md").read_bytes() == b"new"
+    assert stat.S_IMODE((tmp_path / "a.md").stat().st_mode) == 0o600
+    assert [dst for _, dst in replaced] == ["a.md"]
+    src = Path(replaced[0][0])
+    assert src.parent.name == TEMP_DIR and src.name.endswith(".tmp")
+    assert _files(tmp_path) == ["a.md"]
+
+
+def test_a_durable_writer_syncs_each_file_before_the_rename(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    synced: list[int] = []
+    monkeypatch.setattr(os, "fsync", synced.append)
+    Writer(tmp_path).write("a.md", b"x")
+    Writer(tmp_path, durable=False).write("b.md", b"x")
+    assert len(synced) == 1
+
+
+def test_many_files_in_one_folder_are_all_written_and_checked(tmp_path: Path) -> None:
+    writer = Writer(tmp_path, durable=False)
+    for n in range(5):
+        writer.write(f"deep/er/{n}.html", str(n).encode())
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "deep" / "link").symlink_to(tmp_path / "outside")
+    with pytest.raises(PublishError, match="outside"):
+        Writer(tmp_path / "deep", durable=False).write("link/x.html", b"x")
+    assert _files(tmp_path) == [f"deep/er/{n}.html" for n in range(5)]
+
+
+def test_temp_files_live_in_one_folder_that_is_gone_after_close(tmp_path: Path) -> None:
+    from hotpress._publish.writer import TEMP_DIR
+
+    with Writer(tmp_path) as writer:
+        writer.write("a/b.md", b"x")
+        assert (tmp_path / TEMP_DIR).is_dir()
+    assert not (tmp_path / TEMP_DIR).exists()
+    assert (tmp_path / "a" / "b.md").read_bytes() == b"x"
+
+
+def test_temp_files_of_a_dead_writer_are_swept_and_a_live_ones_are_kept(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from hotpress._publish.writer import TEMP_DIR, sweep_temp
+
+    folder = tmp_path / TEMP_DIR
+    folder.mkdir()
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    (folder / f"{dead}-1.tmp").write_bytes(b"half")
+    (folder / f"{os.getppid()}-1.tmp").write_bytes(b"busy")  # a live process's file
+    (folder / "notes.txt").write_bytes(b"not ours")
+    assert sweep_temp(tmp_path) == 1
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        [f"{os.getppid()}-1.tmp", "notes.txt"]
+    )
+    assert sweep_temp(tmp_path / "missing") == 0

@@ -1,7 +1,8 @@
 """Regenerate the golden site: ``python -m tests.golden.regen`` from the repository root.
 
 Builds the sample archive (tests/golden/sample.py) into tests/golden/site/, without the
-Pagefind bundle (binary, versioned by Pagefind). Review the diff before committing it.
+search index (tested on its own in tests/test_site_search.py). Review the diff before
+committing it.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ def golden_files(root: Path) -> dict[str, bytes]:
     return {
         path.relative_to(root).as_posix(): path.read_bytes()
         for path in sorted(root.rglob("*"))
-        if path.is_file() and not path.relative_to(root).as_posix().startswith("pagefind/")
+        if path.is_file() and not path.relative_to(root).as_posix().startswith("search-index/")
     }
 
 

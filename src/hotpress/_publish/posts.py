@@ -8,7 +8,7 @@ from pathlib import Path, PurePosixPath
 from hotpress._progress import NullProgress, Progress
 from hotpress._publish.filenames import category_dir, post_filename
 from hotpress._publish.hexo import render_post
-from hotpress._publish.writer import Writer
+from hotpress._publish.writer import Writer, sweep_temp
 from hotpress._storage.base import Pending, Publication, Storage
 from hotpress.exceptions import PublishError
 
@@ -74,6 +74,7 @@ def publish_hexo(
     """Write the posts of new and changed items. Never deletes a post. On a write error the
     run stops this output; what was not written stays pending for the next run."""
     progress = progress or NullProgress()
+    sweep_temp(root)  # what a run killed mid-write left behind
     writer = Writer(root)
     batch: list[Publication] = []
     chosen: set[str] = set()
@@ -100,6 +101,7 @@ def publish_hexo(
         storage.record_publications(OUTPUT, batch)
         return OutputReport(OUTPUT, writer.written, writer.unchanged, str(exc))
     finally:
+        writer.close()
         progress.end("posts")
     storage.record_publications(OUTPUT, batch)
     return OutputReport(OUTPUT, writer.written, writer.unchanged)

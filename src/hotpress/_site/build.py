@@ -8,7 +8,8 @@ A build over an unchanged archive stops after one query (the archive fingerprint
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+import os
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
@@ -16,15 +17,13 @@ from zoneinfo import ZoneInfo
 
 from hotpress._progress import NullProgress, Progress
 from hotpress._publish.posts import OutputReport
-from hotpress._publish.writer import Writer
-from hotpress._site import extra, search
-from hotpress._site.feeds import FeedEntry, FeedMeta, atom, json_feed, rss
+from hotpress._publish.writer import Writer, sweep_temp
+from hotpress._site import extra, listing, search
 from hotpress._site.items import ItemPages
-from hotpress._site.pages import Link, Renderer
+from hotpress._site.pages import Renderer
 from hotpress._site.plan import Plan, plan_lists
 from hotpress._site.store import OrderRow, SiteSource, SiteStore
 from hotpress._site.theme import fingerprint, make_env, static_files
-from hotpress._site.urls import category_dir, month_dir
 from hotpress._storage.base import Storage
 from hotpress.config import Settings
 from hotpress.exceptions import PublishError
@@ -61,13 +60,17 @@ def build_site(
     state = storage.site_state()
     mark = f"{salt}:{storage.site_fingerprint().text()}"
     if not force and state.get("@build") == mark and (root / "index.html").is_file():
+        sweep_temp(root)  # what a killed build left behind
         return OutputReport(OUTPUT, 0, len(state) - 1)
-    writer = Writer(root)
+    # Not durable: the site is rebuilt from the archive; the rename still keeps it atomic.
+    writer = Writer(root, durable=False)
     renderer = Renderer(make_env(theme), settings.site, settings.timezone)
     try:
         _build(settings, storage, writer, renderer, salt, state, force, progress, theme)
     except PublishError as exc:
         return OutputReport(OUTPUT, writer.written, writer.unchanged, str(exc))
+    finally:
+        writer.close()
     storage.save_site_state({"@build": mark})
     del now  # pages never show the build time: relative dates are made in the browser
     return OutputReport(OUTPUT, writer.written, writer.unchanged + _skipped(state, writer))
@@ -93,7 +96,11 @@ def _build(
     pages = ItemPages(storage, writer, renderer, OUTPUT)
     progress.begin("site items", None)
     try:
-        pages.build(force=rebuild, on_item=lambda: progress.advance("site items"))
+        pages.build(
+            force=rebuild,
+            first_build="@build" not in state,
+            on_item=lambda: progress.advance("site items"),
+        )
     finally:
         progress.end("site items")
 
@@ -102,12 +109,23 @@ def _build(
     lists_of = _ListKeys(sources, zone)
     before = {} if rebuild else state
     # Files deleted by hand are rebuilt: a page whose file is gone counts as changed.
-    before = {p: d for p, d in before.items() if p.startswith("@") or (root / p).is_file()}
+    # (os.path on strings: pathlib's joins cost more than the stat, 20,000 times over.)
+    prefix = f"{root}{os.sep}"
+    before = {p: d for p, d in before.items() if p[0] == "@" or os.path.isfile(prefix + p)}
+    revisions = {s.id: s.revision for s in sources.values()}
+    segments = search.SegmentDigests(salt)
+
+    def order() -> Iterator[OrderRow]:
+        # The one pass over the archive also fingerprints the search segments.
+        for row in storage.site_order():
+            segments.add(row.id, row.revision, revisions[row.source_id])
+            yield row
+
     plan = plan_lists(
-        storage.site_order(),
+        order(),
         lists_of=lists_of,
-        base_of=lambda key: _base(key, sources),
-        source_revision={s.id: s.revision for s in sources.values()},
+        base_of=lambda key: listing.list_base(key, sources),
+        source_revision=revisions,
         per_page=settings.site.per_page,
         feed_size=FEED_SIZE,
         salt=salt,
@@ -115,23 +133,57 @@ def _build(
     )
     progress.begin("site pages", len(plan.jobs))
     try:
-        _render_lists(plan, storage, writer, renderer, sources, settings.site.per_page, progress)
+        listing.render_lists(
+            plan, storage, writer, renderer, sources, settings.site.per_page, progress, OUTPUT
+        )
     finally:
         progress.end("site pages")
-    _render_feeds(plan, storage, writer, renderer, sources)
-    entry = root / search.BUNDLE / "pagefind-entry.json"
-    if (pages.written or not entry.is_file()) and (root / "items").is_dir():
-        search.build_index(root, writer, language=settings.site.language)
-    _render_fixed(theme, plan, storage, writer, renderer, sources)
-    storage.save_site_state({**plan.digests, "@salt": salt})
+    listing.render_feeds(plan, storage, writer, renderer, sources, OUTPUT)
+    seg_state = _render_search(storage, writer, renderer, segments, before)
+    per_chunk = extra.SITEMAP_CHUNK // search.SEGMENT
+    changed = {k for k, v in seg_state.items() if before.get(k) != v} | {
+        k for k in before if k.startswith("@search/") and k not in seg_state
+    }
+    changed_chunks = {int(k.split("/")[1]) // per_chunk for k in changed}
+
+    def stale_chunk(chunk: int) -> bool:
+        # A part changes only with its items, which change their search segment's digest.
+        name = f"sitemap-items-{chunk + 1}.xml"
+        return chunk in changed_chunks or not (root / name).is_file()
+
+    _render_fixed(theme, plan, storage, writer, renderer, sources, stale_chunk)
+    storage.save_site_state({**plan.digests, **seg_state, "@salt": salt})
 
 
-def _base(key: str, sources: dict[int, SiteSource]) -> str:
-    if key == "all":
-        return ""
-    if key.startswith("c\0"):
-        return category_dir(tuple(key.split("\0")[1:]))
-    return month_dir(int(key[1:5]), int(key[6:8]))
+def _render_search(
+    storage: SiteStorage,
+    writer: Writer,
+    renderer: Renderer,
+    segments: search.SegmentDigests,
+    before: dict[str, str],
+) -> dict[str, str]:
+    """Re-index the segments whose items changed; the state entries of every segment."""
+    digests = segments.digests()
+    for segment, digest in sorted(digests.items()):
+        docs_file = writer.root / search.FOLDER / str(segment) / "docs.json"
+        if before.get(f"@search/{segment}") == digest and docs_file.is_file():
+            continue
+        docs = [
+            search.Doc(
+                item.id,
+                renderer.page_url(path),
+                item.title,
+                item.date.astimezone(renderer.zone).strftime("%Y-%m-%d"),
+                " / ".join(item.category),
+                item.content,
+            )
+            for item, path in storage.site_items(segments.ids[segment], OUTPUT).values()
+            if path
+        ]
+        for name, data in search.segment_files(segment, docs):
+            writer.write(name, data)
+    writer.write(f"{search.FOLDER}/index.json", search.manifest(digests))
+    return {f"@search/{k}": d for k, d in digests.items()}
 
 
 class _ListKeys:
@@ -156,103 +208,6 @@ class _ListKeys:
         yield month
 
 
-def _heading(key: str) -> tuple[str, list[Link], tuple[str, ...] | None]:
-    if key == "all":
-        return "", [], None
-    if key.startswith("c\0"):
-        path = tuple(key.split("\0")[1:])
-        return " / ".join(path), [], path
-    return f"{key[1:5]} 年 {key[6:8]} 月", [], None
-
-
-def _render_lists(
-    plan: Plan,
-    storage: SiteStorage,
-    writer: Writer,
-    renderer: Renderer,
-    sources: dict[int, SiteSource],
-    per_page: int,
-    progress: Progress,
-) -> None:
-    paths = {s.category for s in sources.values()}
-    for job in plan.jobs:
-        found = storage.site_items(job.ids, OUTPUT)
-        cards = [renderer.card(item, path) for item, path in (found[i] for i in job.ids) if path]
-        heading, crumbs, path = _heading(job.key)
-        children: list[Link] = []
-        if path is not None:
-            crumbs = renderer.crumbs(path)[:-1]
-            kids = sorted(
-                {p[len(path)] for p in paths if len(p) > len(path) and p[: len(path)] == path}
-            )
-            children = [
-                Link(
-                    kid,
-                    renderer.u(category_dir((*path, kid)) + "/"),
-                    plan.counts.get(extra.category_key((*path, kid)), 0),
-                )
-                for kid in kids
-            ]
-        elif job.key.startswith("m"):
-            crumbs = [
-                Link("归档", renderer.u("archives/")),
-                Link(f"{job.key[1:5]} 年", renderer.u(f"archives/{job.key[1:5]}/")),
-            ]
-        data = renderer.list_page(
-            job,
-            base=_base(job.key, sources),
-            cards=cards,
-            heading=heading,
-            crumbs=crumbs,
-            children=children,
-            per_page=per_page,
-        )
-        writer.write(job.file, data)
-        progress.advance("site pages")
-
-
-def _render_feeds(
-    plan: Plan,
-    storage: SiteStorage,
-    writer: Writer,
-    renderer: Renderer,
-    sources: dict[int, SiteSource],
-) -> None:
-    for key, (_digest, ids) in plan.feeds.items():
-        base = _base(key, sources)
-        found = storage.site_items(ids, OUTPUT)
-        entries = []
-        for i in ids:
-            item, path = found[i]
-            url = renderer.absolute + renderer.page_url(path or "")[len(renderer.prefix) :]
-            entries.append(
-                FeedEntry(
-                    title=item.title,
-                    url=url,
-                    id=url,
-                    date=item.date,
-                    updated=item.updated or item.date,
-                    content=item.content,
-                    categories=item.category,
-                    author=item.source_author,
-                    image=item.cover,
-                    original=item.link,
-                )
-            )
-        heading = _heading(key)[0]
-        folder = f"{base}/" if base else ""
-        meta = FeedMeta(
-            title=f"{heading} · {renderer.site.title}" if heading else renderer.site.title,
-            home=f"{renderer.absolute}/{folder}",
-            base=f"{renderer.absolute}/{folder}",
-            description=renderer.site.description,
-            language=renderer.site.language,
-        )
-        writer.write(f"{folder}feed.xml", rss(meta, entries))
-        writer.write(f"{folder}atom.xml", atom(meta, entries))
-        writer.write(f"{folder}feed.json", json_feed(meta, entries))
-
-
 def _render_fixed(
     theme: Path | None,
     plan: Plan,
@@ -260,6 +215,7 @@ def _render_fixed(
     writer: Writer,
     renderer: Renderer,
     sources: dict[int, SiteSource],
+    stale_chunk: Callable[[int], bool],
 ) -> None:
     tree = extra.category_tree(renderer, (s.category for s in sources.values()), plan.counts)
     writer.write("categories/index.html", renderer.render("categories.html", nodes=tree))
@@ -272,17 +228,18 @@ def _render_fixed(
             f"archives/{year['name']}/index.html",
             renderer.render("archives.html", heading=f"{year['name']} 年", years=[year]),
         )
-    has_search = (writer.root / search.BUNDLE / "pagefind-entry.json").is_file()
-    writer.write("search/index.html", renderer.render("search.html", search=has_search))
+    writer.write("search/index.html", renderer.render("search.html"))
     writer.write("404.html", renderer.render("404.html"))
     writer.write("robots.txt", extra.robots(renderer.absolute))
     for rel, path in static_files(theme):
         writer.write(f"static/{rel}", path.read_bytes())
-        if rel == "favicon.svg":
-            writer.write("favicon.svg", path.read_bytes())
+        if rel in ("favicon.svg", "favicon.ico"):  # browsers ask for /favicon.ico unprompted
+            writer.write(rel, path.read_bytes())
     listed = sorted(p for p in plan.digests if p.endswith("index.html"))
     listed += ["categories/index.html", "archives/index.html"]
-    for name, data in extra.sitemaps(renderer.absolute, storage.site_sitemap(OUTPUT), listed):
+    for name, data in extra.sitemaps(
+        renderer.absolute, storage.site_sitemap(OUTPUT), listed, stale_chunk
+    ):
         writer.write(name, data)
 
 

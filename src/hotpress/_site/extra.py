@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from xml.sax.saxutils import escape
 
 from hotpress._site.pages import Link, Renderer
 from hotpress._site.store import SitemapRow
-from hotpress._site.urls import category_dir, item_dir, month_dir
+from hotpress._site.urls import category_dir, item_file, month_dir
 
 SITEMAP_CHUNK = 10_000
 """URLs per sitemap file (the protocol allows 50,000): items by id, so only the newest file
@@ -70,15 +70,20 @@ def archive_years(renderer: Renderer, counts: Mapping[str, int]) -> list[dict[st
     ]
 
 
-def item_file(row: SitemapRow) -> str:
-    return row.path or f"{item_dir(row.identity)}/index.html"
+def sitemap_file(row: SitemapRow) -> str:
+    return row.path or item_file(row.identity)
 
 
 def sitemaps(
-    absolute: str, rows: Iterable[SitemapRow], pages: Iterable[str]
+    absolute: str,
+    rows: Iterable[SitemapRow],
+    pages: Iterable[str],
+    stale: Callable[[int], bool] = lambda chunk: True,
 ) -> Iterator[tuple[str, bytes]]:
-    """``sitemap.xml`` (an index) and its parts: list pages, then items by id in chunks.
-    Each part's ``lastmod`` is its newest item's, so an unchanged part keeps its bytes."""
+    """``sitemap.xml`` (an index) and its parts: list pages, then items by id range
+    (``sitemap-items-<n>.xml`` holds ids ``(n-1)*SITEMAP_CHUNK ..``), each part's ``lastmod``
+    its newest item's. Only the parts ``stale(n - 1)`` names are rendered (the others keep
+    their file); every part is listed."""
 
     def urlset(entries: Iterable[tuple[str, str | None]]) -> bytes:
         body = "".join(
@@ -97,21 +102,26 @@ def sitemaps(
         return absolute + "/" + (rel[: -len("index.html")] if rel.endswith("index.html") else rel)
 
     parts: list[tuple[str, str | None]] = []
-    chunk: list[tuple[str, str | None]] = []
-    newest = 0
+    entries: list[tuple[str, str | None]] = []
+    chunk, newest, render = -1, 0, False
 
-    def flush() -> tuple[str, bytes]:
-        parts.append((f"sitemap-items-{len(parts) + 1}.xml", _stamp(newest)))
-        return parts[-1][0], urlset(chunk)
+    def flush() -> Iterator[tuple[str, bytes]]:
+        name = f"sitemap-items-{chunk + 1}.xml"
+        parts.append((name, _stamp(newest)))
+        if render:
+            yield name, urlset(entries)
 
     for row in rows:
-        chunk.append((url_of(item_file(row)), _stamp(row.lastmod)))
+        if row.id // SITEMAP_CHUNK != chunk:
+            if chunk >= 0:
+                yield from flush()
+            chunk, newest, entries = row.id // SITEMAP_CHUNK, 0, []
+            render = stale(chunk)
         newest = max(newest, row.lastmod)
-        if len(chunk) == SITEMAP_CHUNK:
-            yield flush()
-            chunk, newest = [], 0
-    if chunk:
-        yield flush()
+        if render:
+            entries.append((url_of(sitemap_file(row)), _stamp(row.lastmod)))
+    if chunk >= 0:
+        yield from flush()
     yield "sitemap-pages.xml", urlset((url_of(p), None) for p in pages)
     parts.append(("sitemap-pages.xml", None))
     index = "".join(

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from hotpress._publish.writer import Writer
 from hotpress._site.pages import Renderer
 from hotpress._site.store import Neighbor
-from hotpress._site.urls import item_dir
+from hotpress._site.urls import item_file
 from hotpress._storage.base import Publication
 from hotpress.types import StoredItem
 
@@ -44,16 +44,38 @@ class ItemPages:
         chosen = self._chosen.get(item_id)
         if chosen is not None:
             return chosen
-        path = f"{item_dir(identity)}/index.html"
+        path = item_file(identity)
         owner = self.storage.path_owner(self.output, path)
         claimant = self._claimed.get(path)
         if (owner is not None and owner != item_id) or (claimant not in (None, item_id)):
-            path = f"{item_dir(identity, long=True)}/index.html"
+            path = item_file(identity, long=True)
         self._chosen[item_id] = path
         self._claimed[path] = item_id
         return path
 
-    def build(self, *, force: bool, on_item: Callable[[], None]) -> None:
+    def reserve(self, *, first_build: bool) -> None:
+        """Decide and store the path of every item that has none yet, before any page links
+        to it: a neighbour's prev/next link then always reads the stored path, and a short
+        prefix two new items share goes to the older id on every machine, in every run.
+        Revision 0 marks "path reserved, page not written", so the item stays pending.
+        A first build lists every item (light rows); a later one only the pending items,
+        a few among 100,000."""
+        if first_build:
+            rows = (
+                (r.id, r.identity) for r in self.storage.site_sitemap(self.output) if not r.path
+            )
+        else:
+            rows = (
+                (p.item.id, p.item.identity)
+                for p in self.storage.pending(self.output)
+                if not p.path
+            )
+        batch = [Publication(i, 0, 0, self.path_for(i, identity, None)) for i, identity in rows]
+        for start in range(0, len(batch), _BATCH * 10):
+            self.storage.record_publications(self.output, batch[start : start + _BATCH * 10])
+
+    def build(self, *, force: bool, first_build: bool, on_item: Callable[[], None]) -> None:
+        self.reserve(first_build=first_build)
         batch: list[Publication] = []
         for pending in self.storage.pending(self.output, force=force):
             item = pending.item

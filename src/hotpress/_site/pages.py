@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import jinja2
+from markupsafe import Markup
 
 from hotpress._publish.hexo import cover_url
 from hotpress._site.plan import PageJob
@@ -35,7 +36,7 @@ class Renderer:
         self.zone = ZoneInfo(timezone)
         self.prefix = urlsplit(site.url).path.rstrip("/")
         self.absolute = site.url.rstrip("/")
-        self._cards: dict[tuple[int, int, str], dict[str, Any]] = {}
+        self._cards: dict[tuple[int, int, str], Markup] = {}
 
     def u(self, rel: str) -> str:
         """Root-relative URL of a site path (``''`` is the home page)."""
@@ -58,14 +59,15 @@ class Renderer:
         local = item.date.astimezone(self.zone)
         return local.isoformat(), local.strftime("%Y-%m-%d %H:%M")
 
-    def card(self, item: StoredItem, path: str) -> dict[str, Any]:
+    def card(self, item: StoredItem, path: str) -> Markup:
+        """An item's card as HTML, rendered once per build however many lists show it."""
         key = (item.id, item.revision, path)
         cached = self._cards.get(key)
         if cached is None:
             if len(self._cards) > 20_000:
                 self._cards.clear()
             iso, when = self.when(item)
-            cached = self._cards[key] = {
+            card = {
                 "url": self.page_url(path),
                 "cover": cover_url(item.cover, item.identity),
                 "title": item.title,
@@ -74,6 +76,8 @@ class Renderer:
                 "when": when,
                 "excerpt": excerpt(item.content),
             }
+            html = self.env.get_template("_card.html").render(card=card, site=self.site, u=self.u)
+            cached = self._cards[key] = Markup(html)
         return cached
 
     def item_page(
@@ -100,7 +104,7 @@ class Renderer:
         job: PageJob,
         *,
         base: str,
-        cards: list[dict[str, Any]],
+        cards: list[Markup],
         heading: str,
         crumbs: list[Link],
         children: list[Link],

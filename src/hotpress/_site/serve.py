@@ -1,13 +1,14 @@
 """``hotpress serve``: preview the site on loopback and rebuild it when the archive changes.
 
 A plain threaded HTTP server over the site folder (the site is static, so nothing more is
-needed), plus a watcher thread that polls the archive file's size and mtime (and its WAL's)
-and runs an incremental build with its own connection when they move.
+needed), plus a watcher thread that polls the archive for commits and runs an incremental
+build with its own connection when one lands.
 """
 
 from __future__ import annotations
 
 import functools
+import sqlite3
 import threading
 from collections.abc import Callable
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -74,18 +75,29 @@ def watch(
     interval: float = 1.0,
     on_build: Callable[[OutputReport], None] | None = None,
 ) -> None:
-    """Rebuild whenever the archive file changes, until ``stop`` is set."""
-    seen = _stamp(settings.database)
-    while not stop.wait(interval):
-        now = _stamp(settings.database)
-        if now == seen:
-            continue
-        seen = now
-        report = _build_once(settings)
-        # The build itself writes the archive (its state): do not take that for a change.
-        seen = _stamp(settings.database)
-        if on_build is not None:
-            on_build(report)
+    """Rebuild whenever the archive changes, until ``stop`` is set.
+
+    A change is a new ``PRAGMA data_version`` (SQLite bumps it on every commit by another
+    connection, which file times at the kernel's coarse clock can miss) or a new file stamp
+    (the archive replaced whole). The build's own commits bump it too: the next round then
+    runs a build that finds nothing to do, stops after one query and reports nothing."""
+    db = sqlite3.connect(settings.database, check_same_thread=False)
+    try:
+
+        def mark() -> tuple[object, ...]:
+            return (db.execute("PRAGMA data_version").fetchone()[0], _stamp(settings.database))
+
+        seen = mark()
+        while not stop.wait(interval):
+            now = mark()
+            if now == seen:
+                continue
+            seen = now
+            report = _build_once(settings)
+            if on_build is not None and (report.written or report.error):
+                on_build(report)
+    finally:
+        db.close()
 
 
 def serve(
@@ -96,15 +108,24 @@ def serve(
     interval: float = 1.0,
     on_build: Callable[[OutputReport], None] | None = None,
     on_ready: Callable[[str], None] | None = None,
+    stop: threading.Event | None = None,
 ) -> None:
-    """Build once, then serve until interrupted, rebuilding when the archive changes."""
+    """Build once, then serve until interrupted (or ``stop`` is set), rebuilding when the
+    archive changes."""
     if settings.site_dir is None:
         raise PublishError("no site folder configured (output.site)", path=settings.path)
     report = _build_once(settings)
     if on_build is not None:
         on_build(report)
     server = make_server(settings.site_dir, host, port)
-    stop = threading.Event()
+    stop = stop or threading.Event()
+
+    # serve_forever only returns on shutdown(), which must come from another thread.
+    def stop_on_request() -> None:
+        stop.wait()
+        server.shutdown()
+
+    threading.Thread(target=stop_on_request, daemon=True).start()
     watcher = threading.Thread(
         target=watch,
         args=(settings, stop),

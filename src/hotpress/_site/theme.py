@@ -33,6 +33,8 @@ def make_env(theme: Path | None) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
+        # One build never sees a template change: skip the per-render file check.
+        auto_reload=False,
     )
 
 

@@ -1,0 +1,122 @@
+"""List pages (home, categories, months) and their RSS/Atom/JSON feeds, from a plan.
+
+Split from ``build``: these render what ``plan.plan_lists`` decided changed.
+"""
+
+from __future__ import annotations
+
+from hotpress._progress import Progress
+from hotpress._publish.writer import Writer
+from hotpress._site import extra
+from hotpress._site.feeds import FeedEntry, FeedMeta, atom, json_feed, rss
+from hotpress._site.pages import Link, Renderer
+from hotpress._site.plan import Plan
+from hotpress._site.store import SiteSource, SiteStore
+from hotpress._site.urls import category_dir, month_dir
+
+
+def list_base(key: str, sources: dict[int, SiteSource]) -> str:
+    if key == "all":
+        return ""
+    if key.startswith("c\0"):
+        return category_dir(tuple(key.split("\0")[1:]))
+    return month_dir(int(key[1:5]), int(key[6:8]))
+
+
+def heading(key: str) -> tuple[str, list[Link], tuple[str, ...] | None]:
+    if key == "all":
+        return "", [], None
+    if key.startswith("c\0"):
+        path = tuple(key.split("\0")[1:])
+        return " / ".join(path), [], path
+    return f"{key[1:5]} 年 {key[6:8]} 月", [], None
+
+
+def render_lists(
+    plan: Plan,
+    storage: SiteStore,
+    writer: Writer,
+    renderer: Renderer,
+    sources: dict[int, SiteSource],
+    per_page: int,
+    progress: Progress,
+    output: str,
+) -> None:
+    paths = {s.category for s in sources.values()}
+    for job in plan.jobs:
+        found = storage.site_items(job.ids, output)
+        cards = [renderer.card(item, path) for item, path in (found[i] for i in job.ids) if path]
+        title, crumbs, path = heading(job.key)
+        children: list[Link] = []
+        if path is not None:
+            crumbs = renderer.crumbs(path)[:-1]
+            kids = sorted(
+                {p[len(path)] for p in paths if len(p) > len(path) and p[: len(path)] == path}
+            )
+            children = [
+                Link(
+                    kid,
+                    renderer.u(category_dir((*path, kid)) + "/"),
+                    plan.counts.get(extra.category_key((*path, kid)), 0),
+                )
+                for kid in kids
+            ]
+        elif job.key.startswith("m"):
+            crumbs = [
+                Link("归档", renderer.u("archives/")),
+                Link(f"{job.key[1:5]} 年", renderer.u(f"archives/{job.key[1:5]}/")),
+            ]
+        data = renderer.list_page(
+            job,
+            base=list_base(job.key, sources),
+            cards=cards,
+            heading=title,
+            crumbs=crumbs,
+            children=children,
+            per_page=per_page,
+        )
+        writer.write(job.file, data)
+        progress.advance("site pages")
+
+
+def render_feeds(
+    plan: Plan,
+    storage: SiteStore,
+    writer: Writer,
+    renderer: Renderer,
+    sources: dict[int, SiteSource],
+    output: str,
+) -> None:
+    for key, (_digest, ids) in plan.feeds.items():
+        base = list_base(key, sources)
+        found = storage.site_items(ids, output)
+        entries = []
+        for i in ids:
+            item, path = found[i]
+            url = renderer.absolute + renderer.page_url(path or "")[len(renderer.prefix) :]
+            entries.append(
+                FeedEntry(
+                    title=item.title,
+                    url=url,
+                    id=url,
+                    date=item.date,
+                    updated=item.updated or item.date,
+                    content=item.content,
+                    categories=item.category,
+                    author=item.source_author,
+                    image=item.cover,
+                    original=item.link,
+                )
+            )
+        title = heading(key)[0]
+        folder = f"{base}/" if base else ""
+        meta = FeedMeta(
+            title=f"{title} · {renderer.site.title}" if title else renderer.site.title,
+            home=f"{renderer.absolute}/{folder}",
+            base=f"{renderer.absolute}/{folder}",
+            description=renderer.site.description,
+            language=renderer.site.language,
+        )
+        writer.write(f"{folder}feed.xml", rss(meta, entries))
+        writer.write(f"{folder}atom.xml", atom(meta, entries))
+        writer.write(f"{folder}feed.json", json_feed(meta, entries))
