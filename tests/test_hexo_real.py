@@ -95,6 +95,18 @@ def _hexo_modules() -> Path:
     return cache / "node_modules"
 
 
+def _generate(site: Path, modules: Path) -> subprocess.CompletedProcess[str]:
+    """`hexo generate` in ``site`` with the pinned Hexo."""
+    return subprocess.run(
+        ["node", str(modules / "hexo" / "bin" / "hexo"), "generate"],
+        cwd=site,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
 def _cases(corpora: Path) -> dict[str, Any]:
     data: dict[str, Any] = json.loads((corpora / "hexo" / "cases.json").read_text("utf-8"))
     assert (len(data["titles"]), len(data["bodies"])) == (49, 21)
@@ -170,14 +182,7 @@ def hexo_run(
         assert writer.write(folder / name, data)
         expected[str(folder / name)] = post
 
-    done = subprocess.run(
-        ["node", str(modules / "hexo" / "bin" / "hexo"), "generate"],
-        cwd=site,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    done = _generate(site, modules)
     report = site / "public" / "hotpress-check.json"
     read = (
         {p["source"]: p for p in json.loads(report.read_text("utf-8"))} if report.exists() else {}
@@ -274,14 +279,7 @@ def example_run(
     assert cli.main(["run", "-q", "-c", str(config)]) == 0
     with SQLiteStorage(site / "example.db") as store:
         items = list(store.iter_items())
-    done = subprocess.run(
-        ["node", str(modules / "hexo" / "bin" / "hexo"), "generate"],
-        cwd=site,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    done = _generate(site, modules)
     report = site / "public" / "hotpress-check.json"
     read = {p["title"]: p for p in json.loads(report.read_text("utf-8"))} if report.exists() else {}
     return done, items, read

@@ -15,9 +15,8 @@ from typing import Any
 import httpx
 
 from hotpress._fetch import fetch_all, make_client
-from hotpress._parse import parse_feed
 from hotpress.config import Settings
-from hotpress.core import fetch_settings
+from hotpress.core import fetch_settings, parse_result
 from hotpress.exceptions import ParseError
 from hotpress.types import FetchRequest, FetchResult, SourceSpec, SourceState
 
@@ -81,12 +80,7 @@ def _checked(spec: SourceSpec, result: FetchResult) -> CheckResult:
     entries, kind, error = 0, None, result.error
     if error is None and result.content is not None:
         try:
-            feed = parse_feed(
-                result.content,
-                url=result.url,
-                content_type=result.content_type,
-                timezone=spec.timezone,
-            )
+            feed = parse_result(spec, result.content, result)
         except ParseError as exc:
             error = exc.message
         else:

@@ -104,6 +104,13 @@ def fetch_settings(config: FetchConfig) -> FetchSettings:
     )
 
 
+def parse_result(spec: SourceSpec, content: bytes, result: FetchResult) -> ParsedFeed:
+    """The fetched body as a feed, read in the source's timezone; ParseError if it is none."""
+    return parse_feed(
+        content, url=result.url, content_type=result.content_type, timezone=spec.timezone
+    )
+
+
 def _digest(content: bytes) -> str:
     return hashlib.blake2b(content, digest_size=16).hexdigest()
 
@@ -150,12 +157,7 @@ def store_result(
             same = True
         else:
             try:
-                feed = parse_feed(
-                    result.content,
-                    url=result.url,
-                    content_type=result.content_type,
-                    timezone=spec.timezone,
-                )
+                feed = parse_result(spec, result.content, result)
             except ParseError as exc:
                 error = exc.message
             else:

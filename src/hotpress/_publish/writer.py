@@ -190,15 +190,18 @@ class Writer:
         except FileExistsError:  # left by a crashed run that had our pid
             return tempfile.mkstemp(dir=self._tmp, prefix=prefix, suffix=".tmp")
 
+    def _fill(self, fd: int, data: bytes, mode: int) -> None:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fchmod(handle.fileno(), mode)
+            if self.durable:
+                os.fsync(handle.fileno())
+
     def _replace(self, target: Path, data: bytes, mode: int) -> None:
         fd, tmp = self._temp(target)
         try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fchmod(handle.fileno(), mode)
-                if self.durable:
-                    os.fsync(handle.fileno())
+            self._fill(fd, data, mode)
             try:
                 os.replace(tmp, target)
             except OSError as exc:
@@ -215,12 +218,7 @@ class Writer:
     def _replace_beside(self, target: Path, data: bytes, mode: int) -> None:
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name[:40]}.")
         try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fchmod(handle.fileno(), mode)
-                if self.durable:
-                    os.fsync(handle.fileno())
+            self._fill(fd, data, mode)
             os.replace(tmp, target)
         except BaseException:
             with contextlib.suppress(OSError):
