@@ -185,3 +185,12 @@ def test_a_503_route_records_rsshubs_error_message(ingested: Ingested) -> None:
     error = str(ingested.sources[FAILING]["last_error"])
     assert "Error test" in error
     assert "Error test" in ingested.output
+
+
+def test_the_real_rsshub_catalog_gives_the_seed_category_path(
+    rsshub: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["catalog", "--rsshub", rsshub, "--json", "--search", "知乎热榜"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    zhihu = [r for r in rows if r["route"] == "/zhihu/hot"]
+    assert zhihu and zhihu[0]["category"] == ["社交媒体", "知乎", "知乎热榜"]
