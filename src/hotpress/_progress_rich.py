@@ -15,7 +15,13 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-_LABELS = {"sources": "fetching sources", "posts": "writing posts", "pages": "writing pages"}
+_LABELS = {
+    "sources": "fetching sources",
+    "items": "items stored (new or changed)",
+    "posts": "writing Hexo posts",
+    "site items": "writing item pages",
+    "site pages": "writing list pages and feeds",
+}
 
 
 class RichProgress:

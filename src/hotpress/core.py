@@ -220,10 +220,14 @@ async def refresh(
     def store(result: FetchResult) -> SourceOutcome:
         outcome = store_result(specs[result.source_key], result, storage, now=clock())
         progress.advance("sources", failed=outcome.error is not None)
+        stored_items = outcome.counts.new + outcome.counts.updated
+        if stored_items:
+            progress.advance("items", stored_items)
         return outcome
 
     options = fetch_settings(settings.fetch)
     progress.begin("sources", len(requests))
+    progress.begin("items", None)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hotpress-store") as worker:
 
         def on_result(result: FetchResult) -> None:
@@ -239,6 +243,7 @@ async def refresh(
             # Whatever was fetched is stored, even when the batch stops on a bug.
             results = await asyncio.gather(*stored, return_exceptions=True)
             progress.end("sources")
+            progress.end("items")
     outcomes: list[SourceOutcome] = []
     for outcome in results:
         if isinstance(outcome, BaseException):
