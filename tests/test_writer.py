@@ -223,3 +223,20 @@ def test_temp_files_of_a_dead_writer_are_swept_and_a_live_ones_are_kept(tmp_path
         [f"{os.getppid()}-1.tmp", "notes.txt"]
     )
     assert sweep_temp(tmp_path / "missing") == 0
+
+
+def test_a_writer_with_deferred_sync_flushes_once_per_batch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[str] = []
+    monkeypatch.setattr(os, "fsync", lambda fd: calls.append("fsync"))
+    monkeypatch.setattr(os, "sync", lambda: calls.append("sync"))
+    with Writer(tmp_path, defer_sync=True) as writer:
+        for n in range(5):
+            writer.write(f"p{n}.md", b"x")
+        assert calls == []
+        writer.sync()
+        assert calls == ["sync"]
+        writer.sync()  # nothing new: no flush
+        writer.write("q.md", b"y")
+    assert calls == ["sync", "sync"]  # close() flushes what is pending

@@ -75,9 +75,17 @@ def publish_hexo(
     run stops this output; what was not written stays pending for the next run."""
     progress = progress or NullProgress()
     sweep_temp(root)  # what a run killed mid-write left behind
-    writer = Writer(root)
+    # Durable in batches: synced before each batch of posts is recorded as published.
+    writer = Writer(root, defer_sync=True)
     batch: list[Publication] = []
     chosen: set[str] = set()
+
+    def flush() -> None:
+        # What the archive records as published is on disk first.
+        writer.sync()
+        storage.record_publications(OUTPUT, batch)
+        batch.clear()
+
     progress.begin("posts", None)
     try:
         for pending in storage.pending(OUTPUT, force=force):
@@ -95,13 +103,12 @@ def publish_hexo(
             )
             progress.advance("posts")
             if len(batch) >= _BATCH:
-                storage.record_publications(OUTPUT, batch)
-                batch = []
+                flush()
+        flush()
     except PublishError as exc:
-        storage.record_publications(OUTPUT, batch)
+        flush()
         return OutputReport(OUTPUT, writer.written, writer.unchanged, str(exc))
     finally:
         writer.close()
         progress.end("posts")
-    storage.record_publications(OUTPUT, batch)
     return OutputReport(OUTPUT, writer.written, writer.unchanged)
