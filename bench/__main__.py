@@ -23,6 +23,16 @@ def _ints(text: str) -> list[int]:
     return [int(x) for x in text.split(",") if x.strip()]
 
 
+def _pairs(text: str) -> dict[str, list[int]]:
+    """``hexo:10000,hexo:1000`` → ``{"hexo": [10000, 1000]}``."""
+    found: dict[str, list[int]] = {}
+    for pair in text.split(","):
+        if pair.strip():
+            peer, _, size = pair.strip().partition(":")
+            found.setdefault(peer, []).append(int(size))
+    return found
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes, no peers (CI)")
@@ -32,6 +42,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hexo-sizes", default="1000,10000,30000")
     parser.add_argument("--hugo-sizes", default="1000,10000,30000,100000")
     parser.add_argument("--peer-runs", type=int, default=1)
+    parser.add_argument(
+        "--big-runs", type=int, default=None, help="hotpress site runs at ≥ 100,000 items"
+    )
+    parser.add_argument(
+        "--reuse-peers",
+        default="",
+        help="peer:size,… taken from bench/earlier_peers.json instead of run (e.g. hexo:10000)",
+    )
     parser.add_argument("--peer-timeout", type=float, default=600.0, help="seconds per peer step")
     parser.add_argument("--output", type=Path, default=REPO / "docs" / "benchmarks.md")
     args = parser.parse_args(argv)
@@ -63,6 +81,8 @@ def main(argv: list[str] | None = None) -> int:
                 else {"hexo": _ints(args.hexo_sizes), "hugo": _ints(args.hugo_sizes)},
                 args.peer_timeout,
                 args.peer_runs,
+                big_runs=args.big_runs,
+                reuse=_pairs(args.reuse_peers),
             )
         sections.append(sec)
         _print(sec)

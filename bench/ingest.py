@@ -107,6 +107,20 @@ def json_loaders(feeds: int, items: int, loader: str) -> dict[str, Any]:
     return _timed(work)
 
 
+def refetched(body: bytes, kind: str, fetch: int) -> bytes:
+    """The same feed as fetched again later: only a feed-level field differs (RSS
+    ``lastBuildDate``, Atom feed ``updated``, JSON Feed ``description``), every entry's bytes
+    stay the same. RSSHub renders each response afresh, so this is its usual re-fetch."""
+    stamp = f"2024-03-02T{fetch % 24:02d}:00:00+08:00"
+    if kind == "rss":
+        build = f"<lastBuildDate>Sat, 02 Mar 2024 {fetch % 24:02d}:00:00 +0800</lastBuildDate>"
+        return body.replace(b"<ttl>5</ttl>", b"<ttl>5</ttl>" + build.encode(), 1)
+    if kind == "atom":
+        start = body.index(b"<updated>") + len(b"<updated>")
+        return body[:start] + stamp.encode() + body[body.index(b"</updated>", start) :]
+    return b'{"description": "fetched ' + stamp.encode() + b'",' + body[1:]
+
+
 def specs(files: list[FeedFile], copies: int) -> list[Any]:
     from hotpress.types import SourceSpec
 
@@ -124,12 +138,21 @@ def specs(files: list[FeedFile], copies: int) -> list[Any]:
 
 
 def ingest_into(
-    storage: Any, feeds: int, items: int, copies: int, *, stages: dict[str, float] | None = None
+    storage: Any,
+    feeds: int,
+    items: int,
+    copies: int,
+    *,
+    stages: dict[str, float] | None = None,
+    fetch: int = 0,
+    counts: dict[str, int] | None = None,
 ) -> int:
     """Store every feed of the corpus ``copies`` times (each copy its own sources).
 
     With ``stages`` the stages run one by one with a timer each (the breakdown); without it
-    the run goes through ``core.store_result``, the code ``hotpress run`` uses."""
+    the run goes through ``core.store_result``, the code ``hotpress run`` uses. ``fetch`` > 0
+    stores the bodies as :func:`refetched` makes them (same entries, other feed-level bytes);
+    ``counts`` adds up the new/updated/skipped-parse figures the archive reported."""
     import time
 
     from hotpress._normalize import normalize_feed
@@ -144,6 +167,8 @@ def ingest_into(
     for n, spec in enumerate(all_specs):
         info = files[n % len(files)]
         body = (folder / info.name).read_bytes()  # read per feed: 100,000 items never all in RAM
+        if fetch:
+            body = refetched(body, info.kind, fetch)
         result = FetchResult(
             source_key=spec.key,
             url=spec.url,
@@ -154,7 +179,12 @@ def ingest_into(
             duration=0.0,
         )
         if stages is None:
-            count += store_result(spec, result, storage, now=NOW).entries
+            outcome = store_result(spec, result, storage, now=NOW)
+            count += outcome.entries
+            if counts is not None:
+                counts["new"] = counts.get("new", 0) + outcome.counts.new
+                counts["updated"] = counts.get("updated", 0) + outcome.counts.updated
+                counts["body_hits"] = counts.get("body_hits", 0) + int(outcome.not_modified)
             continue
         t0 = time.perf_counter()
         feed = parse_feed(body, url=spec.url, content_type=info.content_type)
@@ -171,9 +201,16 @@ def ingest_into(
 
 
 def pipeline(
-    feeds: int, items: int, copies: int = 1, reingest: bool = False, breakdown: bool = False
+    feeds: int,
+    items: int,
+    copies: int = 1,
+    reingest: str = "",
+    breakdown: bool = False,
 ) -> dict[str, Any]:
-    """The whole pipeline into a fresh archive and Hexo folder (timed: store + publish)."""
+    """The whole pipeline into a fresh archive and Hexo folder (timed: store + publish).
+
+    ``reingest`` ``"same"`` first stores the corpus untimed, then times storing the same
+    bytes again; ``"changed"`` times storing bodies that differ only outside the entries."""
     import time
 
     from hotpress._publish.posts import publish_hexo
@@ -186,8 +223,12 @@ def pipeline(
             ingest_into(storage, feeds, items, copies)
             publish_hexo(storage, hexo)
         stages: dict[str, float] | None = {} if breakdown else None
+        counts: dict[str, int] = {}
+        fetch = 1 if reingest == "changed" else 0
         wall, cpu = time.perf_counter(), time.process_time()
-        count = ingest_into(storage, feeds, items, copies, stages=stages)
+        count = ingest_into(
+            storage, feeds, items, copies, stages=stages, fetch=fetch, counts=counts
+        )
         t_pub = time.perf_counter()
         report = publish_hexo(storage, hexo)
         end = time.perf_counter()
@@ -197,6 +238,7 @@ def pipeline(
             "cpu": time.process_time() - cpu,
             "entries": count,
             "written": report.written,
+            **counts,
         }
         if stages is not None:
             out["stages"] = {**stages, "publish": end - t_pub}
@@ -222,7 +264,8 @@ def run(quick: bool, runs: int) -> Section:
     lx, _ = repeat("bench.ingest:lxml_walk", runs, **args)
     hp, _ = repeat("bench.ingest:hotpress_parse", runs, **args)
     whole, _ = repeat("bench.ingest:pipeline", runs, **args)
-    again, _ = repeat("bench.ingest:pipeline", runs, reingest=True, **args)
+    changed, changed_res = repeat("bench.ingest:pipeline", runs, reingest="changed", **args)
+    again, again_res = repeat("bench.ingest:pipeline", runs, reingest="same", **args)
     _, parts = repeat("bench.ingest:pipeline", 1, breakdown=True, **args)
     js, _ = repeat("bench.ingest:json_loaders", runs, loader="json", **args)
     oj, _ = repeat("bench.ingest:json_loaders", runs, loader="orjson", **args)
@@ -245,7 +288,8 @@ def run(quick: bool, runs: int) -> Section:
         ("bare lxml parse + walk (json.loads for JSON)", lx, count),
         ("hotpress parse stage (parse_feed)", hp, count),
         ("hotpress whole pipeline (parse → store → Hexo post)", whole, count),
-        ("hotpress re-ingest, all items known (+ no-op publish)", again, count),
+        ("hotpress re-ingest, new body, same entries (+ no-op publish)", changed, count),
+        ("hotpress re-ingest, same bytes again (+ no-op publish)", again, count),
     ]
     for name, sample, n in rows:
         sec.rows.append(
@@ -261,13 +305,26 @@ def run(quick: bool, runs: int) -> Section:
             f"{x(big, big_n):.2f}×",
         ]
     )
-    whole_x, again_x = x(whole), x(again)
+    whole_x, again_x, changed_x = x(whole), x(again), x(changed)
     parse_vs_lxml = hp.median / lx.median if hp.ok and lx.ok else float("nan")
     sec.targets = [
         target_row(
             "whole pipeline vs feedparser parse-only", "≥ 10×", f"{whole_x:.1f}×", whole_x, 10
         ),
-        target_row("re-ingest vs feedparser parse-only", "≥ 50×", f"{again_x:.1f}×", again_x, 50),
+        target_row(
+            "re-ingest vs feedparser parse-only (judged: new body, same entries)",
+            "≥ 50×",
+            f"{changed_x:.1f}×",
+            changed_x,
+            50,
+        ),
+        target_row(
+            "re-ingest, same bytes again (extra: body-digest hit, not judged)",
+            "≥ 50×",
+            f"{again_x:.1f}×",
+            again_x,
+            50,
+        ),
         target_row(
             "parse stage vs bare lxml (time ratio)",
             "≤ 2×",
@@ -301,4 +358,26 @@ def run(quick: bool, runs: int) -> Section:
     sec.notes.append(
         f"feedparser returned {fp_n:,} of {count:,} entries: it does not read JSON Feed."
     )
+    sec.notes.append(_reingest_note(changed_res, again_res, feeds))
     return sec
+
+
+def _reingest_note(changed: list[dict[str, Any]], again: list[dict[str, Any]], feeds: int) -> str:
+    """What the two re-ingest rows exercised, from the archive's own counts (run 1 of each)."""
+
+    def said(raw: list[dict[str, Any]]) -> str:
+        if not raw or "error" in raw[0]:
+            return "not measured"
+        r = raw[0]
+        return (
+            f"{r.get('body_hits', 0)} of {feeds} bodies skipped as identical, "
+            f"{r.get('new', 0)} new and {r.get('updated', 0)} updated items"
+        )
+
+    return (
+        "Re-ingest rows: the judged row stores every feed again with a changed feed-level "
+        "field (RSS lastBuildDate, Atom feed updated, JSON Feed description) and byte-identical "
+        f"entries, as RSSHub serves a re-fetch: {said(changed)}; the extra row stores the same "
+        f"bytes again: {said(again)}. The ≥ 50× target is judged on the first (the realistic "
+        "case); the second only shows the body-digest skip."
+    )
