@@ -137,3 +137,33 @@ def test_a_storage_failure_surfaces_as_itself_after_the_fetches_finish(
     monkeypatch.setattr(core, "store_result", broken)
     with pytest.raises(StorageError, match="disk I/O error"):
         refresh(tmp_path, feed_server, T0)
+
+
+def test_a_new_build_date_with_the_same_entries_is_not_parsed_again(
+    tmp_path: Path, feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    feed_server.route("/f", Reply(body=feed("Mon", ("1", "一"), ("2", "二"))))
+    refresh(tmp_path, feed_server, T0)
+
+    def no_parse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("entries that did not change were parsed again")
+
+    monkeypatch.setattr(core, "parse_feed", no_parse)
+    feed_server.route("/f", Reply(body=feed("Tue", ("1", "一"), ("2", "二"))))
+    later = T0 + timedelta(hours=1)
+    outcome = refresh(tmp_path, feed_server, later)
+    assert (outcome.counts.new, outcome.counts.updated, outcome.counts.unchanged) == (0, 0, 2)
+    assert set(last_seen(tmp_path).values()) == {later}
+
+
+def test_the_same_entries_read_with_another_encoding_are_parsed_again(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    body = feed("Mon", ("1", "一"))
+    feed_server.route("/f", Reply(body=body, headers={"Content-Type": "application/xml"}))
+    refresh(tmp_path, feed_server, T0)
+    feed_server.route(
+        "/f", Reply(body=body, headers={"Content-Type": "application/xml; charset=gb18030"})
+    )
+    outcome = refresh(tmp_path, feed_server, T0 + timedelta(hours=1))
+    assert not outcome.not_modified  # the bytes mean something else now: read them again

@@ -68,3 +68,16 @@ def test_repeated_identities_in_one_feed_keep_the_first() -> None:
 def test_windows_1252_punctuation_sent_as_c1_controls_is_repaired_in_bodies() -> None:
     item = normalize_entry(SPEC, ParsedEntry(title="t", guid="1", content="<p>don\x92t</p>"), None)
     assert item.content == "<p>don\u2019t</p>"
+
+
+def test_root_relative_urls_resolve_exactly_as_urljoin_does() -> None:
+    from urllib.parse import urljoin
+
+    from hotpress._normalize.sanitize import sanitize_html
+
+    base = "https://www.oschina.net/news/281234?x=1#f"
+    for path in ("/img/a.png", "/img/../b.png", "/./x", "/a?b=1#c", "a/b.png", "//cdn.x/y"):
+        expected = urljoin(base, path)
+        assert sanitize_html(f'<img src="{path}">', base) == (
+            f'<img src="{expected}" referrerpolicy="no-referrer">'
+        )

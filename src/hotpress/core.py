@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 
 import httpx
 
+from hotpress import _normalize
 from hotpress._fetch import FetchSettings, fetch_all, make_client
 from hotpress._normalize import entry_key, normalize_entry, raw_digest
 from hotpress._parse import parse_feed
@@ -111,8 +112,24 @@ def parse_result(spec: SourceSpec, content: bytes, result: FetchResult) -> Parse
     )
 
 
-def _digest(content: bytes) -> str:
-    return hashlib.blake2b(content, digest_size=16).hexdigest()
+# Where the entries start. RSSHub renders every response afresh (lastBuildDate, a cache
+# note), so whole bodies rarely repeat while their entries do: the digest covers the
+# entries' bytes and what decides how they are read (XML declaration, Content-Type).
+_FIRST_ENTRY = (b"<item", b"<entry", b'"items"')
+
+
+def _digest(content: bytes, content_type: str | None) -> str:
+    digest = hashlib.blake2b(digest_size=16)
+    # A new normalizer reads every body again (stored entries are then normalized again).
+    digest.update(_normalize.NORMALIZE_VERSION.encode() + b"\0")
+    digest.update((content_type or "").encode("latin-1", "replace") + b"\0")
+    starts = [at for marker in _FIRST_ENTRY if (at := content.find(marker)) > 0]
+    if starts and b"<!DOCTYPE" not in content[: min(starts)]:
+        head = content[: content.find(b"?>") + 2] if content.startswith(b"<?xml") else b""
+        digest.update(head + b"\0" + content[min(starts) :])
+    else:
+        digest.update(content)
+    return digest.hexdigest()
 
 
 def _changed_items(
@@ -143,8 +160,9 @@ def _changed_items(
 def store_result(
     spec: SourceSpec, result: FetchResult, storage: Storage, *, now: datetime
 ) -> SourceOutcome:
-    """Parse, normalize and store one fetched source in one transaction. A body identical to
-    the last one stored is not parsed again; entries stored unchanged are not normalized."""
+    """Parse, normalize and store one fetched source in one transaction. A body whose entries
+    are byte for byte the last ones stored is not parsed again; entries stored unchanged are
+    not normalized."""
     error = result.error
     items: list[Item] | None = None
     seen: list[str] = []
@@ -152,7 +170,7 @@ def store_result(
     digest = None
     same = result.not_modified
     if error is None and not result.not_modified and result.content is not None:
-        digest = _digest(result.content)
+        digest = _digest(result.content, result.content_type)
         if digest == storage.body_digest(spec.key):
             same = True
         else:

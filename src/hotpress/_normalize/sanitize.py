@@ -9,6 +9,7 @@ out byte-identical, which keeps the seed post's body unchanged.
 
 from __future__ import annotations
 
+import functools
 import html as html_lib
 import re
 import threading
@@ -71,6 +72,15 @@ _IMAGE_DATA = re.compile(r"data:image/(?:png|jpeg|jpg|gif|webp|avif|bmp)[;,]", r
 _IFRAME = re.compile(r'<iframe((?:\s[a-z][a-z0-9_.:-]*(?:="[^"]*")?)*)>.*?</iframe>', re.DOTALL)
 
 
+@functools.lru_cache(maxsize=256)
+def _origin(base_url: str) -> str | None:
+    """``scheme://host[:port]`` of an http(s) base URL, else ``None``."""
+    parts = urlsplit(base_url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def _clean_url(tag: str, attr: str, value: str, base_url: str | None) -> str | None:
     if _CONTROL.search(value):
         return None
@@ -79,7 +89,9 @@ def _clean_url(tag: str, attr: str, value: str, base_url: str | None) -> str | N
         value = "https:" + value
     match = _SCHEME.match(value)
     if match is None and base_url:
-        value = urljoin(base_url, value)
+        origin = _origin(base_url) if value[:1] == "/" and value[1:2] not in ("/", "\\") else None
+        # A root-relative path ("/img/a.png", the usual case) joins onto the base's origin.
+        value = origin + value if origin and "/." not in value else urljoin(base_url, value)
         match = _SCHEME.match(value)
     scheme = match.group(1).lower() if match else None
     if tag == "iframe":
