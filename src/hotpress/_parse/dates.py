@@ -114,9 +114,23 @@ def _rfc822(m: re.Match[str]) -> datetime | None:
     return naive.replace(tzinfo=offset).astimezone(UTC)
 
 
+# The W3C-DTF shape Atom and JSON feeds use: another fast path.
+_W3C = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?(?:Z|([+-])(\d\d):(\d\d))")
+
+
+def _w3c(s: str, m: re.Match[str]) -> datetime | None:
+    if m[1] and (int(m[2]) > 12 or int(m[3]) > 59):
+        return None  # an unusual or broken offset: the general path decides
+    found = datetime.fromisoformat(s)
+    return found.astimezone(UTC) if found.tzinfo else None
+
+
 def _parse(s: str, tz: str) -> datetime | None:
     fast = _RFC822.fullmatch(s)
     if fast and (found := _rfc822(fast)) is not None:
+        return found
+    iso = _W3C.fullmatch(s)
+    if iso and (found := _w3c(s, iso)) is not None:
         return found
     if _TIMESTAMP.fullmatch(s):
         return parse_timestamp(s)

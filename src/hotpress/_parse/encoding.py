@@ -54,7 +54,7 @@ class Decoded:
     __slots__ = ("encoding", "utf8")
 
     def __init__(self, utf8: bytes, encoding: str) -> None:
-        if _C1_UTF8.search(utf8):
+        if b"\xc2" in utf8 and _C1_UTF8.search(utf8):  # memchr first: C1 is rare
             utf8 = utf8.decode("utf-8").translate(C1_AS_WINDOWS_1252).encode("utf-8")
         if b"&#" in utf8:
             utf8 = _C1_REF.sub(_c1_ref, utf8)
