@@ -7,7 +7,7 @@ import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from hotpress._storage.base import FetchLogEntry, Pending, Publication, RetentionCandidate
 from hotpress._storage.migrations import MIGRATIONS
@@ -23,10 +23,18 @@ from hotpress.types import (
     Validators,
 )
 
+T = TypeVar("T")
+
 _ITEM_COLUMNS = """
     i.id, s.key, i.identity, i.title, i.content, i.link, i.guid, i.date, i.published,
     i.author, i.cover, i.first_seen, i.last_seen, i.updated, i.revision, s.category, s.author
 """
+
+
+def _chunks(values: Sequence[T], size: int = 500) -> Iterator[Sequence[T]]:
+    """Slices small enough for one ``IN (?, ?, …)`` (SQLite caps bound parameters)."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 def _ts(value: datetime | None) -> int | None:
@@ -186,8 +194,7 @@ class SQLiteStorage(SiteQueriesMixin):
         source_id = self._source_id(source_key)
         found: set[str] = set()
         identities = list(raw)
-        for start in range(0, len(identities), 500):
-            chunk = identities[start : start + 500]
+        for chunk in _chunks(identities):
             marks = ",".join("?" * len(chunk))
             for identity, stored in self._db.execute(
                 f"SELECT identity, raw_hash FROM items"
@@ -268,8 +275,7 @@ class SQLiteStorage(SiteQueriesMixin):
 
     def _touch(self, source_id: int, identities: Sequence[str], stamp: int) -> int:
         touched = 0
-        for start in range(0, len(identities), 500):
-            chunk = identities[start : start + 500]
+        for chunk in _chunks(identities):
             marks = ",".join("?" * len(chunk))
             touched += self._db.execute(
                 f"UPDATE items SET last_seen = ? WHERE source_id = ? AND identity IN ({marks})",
@@ -282,8 +288,7 @@ class SQLiteStorage(SiteQueriesMixin):
             return StoreCounts()
         known: dict[str, tuple[int, str]] = {}
         identities = [item.identity for item in items]
-        for start in range(0, len(identities), 500):
-            chunk = identities[start : start + 500]
+        for chunk in _chunks(identities):
             marks = ",".join("?" * len(chunk))
             for row in self._db.execute(
                 f"SELECT identity, id, content_hash FROM items"
@@ -515,8 +520,7 @@ class SQLiteStorage(SiteQueriesMixin):
 
         def work() -> int:
             removed = 0
-            for start in range(0, len(ids), 500):
-                chunk = ids[start : start + 500]
+            for chunk in _chunks(ids):
                 marks = ",".join("?" * len(chunk))
                 self._db.execute(f"DELETE FROM publications WHERE item_id IN ({marks})", chunk)
                 removed += self._db.execute(
