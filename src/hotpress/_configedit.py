@@ -19,7 +19,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
-from hotpress.config import parse_settings
+from hotpress.config import parse_settings, read_config_text
 from hotpress.exceptions import ConfigError
 
 
@@ -46,14 +46,7 @@ def _yaml() -> YAML:
 
 
 def _load(path: Path) -> tuple[YAML, Any, str]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(
-            "config file not found (create one with `hotpress init`)", path=path
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read config: {exc}", path=path) from exc
+    text = read_config_text(path)
     parse_settings(text, path)  # refuse to edit a config that is already broken
     yaml = _yaml()
     try:

@@ -133,15 +133,19 @@ def config_path(explicit: str | None) -> Path:
 
 
 def load_settings(path: Path) -> Settings:
+    return parse_settings(read_config_text(path), path)
+
+
+def read_config_text(path: Path) -> str:
+    """The config file's text; a ConfigError naming the file when it cannot be read."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(
             "config file not found (create one with `hotpress init`)", path=path
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read config: {exc}", path=path) from exc
-    return parse_settings(text, path)
 
 
 def parse_settings(text: str, path: Path) -> Settings:
