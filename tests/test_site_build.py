@@ -22,6 +22,8 @@ from golden.sample import SOURCES, START, make_item, sample_archive, sample_sett
 from hotpress._site import build_site
 from hotpress._site.urls import category_dir, item_file
 from hotpress._storage.sqlite import SQLiteStorage
+from hotpress.config import parse_settings
+from hotpress.exceptions import ConfigError
 from hotpress.types import StoredItem
 
 
@@ -269,3 +271,45 @@ def test_two_new_items_sharing_a_url_prefix_get_distinct_stable_pages(
     assert [t for t in linked if not resolves(site, t)] == []
     # A later build keeps both paths.
     assert build_site(sample_settings(tmp_path), archive, force=True).written == 0
+
+
+def test_a_site_with_one_feed_no_archives_and_no_search_has_only_those_pages(
+    tmp_path: Path, archive: SQLiteStorage
+) -> None:
+    settings = sample_settings(
+        tmp_path, feeds=("rss",), list_feeds=False, archives=False, search=False
+    )
+    assert build_site(settings, archive).error is None
+    root = tmp_path / "public"
+    names = {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
+    assert [n for n in names if n.endswith(("feed.xml", "atom.xml", "feed.json"))] == ["feed.xml"]
+    assert not [n for n in names if n.startswith(("archives/", "search/", "search-index/"))]
+    assert (root / "categories" / "index.html").is_file()
+    assert [(page, url) for page, url in internal_targets(root) if not resolves(root, url)] == []
+    home = (root / "index.html").read_text()
+    assert "/archives/" not in home and "/search/" not in home
+    assert home.count('rel="alternate"') == 1
+    category = next(root.glob("c/*/index.html")).read_text()
+    assert 'rel="alternate"' not in category
+    assert ">RSS</a>" in category and "Atom" not in category
+
+
+def test_turning_archives_back_on_rebuilds_the_month_lists(
+    tmp_path: Path, archive: SQLiteStorage
+) -> None:
+    assert build_site(sample_settings(tmp_path, archives=False), archive).error is None
+    root = tmp_path / "public"
+    assert not (root / "archives").exists()
+    report = build_site(sample_settings(tmp_path), archive)
+    assert report.error is None and report.written > 0
+    assert (root / "archives" / "index.html").is_file()
+    built, golden = golden_files(root), golden_files(GOLDEN)
+    assert sorted(built) == sorted(golden)
+    assert [rel for rel, data in built.items() if data != golden[rel]] == []
+
+
+def test_a_feed_format_named_twice_is_a_config_error_with_its_line(tmp_path: Path) -> None:
+    text = "output:\n  site: public\nsite:\n  feeds: [rss, rss]\n"
+    with pytest.raises(ConfigError, match="each feed format once") as caught:
+        parse_settings(text, tmp_path / "hotpress.yml")
+    assert caught.value.line == 4

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -248,3 +249,32 @@ def test_same_as_before_moves_last_seen_of_the_items_the_last_refresh_saw(
     assert counts.unchanged == 1
     seen = {item.guid: item.last_seen for item in storage.iter_items()}
     assert seen == {"1": NOW, "2": latest}
+
+
+def test_pending_shards_split_the_items_by_source_without_overlap(storage: Storage) -> None:
+    others = [replace(SPEC, key=f"/route/{n}", url=f"http://127.0.0.1:1200/{n}") for n in range(5)]
+    storage.sync_sources([SPEC, *others])
+    for n, spec in enumerate([SPEC, *others]):
+        items = [replace(make_item(10 * n + k), source_key=spec.key) for k in range(3)]
+        storage.save_fetch(spec.key, ok(), items, now=NOW, error=None, next_due=None)
+    every = {p.item.id: p.item.source_key for p in storage.pending("site")}
+    assert len(every) == 18
+    shards = [{p.item.id for p in storage.pending("site", shard=(k, 4))} for k in range(4)]
+    assert sorted(i for shard in shards for i in shard) == sorted(every)
+    for key in set(every.values()):  # a source's items are all in one shard
+        holding = [k for k, shard in enumerate(shards) if any(every[i] == key for i in shard)]
+        assert len(holding) == 1
+
+
+def test_the_opener_opens_the_same_archive_in_a_new_connection(
+    storage: Storage, tmp_path: Path
+) -> None:
+    storage.save_fetch(SPEC.key, ok(), [make_item(1)], now=NOW, error=None, next_due=None)
+    opener = storage.opener()
+    assert opener is not None
+    other = pickle.loads(pickle.dumps(opener))()
+    try:
+        assert [i.title for i in other.iter_items()] == ["标题 1"]
+    finally:
+        other.close()
+    assert SQLiteStorage(":memory:").opener() is None

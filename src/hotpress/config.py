@@ -11,7 +11,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -43,6 +43,23 @@ class SiteConfig(_Model):
     theme: str | None = None
     description: str = ""
     language: str = "zh-CN"
+    feeds: tuple[Literal["rss", "atom", "json"], ...] = ("rss", "atom", "json")
+    """Feed formats written (``feed.xml``, ``atom.xml``, ``feed.json``); empty: no feeds."""
+    list_feeds: bool = True
+    """Feeds for every category and month too; false: only the site's own."""
+    archives: bool = True
+    """Month lists and the ``archives/`` pages."""
+    search: bool = True
+    """The search page and its index."""
+    workers: int | None = Field(default=None, ge=1, le=64)
+    """Processes for a large build; default: one per core (a small build stays in one)."""
+
+    @field_validator("feeds")
+    @classmethod
+    def _distinct_feeds(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if len(set(value)) != len(value):
+            raise ValueError("each feed format once")
+        return value
 
 
 class FetchConfig(_Model):

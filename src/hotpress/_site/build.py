@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from hotpress._progress import NullProgress, Progress
 from hotpress._publish.posts import OutputReport
 from hotpress._publish.writer import Writer, sweep_temp
-from hotpress._site import extra, listing, search
+from hotpress._site import extra, listing, parallel, search
 from hotpress._site.items import ItemPages
 from hotpress._site.pages import Renderer
 from hotpress._site.plan import Plan, plan_lists
@@ -54,7 +54,8 @@ def build_site(
     if theme is not None and not theme.is_absolute():
         theme = settings.path.resolve().parent / theme
     salt = hashlib.sha1(
-        f"{LAYOUT_VERSION}\0{fingerprint(theme)}\0{settings.site.model_dump_json()}"
+        f"{LAYOUT_VERSION}\0{fingerprint(theme)}"
+        f"\0{settings.site.model_dump_json(exclude={'workers'})}"
         f"\0{settings.timezone}".encode()
     ).hexdigest()
     state = storage.site_state()
@@ -93,20 +94,70 @@ def _build(
 ) -> None:
     root = writer.root
     rebuild = force or state.get("@salt") != salt
+    first_build = "@build" not in state
     pages = ItemPages(storage, writer, renderer, OUTPUT)
+    pages.reserve(first_build=first_build)
     progress.begin("site items", None)
+    pool = _item_pool(settings, storage, theme, root, rebuild, first_build, progress)
     try:
-        pages.build(
-            force=rebuild,
-            first_build="@build" not in state,
-            on_item=lambda: progress.advance("site items"),
+        if pool is None:
+            pages.render(force=rebuild, on_item=lambda: progress.advance("site items"))
+            progress.end("site items")
+        _build_lists(
+            settings, storage, writer, renderer, salt, state, rebuild, pool, progress, theme
         )
+        if pool is not None:
+            pool.finish()
+            progress.end("site items")
+            writer.written += pool.written
+            writer.unchanged += pool.unchanged
     finally:
-        progress.end("site items")
+        if pool is not None:
+            pool.close()
 
+
+def _item_pool(
+    settings: Settings,
+    storage: SiteStorage,
+    theme: Path | None,
+    root: Path,
+    rebuild: bool,
+    first_build: bool,
+    progress: Progress,
+) -> parallel.ItemPool | None:
+    """Worker processes for the item pages of a full build: ``site.workers`` of them when
+    set, else one per core once the archive holds ``MIN_ITEMS`` items."""
+    workers = settings.site.workers
+    opener = storage.opener()
+    if not (rebuild or first_build) or opener is None:
+        return None
+    if workers is None:
+        workers = min(os.cpu_count() or 1, 8)
+        if workers < 2 or storage.count_items() < parallel.MIN_ITEMS:
+            return None
+    elif workers < 2:
+        return None
+    context = parallel.WorkerContext(opener, theme, settings.site, settings.timezone, root, OUTPUT)
+    return parallel.ItemPool(context, workers=workers, force=rebuild, progress=progress)
+
+
+def _build_lists(
+    settings: Settings,
+    storage: SiteStorage,
+    writer: Writer,
+    renderer: Renderer,
+    salt: str,
+    state: dict[str, str],
+    rebuild: bool,
+    pool: parallel.ItemPool | None,
+    progress: Progress,
+    theme: Path | None,
+) -> None:
+    """Everything but the item pages: lists, feeds, search, fixed pages, sitemaps, state."""
+    root = writer.root
     sources = {s.id: s for s in storage.site_sources()}
     zone = ZoneInfo(settings.timezone)
-    lists_of = _ListKeys(sources, zone)
+    lists_of = _ListKeys(sources, zone, months=settings.site.archives)
     before = {} if rebuild else state
     # Files deleted by hand are rebuilt: a page whose file is gone counts as changed.
     # (os.path on strings: pathlib's joins cost more than the stat, 20,000 times over.)
@@ -130,16 +181,27 @@ def _build(
         feed_size=FEED_SIZE,
         salt=salt,
         before=before,
+        has_feed=renderer.has_feeds,
     )
     progress.begin("site pages", len(plan.jobs))
     try:
         listing.render_lists(
-            plan, storage, writer, renderer, sources, settings.site.per_page, progress, OUTPUT
+            plan,
+            storage,
+            writer,
+            renderer,
+            sources,
+            settings.site.per_page,
+            progress,
+            OUTPUT,
+            tick=None if pool is None else pool.poll,
         )
     finally:
         progress.end("site pages")
     listing.render_feeds(plan, storage, writer, renderer, sources, OUTPUT)
-    seg_state = _render_search(storage, writer, renderer, segments, before)
+    seg_state = _render_search(
+        storage, writer, renderer, segments, before, write=settings.site.search
+    )
     per_chunk = extra.SITEMAP_CHUNK // search.SEGMENT
     changed = {k for k, v in seg_state.items() if before.get(k) != v} | {
         k for k in before if k.startswith("@search/") and k not in seg_state
@@ -161,9 +223,14 @@ def _render_search(
     renderer: Renderer,
     segments: search.SegmentDigests,
     before: dict[str, str],
+    *,
+    write: bool,
 ) -> dict[str, str]:
-    """Re-index the segments whose items changed; the state entries of every segment."""
+    """Re-index the segments whose items changed; the state entries of every segment.
+    The digests are kept with search off too: they tell which sitemap parts changed."""
     digests = segments.digests()
+    if not write:
+        return {f"@search/{k}": d for k, d in digests.items()}
     for segment, digest in sorted(digests.items()):
         docs_file = writer.root / search.FOLDER / str(segment) / "docs.json"
         if before.get(f"@search/{segment}") == digest and docs_file.is_file():
@@ -189,8 +256,9 @@ def _render_search(
 class _ListKeys:
     """The lists an item is on: all items, each level of its category, its month."""
 
-    def __init__(self, sources: dict[int, SiteSource], zone: ZoneInfo) -> None:
+    def __init__(self, sources: dict[int, SiteSource], zone: ZoneInfo, *, months: bool) -> None:
         self.zone = zone
+        self.with_months = months
         self.by_source = {
             sid: ["all"] + [extra.category_key(s.category[: i + 1]) for i in range(len(s.category))]
             for sid, s in sources.items()
@@ -199,6 +267,8 @@ class _ListKeys:
 
     def __call__(self, row: OrderRow) -> Iterator[str]:
         yield from self.by_source[row.source_id]
+        if not self.with_months:
+            return
         # Month boundaries fall on quarter hours in every zone; cache per quarter hour.
         bucket = row.date // 900
         month = self.months.get(bucket)
@@ -219,24 +289,27 @@ def _render_fixed(
 ) -> None:
     tree = extra.category_tree(renderer, (s.category for s in sources.values()), plan.counts)
     writer.write("categories/index.html", renderer.render("categories.html", nodes=tree))
-    years = extra.archive_years(renderer, plan.counts)
-    writer.write(
-        "archives/index.html", renderer.render("archives.html", heading="归档", years=years)
-    )
-    for year in years:
+    listed = sorted(p for p in plan.digests if p.endswith("index.html"))
+    listed.append("categories/index.html")
+    if renderer.site.archives:
+        years = extra.archive_years(renderer, plan.counts)
         writer.write(
-            f"archives/{year['name']}/index.html",
-            renderer.render("archives.html", heading=f"{year['name']} 年", years=[year]),
+            "archives/index.html", renderer.render("archives.html", heading="归档", years=years)
         )
-    writer.write("search/index.html", renderer.render("search.html"))
+        for year in years:
+            writer.write(
+                f"archives/{year['name']}/index.html",
+                renderer.render("archives.html", heading=f"{year['name']} 年", years=[year]),
+            )
+        listed.append("archives/index.html")
+    if renderer.site.search:
+        writer.write("search/index.html", renderer.render("search.html"))
     writer.write("404.html", renderer.render("404.html"))
     writer.write("robots.txt", extra.robots(renderer.absolute))
     for rel, path in static_files(theme):
         writer.write(f"static/{rel}", path.read_bytes())
         if rel in ("favicon.svg", "favicon.ico"):  # browsers ask for /favicon.ico unprompted
             writer.write(rel, path.read_bytes())
-    listed = sorted(p for p in plan.digests if p.endswith("index.html"))
-    listed += ["categories/index.html", "archives/index.html"]
     for name, data in extra.sitemaps(
         renderer.absolute, storage.site_sitemap(OUTPUT), listed, stale_chunk
     ):

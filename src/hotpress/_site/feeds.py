@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -125,3 +125,20 @@ def json_feed(meta: FeedMeta, entries: Sequence[FeedEntry]) -> bytes:
     if meta.description:
         doc["description"] = meta.description
     return (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode()
+
+
+@dataclass(frozen=True, slots=True)
+class FeedFormat:
+    file: str
+    name: str
+    type: str
+    """Media type for ``<link rel="alternate">``."""
+    write: Callable[[FeedMeta, Sequence[FeedEntry]], bytes]
+
+
+FORMATS = {
+    "rss": FeedFormat("feed.xml", "RSS", "application/rss+xml", rss),
+    "atom": FeedFormat("atom.xml", "Atom", "application/atom+xml", atom),
+    "json": FeedFormat("feed.json", "JSON Feed", "application/feed+json", json_feed),
+}
+"""The formats ``site.feeds`` may name, in the order of the config's default."""

@@ -76,8 +76,21 @@ class ItemPages:
 
     def build(self, *, force: bool, first_build: bool, on_item: Callable[[], None]) -> None:
         self.reserve(first_build=first_build)
+        self.render(force=force, on_item=on_item)
+
+    def render(
+        self,
+        *,
+        force: bool,
+        on_item: Callable[[], None],
+        shard: tuple[int, int] | None = None,
+    ) -> int:
+        """Render the pending pages (of one shard of sources); how many were due.
+        Paths must be reserved first (:meth:`reserve`)."""
         batch: list[Publication] = []
-        for pending in self.storage.pending(self.output, force=force):
+        due = 0
+        for pending in self.storage.pending(self.output, force=force, shard=shard):
+            due += 1
             item = pending.item
             path = self.path_for(item.id, item.identity, pending.path)
             if item.id not in self._rendered:
@@ -90,6 +103,7 @@ class ItemPages:
                 self.storage.record_publications(self.output, batch)
                 batch = []
         self.storage.record_publications(self.output, batch)
+        return due
 
     def _link(self, neighbor: Neighbor | None) -> tuple[Neighbor, str] | None:
         if neighbor is None:

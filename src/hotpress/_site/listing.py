@@ -5,10 +5,12 @@ Split from ``build``: these render what ``plan.plan_lists`` decided changed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from hotpress._progress import Progress
 from hotpress._publish.writer import Writer
 from hotpress._site import extra
-from hotpress._site.feeds import FeedEntry, FeedMeta, atom, json_feed, rss
+from hotpress._site.feeds import FORMATS, FeedEntry, FeedMeta
 from hotpress._site.pages import Link, Renderer
 from hotpress._site.plan import Plan
 from hotpress._site.store import SiteSource, SiteStore
@@ -41,11 +43,23 @@ def render_lists(
     per_page: int,
     progress: Progress,
     output: str,
+    tick: Callable[[], None] | None = None,
 ) -> None:
+    """``tick`` is called after each page (the build polls its item workers there)."""
     paths = {s.category for s in sources.values()}
     for job in plan.jobs:
-        found = storage.site_items(job.ids, output)
-        cards = [renderer.card(item, path) for item, path in (found[i] for i in job.ids) if path]
+        # An item's card is the same on every list (the renderer keeps it for the build):
+        # only items not shown yet are read, so most pages need no query at all.
+        missing = [i for i in job.ids if renderer.known_card(i) is None]
+        found = storage.site_items(missing, output) if missing else {}
+        cards = []
+        for i in job.ids:
+            card = renderer.known_card(i)
+            if card is None:
+                item, where = found[i]
+                card = renderer.card(item, where) if where else None
+            if card is not None:
+                cards.append(card)
         title, crumbs, path = heading(job.key)
         children: list[Link] = []
         if path is not None:
@@ -77,6 +91,8 @@ def render_lists(
         )
         writer.write(job.file, data)
         progress.advance("site pages")
+        if tick is not None:
+            tick()
 
 
 def render_feeds(
@@ -117,6 +133,6 @@ def render_feeds(
             description=renderer.site.description,
             language=renderer.site.language,
         )
-        writer.write(f"{folder}feed.xml", rss(meta, entries))
-        writer.write(f"{folder}atom.xml", atom(meta, entries))
-        writer.write(f"{folder}feed.json", json_feed(meta, entries))
+        for name in renderer.site.feeds:
+            kind = FORMATS[name]
+            writer.write(f"{folder}{kind.file}", kind.write(meta, entries))

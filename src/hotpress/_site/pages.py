@@ -36,7 +36,8 @@ class Renderer:
         self.zone = ZoneInfo(timezone)
         self.prefix = urlsplit(site.url).path.rstrip("/")
         self.absolute = site.url.rstrip("/")
-        self._cards: dict[tuple[int, int, str], Markup] = {}
+        self._cards: dict[int, Markup] = {}
+        """Item id -> card, for one build (an item's revision and path cannot change in it)."""
 
     def u(self, rel: str) -> str:
         """Root-relative URL of a site path (``''`` is the home page)."""
@@ -49,6 +50,10 @@ class Renderer:
         text = self.env.get_template(template).render(site=self.site, u=self.u, **context)
         return text.encode()
 
+    def has_feeds(self, key: str) -> bool:
+        """Whether the list ``key`` has feeds (``site.feeds``, ``site.list_feeds``)."""
+        return bool(self.site.feeds) and (self.site.list_feeds or key == "all")
+
     def crumbs(self, category: Sequence[str]) -> list[Link]:
         return [
             Link(level, self.u(category_dir(category[: i + 1]) + "/"))
@@ -59,12 +64,15 @@ class Renderer:
         local = item.date.astimezone(self.zone)
         return local.isoformat(), local.strftime("%Y-%m-%d %H:%M")
 
+    def known_card(self, item_id: int) -> Markup | None:
+        """The card already rendered for this item in this build, if any."""
+        return self._cards.get(item_id)
+
     def card(self, item: StoredItem, path: str) -> Markup:
         """An item's card as HTML, rendered once per build however many lists show it."""
-        key = (item.id, item.revision, path)
-        cached = self._cards.get(key)
+        cached = self._cards.get(item.id)
         if cached is None:
-            if len(self._cards) > 20_000:
+            if len(self._cards) >= 50_000:  # bounds memory (~1 KB a card) on huge builds
                 self._cards.clear()
             iso, when = self.when(item)
             card = {
@@ -77,7 +85,7 @@ class Renderer:
                 "excerpt": excerpt(item.content),
             }
             html = self.env.get_template("_card.html").render(card=card, site=self.site, u=self.u)
-            cached = self._cards[key] = Markup(html)
+            cached = self._cards[item.id] = Markup(html)
         return cached
 
     def item_page(
@@ -122,7 +130,7 @@ class Renderer:
         else:
             newer = self.page_url(list_page(base, None)) if job.last else numbered(job.page + 1)
             older = numbered(job.page - 1) if job.page > 1 else None
-        folder = self.u(f"{base}/" if base else "")
+        folder = self.u(f"{base}/" if base else "") if self.has_feeds(job.key) else ""
         return self.render(
             "list.html",
             heading=heading,

@@ -70,8 +70,10 @@ def plan_lists(
     salt: str,
     before: Mapping[str, str],
     always: Iterable[str] = ("all",),
+    has_feed: Callable[[str], bool] = lambda key: True,
 ) -> Plan:
-    """``lists_of(row)`` names the lists an item is on; ``base_of`` gives a list's folder."""
+    """``lists_of(row)`` names the lists an item is on; ``base_of`` gives a list's folder;
+    ``has_feed(key)`` says whether the list has feeds."""
     plan = Plan()
     size = max(per_page, feed_size)
     accs = {key: _Acc(base_of(key), tail=deque(maxlen=size)) for key in always}
@@ -110,6 +112,8 @@ def plan_lists(
             if acc.page:
                 emit(key, acc, acc.count // per_page + 1, acc.page, True)
         emit(key, acc, None, list(acc.tail)[-per_page:], False)
+        if not has_feed(key):
+            continue
         newest = tuple(reversed(list(acc.tail)[-feed_size:]))
         feed_key = f"{acc.base}/feed.xml" if acc.base else "feed.xml"
         digest = _digest(salt, key, "feed", newest)

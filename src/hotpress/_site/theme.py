@@ -13,6 +13,8 @@ from pathlib import Path
 
 import jinja2
 
+from hotpress._site.feeds import FORMATS
+
 BUNDLED = Path(__file__).resolve().parent
 
 
@@ -27,7 +29,7 @@ def make_env(theme: Path | None) -> jinja2.Environment:
     loader = jinja2.ChoiceLoader(
         [jinja2.FileSystemLoader(str(folder)) for folder in _folders(theme, "templates")]
     )
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=loader,
         autoescape=True,
         trim_blocks=True,
@@ -36,6 +38,8 @@ def make_env(theme: Path | None) -> jinja2.Environment:
         # One build never sees a template change: skip the per-render file check.
         auto_reload=False,
     )
+    env.globals["feed_formats"] = FORMATS
+    return env
 
 
 def static_files(theme: Path | None) -> Iterator[tuple[str, Path]]:

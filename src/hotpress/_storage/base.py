@@ -7,7 +7,7 @@ against every backend.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -67,6 +67,10 @@ class Storage(SiteStore, Protocol):
 
     def close(self) -> None: ...
 
+    def opener(self) -> Callable[[], Storage] | None:
+        """A picklable callable that opens this archive in another process (worker pools),
+        or ``None`` when it cannot be shared (an in-memory database)."""
+
     def sync_sources(self, specs: Sequence[SourceSpec]) -> None:
         """Create or update the rows of the configured sources (never deletes one)."""
 
@@ -105,8 +109,12 @@ class Storage(SiteStore, Protocol):
     def due_sources(self, now: datetime) -> list[str]:
         """Keys of sources whose ``next_due`` has passed (or that were never fetched)."""
 
-    def pending(self, output: str, *, force: bool = False) -> Iterator[Pending]:
-        """Items never published to ``output``, or changed since (item or source revision)."""
+    def pending(
+        self, output: str, *, force: bool = False, shard: tuple[int, int] | None = None
+    ) -> Iterator[Pending]:
+        """Items never published to ``output``, or changed since (item or source revision).
+        ``shard=(k, n)``: only items of sources whose id is ``k`` modulo ``n`` (a worker's
+        share; a source's items stay together)."""
 
     def path_owner(self, output: str, path: str) -> int | None:
         """The item id published at ``path`` in ``output``, if any."""

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -112,6 +113,12 @@ class SQLiteStorage(SiteQueriesMixin):
 
     def close(self) -> None:
         self._db.close()
+
+    def opener(self) -> Callable[[], SQLiteStorage] | None:
+        """A picklable way for another process to open this archive (None: in memory)."""
+        if str(self.path) == ":memory:":
+            return None
+        return functools.partial(SQLiteStorage, self.path.resolve())
 
     def __enter__(self) -> SQLiteStorage:
         return self
@@ -417,7 +424,9 @@ class SQLiteStorage(SiteQueriesMixin):
 
     # --- items and publications ----------------------------------------------------------
 
-    def pending(self, output: str, *, force: bool = False) -> Iterator[Pending]:
+    def pending(
+        self, output: str, *, force: bool = False, shard: tuple[int, int] | None = None
+    ) -> Iterator[Pending]:
         # Keyset pages, so publications recorded while iterating cannot skew the scan and
         # memory stays bounded however large the archive is.
         condition = (
@@ -426,6 +435,10 @@ class SQLiteStorage(SiteQueriesMixin):
             else " AND (p.item_id IS NULL OR p.revision != i.revision"
             " OR p.source_revision != s.revision)"
         )
+        part: tuple[int, ...] = ()
+        if shard is not None:
+            condition += " AND i.source_id % ? = ?"
+            part = (shard[1], shard[0])
         last = 0
         while True:
             rows = self._db.execute(
@@ -433,7 +446,7 @@ class SQLiteStorage(SiteQueriesMixin):
                 " JOIN sources s ON s.id = i.source_id"
                 " LEFT JOIN publications p ON p.item_id = i.id AND p.output = ?"
                 f" WHERE i.id > ?{condition} ORDER BY i.id LIMIT 500",
-                (output, last),
+                (output, last, *part),
             ).fetchall()
             if not rows:
                 return
