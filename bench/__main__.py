@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from bench import fetch, hexo_out, ingest, site
+from bench.archive import empty_trash
 from bench.common import REPO, Section, table
 from bench.report import render
 
@@ -59,33 +60,13 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown benchmark(s): {', '.join(sorted(unknown))}")
     runs = args.runs or (3 if args.quick else 5)
     start = time.perf_counter()
-    sections: list[Section] = []
-    for name in ALL:
-        if name not in wanted:
-            continue
-        print(f"bench: {name}…", flush=True)
-        if name == "ingest":
-            sec = ingest.run(args.quick, runs)
-        elif name == "fetch":
-            sec = fetch.run(args.quick, min(runs, 3))
-        elif name == "hexo":
-            sec = hexo_out.run(args.quick, 1 if not args.quick else runs)
-        else:
-            quick_sizes = [1_000]
-            sec = site.run(
-                args.quick,
-                min(runs, 3),
-                quick_sizes if args.quick else _ints(args.site_sizes),
-                {}
-                if args.quick
-                else {"hexo": _ints(args.hexo_sizes), "hugo": _ints(args.hugo_sizes)},
-                args.peer_timeout,
-                args.peer_runs,
-                big_runs=args.big_runs,
-                reuse=_pairs(args.reuse_peers),
-            )
-        sections.append(sec)
-        _print(sec)
+    if empty_trash():  # left by an interrupted run: let the freed inodes age (see scratch())
+        print("bench: removed an earlier run's scratch folders; waiting 31 s…", flush=True)
+        time.sleep(31)
+    try:
+        sections = _run_sections(args, wanted, runs)
+    finally:
+        empty_trash()
     notes = REPO / "bench" / "notes.md"
     command = "python -m bench " + " ".join(sys.argv[1:] if argv is None else argv)
     text = render(
@@ -145,6 +126,37 @@ def _print(sec: Section) -> None:
     for note in sec.notes:
         print(f"- {note}")
     print(flush=True)
+
+
+def _run_sections(args: argparse.Namespace, wanted: list[str], runs: int) -> list[Section]:
+    sections: list[Section] = []
+    for name in ALL:
+        if name not in wanted:
+            continue
+        print(f"bench: {name}…", flush=True)
+        if name == "ingest":
+            sec = ingest.run(args.quick, runs)
+        elif name == "fetch":
+            sec = fetch.run(args.quick, min(runs, 3))
+        elif name == "hexo":
+            sec = hexo_out.run(args.quick, 1 if not args.quick else runs)
+        else:
+            quick_sizes = [1_000]
+            sec = site.run(
+                args.quick,
+                min(runs, 3),
+                quick_sizes if args.quick else _ints(args.site_sizes),
+                {}
+                if args.quick
+                else {"hexo": _ints(args.hexo_sizes), "hugo": _ints(args.hugo_sizes)},
+                args.peer_timeout,
+                args.peer_runs,
+                big_runs=args.big_runs,
+                reuse=_pairs(args.reuse_peers),
+            )
+        sections.append(sec)
+        _print(sec)
+    return sections
 
 
 if __name__ == "__main__":

@@ -7,12 +7,12 @@ deployed, and off) and a bare lxml parse + walk of every element (json.loads for
 from __future__ import annotations
 
 import json
-import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.archive import scratch
 from bench.common import Sample, Section, fmt_mb, fmt_rate, fmt_s, ratio, repeat, target_row
 from bench.corpus import FeedFile, corpus, describe
 
@@ -216,7 +216,7 @@ def pipeline(
     from hotpress._publish.posts import publish_hexo
     from hotpress._storage import SQLiteStorage
 
-    with tempfile.TemporaryDirectory(dir="/tmp") as tmp:
+    with scratch() as tmp:
         storage = SQLiteStorage(Path(tmp) / "archive.db")
         hexo = Path(tmp) / "hexo"
         if reingest:

@@ -16,17 +16,31 @@ from pathlib import Path
 from typing import Any
 
 from bench.archive import archive, copy_of, scratch
-from bench.common import REPO, Section, run_worker, target_row, verdict
+from bench.common import REPO, Section, TreeMemory, run_worker, target_row, verdict
 
 PEERS = REPO / "bench" / "peers"
 STEPS = ("full", "noop", "add50")
+NAMES = {
+    "hotpress": "hotpress, peers' page set",
+    "hotpress-default": "hotpress, default site",
+}
 EARLIER = REPO / "bench" / "earlier_peers.json"
 
 
 # --- hotpress -----------------------------------------------------------------------------
 
 
-def _settings(tmp: Path, sources: tuple[Any, ...]) -> Any:
+PEER_PAGES: dict[str, Any] = {
+    "feeds": ["rss"],
+    "list_feeds": False,
+    "archives": False,
+    "search": False,
+}
+"""hotpress's site options for the peers' page set: home pagination, item pages, category
+pages, one feed (plus the category tree, sitemaps, robots.txt and 404, which it always has)."""
+
+
+def _settings(tmp: Path, sources: tuple[Any, ...], pages: str = "default") -> Any:
     from hotpress.config import FetchConfig, Settings, SiteConfig
 
     return Settings(
@@ -35,7 +49,7 @@ def _settings(tmp: Path, sources: tuple[Any, ...]) -> Any:
         timezone="Asia/Shanghai",
         hexo_dir=None,
         site_dir=tmp / "site",
-        site=SiteConfig(),
+        site=SiteConfig(**(PEER_PAGES if pages == "peers" else {})),
         fetch=FetchConfig(),
         sources=sources,
     )
@@ -61,16 +75,18 @@ def _add_fifty(storage: Any) -> Any:
     return store_result(spec, result, storage, now=NOW)
 
 
-def hotpress_site(db: str) -> dict[str, Any]:
-    """Full build, no-op rebuild, +50 items (a new source), each timed."""
+def hotpress_site(db: str, pages: str = "default") -> dict[str, Any]:
+    """Full build, no-op rebuild, +50 items (a new source), each timed. ``pages``: the
+    default site or the peers' page set (``PEER_PAGES``). Peak memory is sampled over the
+    whole process tree (the build's worker processes run at the same time as it)."""
     from hotpress._site.build import build_site
     from hotpress._storage import SQLiteStorage
 
     out: dict[str, Any] = {}
-    with scratch() as tmp_name:
+    with scratch() as tmp_name, TreeMemory() as memory:
         tmp = Path(tmp_name)
         storage = SQLiteStorage(copy_of(db, tmp))
-        settings = _settings(tmp, ())
+        settings = _settings(tmp, (), pages)
         for step in STEPS:
             if step == "add50":
                 _add_fifty(storage)
@@ -83,6 +99,7 @@ def hotpress_site(db: str) -> dict[str, Any]:
                 raise RuntimeError(f"build_site failed: {report.error}")
         out["files"] = sum(len(f) for _, _, f in os.walk(settings.site_dir))
         storage.close()
+    out["tree_mb"] = memory.peak_mb
     out["seconds"] = out["full"]
     return out
 
@@ -241,7 +258,14 @@ def run(
     sec.setup = [
         f"hotpress: median of {runs} runs per size; peers: {peer_runs} run(s) per size, each "
         f"step bounded at {bound:.0f} s. Page sets: home pagination (30 per page), item pages, "
-        "category pages, one feed.",
+        "category pages, one feed — hotpress builds that set with `site: {feeds: [rss], "
+        'list_feeds: false, archives: false, search: false}` ("peers\' page set", judged '
+        'against the peers); "default site" adds month lists and archive pages, RSS + Atom + '
+        "JSON Feed for every list and the search index (shown beside them; judged alone for "
+        "no-op, +50 items and memory at the largest size).",
+        "hotpress's peak memory is that of its whole process tree (the main process and the "
+        "worker processes a full build starts), sampled every 20 ms; the peers' is ru_maxrss of "
+        "their process.",
         "Peers: " + (", ".join(f"{k} {v}" for k, v in versions.items()) or "skipped (--quick)"),
         *log,
     ]
@@ -258,7 +282,10 @@ def run(
     reused: dict[tuple[str, int], str] = {}
     for size in all_sizes:
         own_runs = runs if size < 100_000 or big_runs is None else big_runs
-        plan = [("hotpress", own_runs)] if size in sizes else []
+        # The peers' page set is judged against the peers; the default site is shown beside
+        # it and judged alone at 100,000 and more (no-op, +50 items, memory).
+        ours = ["hotpress", "hotpress-default"] if size < 100_000 else ["hotpress-default"]
+        plan = [(tool, own_runs) for tool in ours] if size in sizes else []
         plan += [(p, peer_runs) for p, s in peer_sizes.items() if size in s and p in versions]
         plan += [(p, 0) for p, s in reuse.items() if size in s and (p, peer_runs) not in plan]
         db = str(archive(size)) if any(count for _, count in plan) else ""
@@ -274,8 +301,9 @@ def run(
                 peaks[(tool, size)] = old.get("rss_mb", float("nan"))
                 reused[(tool, size)] = str(old["source"])
             for _ in range(count):
-                if tool == "hotpress":
-                    r = run_worker("bench.site:hotpress_site", db=db)
+                if tool.startswith("hotpress"):
+                    pages = "default" if tool == "hotpress-default" else "peers"
+                    r = run_worker("bench.site:hotpress_site", db=db, pages=pages)
                 else:
                     r = run_worker(
                         "bench.site:peer_site", timeout=bound * 4, db=db, peer=tool, bound=bound
@@ -286,13 +314,14 @@ def run(
                 for s in STEPS:
                     if s in r:  # a step after one that did not finish is not run
                         got[s].append(r[s])
-                peaks[(tool, size)] = max(peaks.get((tool, size), 0.0), r["rss_mb"])
+                peak = max(r["rss_mb"], r.get("tree_mb", 0.0))  # the process tree's, if known
+                peaks[(tool, size)] = max(peaks.get((tool, size), 0.0), peak)
             results[(tool, size)] = got
             peak = peaks.get((tool, size))
             sec.rows.append(
                 [
                     f"{size:,}",
-                    f"{tool} (earlier run¹)" if old is not None else tool,
+                    f"{tool} (earlier run¹)" if old is not None else NAMES.get(tool, tool),
                     *(_cell(got[s], bound) for s in STEPS),
                     f"{peak:,.0f} MB" if peak else "n/a",
                 ]
@@ -357,8 +386,9 @@ def _targets(
                 )
             )
     big = max(sizes) if sizes else 0
-    if ("hotpress", big) in results:
-        got = results[("hotpress", big)]
+    judged = "hotpress-default" if ("hotpress-default", big) in results else "hotpress"
+    if (judged, big) in results:
+        got = results[(judged, big)]
         noop, add = _median(got["noop"]), _median(got["add50"])
         sec.targets.append(
             [
@@ -376,7 +406,7 @@ def _targets(
                 verdict(add, 2.0, higher_is_better=False),
             ]
         )
-        peak = peaks.get(("hotpress", big), float("nan"))
+        peak = peaks.get((judged, big), float("nan"))
         sec.targets.append(
             [
                 f"peak memory at {big:,}",

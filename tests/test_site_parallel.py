@@ -45,6 +45,14 @@ def test_two_workers_build_exactly_the_golden_site(tmp_path: Path, archive: SQLi
     assert [rel for rel, data in built.items() if data != golden[rel]] == []
     items = archive.count_items()
     assert progress.advanced["site items"] == items
+    # The same pages are counted as a build in one process counts them.
+    serial = Counting()
+    other = sample_archive(tmp_path / "other" / "hotpress.db")
+    try:
+        build_site(sample_settings(tmp_path / "other", workers=1), other, progress=serial)
+    finally:
+        other.close()
+    assert serial.advanced == progress.advanced
     # Every item page written by a worker is counted, and no temp file or folder is left.
     assert report.written == sum(1 for p in root.rglob("*") if p.is_file())
     assert not (root / ".hotpress-tmp").exists()

@@ -67,18 +67,17 @@ def build_site(
     writer = Writer(root, durable=False)
     renderer = Renderer(make_env(theme), settings.site, settings.timezone)
     try:
-        _build(settings, storage, writer, renderer, salt, state, force, progress, theme)
+        worker_lists = _build(
+            settings, storage, writer, renderer, salt, state, force, progress, theme
+        )
     except PublishError as exc:
         return OutputReport(OUTPUT, writer.written, writer.unchanged, str(exc))
     finally:
         writer.close()
     storage.save_site_state({"@build": mark})
     del now  # pages never show the build time: relative dates are made in the browser
-    return OutputReport(OUTPUT, writer.written, writer.unchanged + _skipped(state, writer))
-
-
-def _skipped(state: dict[str, str], writer: Writer) -> int:
-    return max(0, len(state) - 1 - len(writer.paths))
+    skipped = max(0, len(state) - 1 - len(writer.paths) - worker_lists)
+    return OutputReport(OUTPUT, writer.written, writer.unchanged + skipped)
 
 
 def _build(
@@ -91,32 +90,40 @@ def _build(
     force: bool,
     progress: Progress,
     theme: Path | None,
-) -> None:
+) -> int:
+    """Build; how many list pages and feeds worker processes wrote or found unchanged."""
     root = writer.root
     rebuild = force or state.get("@salt") != salt
     first_build = "@build" not in state
     pages = ItemPages(storage, writer, renderer, OUTPUT)
     pages.reserve(first_build=first_build)
     progress.begin("site items", None)
-    pool = _item_pool(settings, storage, theme, root, rebuild, first_build, progress)
+    pool = _site_pool(settings, storage, theme, root, rebuild, first_build, progress)
     try:
         if pool is None:
-            pages.render(force=rebuild, on_item=lambda: progress.advance("site items"))
-            progress.end("site items")
+            try:
+                pages.render(force=rebuild, on_item=lambda: progress.advance("site items"))
+            finally:
+                progress.end("site items")
+        else:
+            pool.items(force=rebuild)
         _build_lists(
             settings, storage, writer, renderer, salt, state, rebuild, pool, progress, theme
         )
-        if pool is not None:
-            pool.finish()
-            progress.end("site items")
-            writer.written += pool.written
-            writer.unchanged += pool.unchanged
+        if pool is None:
+            return 0
+        pool.finish()
+        writer.written += pool.written
+        writer.unchanged += pool.unchanged
+        return pool.list_paths
     finally:
         if pool is not None:
             pool.close()
+            progress.end("site items")
+            progress.end("site pages")
 
 
-def _item_pool(
+def _site_pool(
     settings: Settings,
     storage: SiteStorage,
     theme: Path | None,
@@ -124,9 +131,9 @@ def _item_pool(
     rebuild: bool,
     first_build: bool,
     progress: Progress,
-) -> parallel.ItemPool | None:
-    """Worker processes for the item pages of a full build: ``site.workers`` of them when
-    set, else one per core once the archive holds ``MIN_ITEMS`` items."""
+) -> parallel.SitePool | None:
+    """Worker processes for the item and list pages of a full build: ``site.workers`` of
+    them when set, else one per core once the archive holds ``MIN_ITEMS`` items."""
     workers = settings.site.workers
     opener = storage.opener()
     if not (rebuild or first_build) or opener is None:
@@ -138,7 +145,7 @@ def _item_pool(
     elif workers < 2:
         return None
     context = parallel.WorkerContext(opener, theme, settings.site, settings.timezone, root, OUTPUT)
-    return parallel.ItemPool(context, workers=workers, force=rebuild, progress=progress)
+    return parallel.SitePool(context, workers=workers, progress=progress)
 
 
 def _build_lists(
@@ -149,7 +156,7 @@ def _build_lists(
     salt: str,
     state: dict[str, str],
     rebuild: bool,
-    pool: parallel.ItemPool | None,
+    pool: parallel.SitePool | None,
     progress: Progress,
     theme: Path | None,
 ) -> None:
@@ -184,20 +191,15 @@ def _build_lists(
         has_feed=renderer.has_feeds,
     )
     progress.begin("site pages", len(plan.jobs))
-    try:
-        listing.render_lists(
-            plan,
-            storage,
-            writer,
-            renderer,
-            sources,
-            settings.site.per_page,
-            progress,
-            OUTPUT,
-            tick=None if pool is None else pool.poll,
-        )
-    finally:
-        progress.end("site pages")
+    if pool is not None:
+        pool.lists(plan, sources, settings.site.per_page)  # the stage ends when they are done
+    else:
+        try:
+            listing.render_lists(
+                plan, storage, writer, renderer, sources, settings.site.per_page, progress, OUTPUT
+            )
+        finally:
+            progress.end("site pages")
     listing.render_feeds(plan, storage, writer, renderer, sources, OUTPUT)
     seg_state = _render_search(
         storage, writer, renderer, segments, before, write=settings.site.search

@@ -5,8 +5,6 @@ Split from ``build``: these render what ``plan.plan_lists`` decided changed.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from hotpress._progress import Progress
 from hotpress._publish.writer import Writer
 from hotpress._site import extra
@@ -43,9 +41,7 @@ def render_lists(
     per_page: int,
     progress: Progress,
     output: str,
-    tick: Callable[[], None] | None = None,
 ) -> None:
-    """``tick`` is called after each page (the build polls its item workers there)."""
     paths = {s.category for s in sources.values()}
     for job in plan.jobs:
         # An item's card is the same on every list (the renderer keeps it for the build):
@@ -91,8 +87,6 @@ def render_lists(
         )
         writer.write(job.file, data)
         progress.advance("site pages")
-        if tick is not None:
-            tick()
 
 
 def render_feeds(

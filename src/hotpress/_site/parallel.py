@@ -1,14 +1,17 @@
-"""Item pages rendered by a pool of worker processes during a full build.
+"""Item pages and list pages rendered by a pool of worker processes during a full build.
 
-A full build of a large archive spends most of its time on item pages: rendering them (one
-Python thread can only use one core) and creating their files (kernel time). Both spread over
-cores, so the build hands *shards* of the archive to worker processes, each with its own
-archive connection (``Storage.opener()``), renderer and writer, while the main process goes on
-with the list pages, feeds and search index. A shard is every item of the sources whose id is
-``k`` modulo the shard count: an item page shows its source neighbours and a new item
-re-renders them, and they are in the same shard, so no page is written by two processes.
-Paths are reserved before the pool starts, so the list pages can link to pages still being
-written.
+A full build of a large archive spends most of its time on item pages and list pages:
+rendering them (one Python thread can only use one core) and creating their files and folders
+(kernel time). Both spread over cores, so the build hands the work to worker processes, each
+with its own archive connection (``Storage.opener()``), renderer and writer, while the main
+process goes on with the feeds, the search index and the fixed pages.
+
+Item pages go out in *shards*: every item of the sources whose id is ``k`` modulo the shard
+count. An item page shows its source neighbours and a new item re-renders them; they are in
+the same shard, so no page is written by two processes. List pages go out in chunks of whole
+lists (a card rendered for one page of a list is reused for the list's other pages and for
+the other lists in the chunk). Paths are reserved before the pool starts, so list pages can
+link to item pages still being written.
 
 Workers are spawned, not forked: the parent may run threads (the progress display) and holds
 an open SQLite connection, neither of which survives a fork safely. Spawning costs ~0.2 s per
@@ -19,16 +22,19 @@ from __future__ import annotations
 
 import multiprocessing
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hotpress._progress import Progress
+from hotpress._progress import NullProgress, Progress
 from hotpress._publish.writer import Writer
 from hotpress._site.items import ItemPages
+from hotpress._site.listing import render_lists
 from hotpress._site.pages import Renderer
+from hotpress._site.plan import PageJob, Plan
+from hotpress._site.store import SiteSource
 from hotpress._site.theme import make_env
 from hotpress.config import SiteConfig
 from hotpress.exceptions import HotpressError, PublishError, StorageError
@@ -36,12 +42,16 @@ from hotpress.exceptions import HotpressError, PublishError, StorageError
 if TYPE_CHECKING:
     from hotpress._storage.base import Storage
 
-__all__ = ["MIN_ITEMS", "ItemPool", "WorkerContext"]
+__all__ = ["MIN_ITEMS", "SitePool", "WorkerContext"]
 
 MIN_ITEMS = 2000
 """A build with fewer items due stays in one process."""
 SHARDS_PER_WORKER = 4
 """More shards than workers, so one large source does not leave a worker idle at the end."""
+ITEMS, PAGES = "site items", "site pages"
+"""The progress stages the build shows."""
+LIST_CHUNK = 100
+"""List pages per task (whole lists are kept together)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +68,8 @@ class WorkerContext:
 
 @dataclass(frozen=True, slots=True)
 class ShardResult:
+    stage: str
+    """The progress stage it counts for."""
     due: int
     written: int
     unchanged: int
@@ -65,7 +77,16 @@ class ShardResult:
     """(kind, message, path) of a hotpress error, re-raised in the main process."""
 
 
-_worker: tuple[ItemPages, Writer] | None = None
+@dataclass(slots=True)
+class _Worker:
+    context: WorkerContext
+    storage: Storage
+    writer: Writer
+    renderer: Renderer
+    pages: ItemPages
+
+
+_worker: _Worker | None = None
 
 
 def _start_worker(context: WorkerContext) -> None:
@@ -75,66 +96,113 @@ def _start_worker(context: WorkerContext) -> None:
     # the main process's writer removes it at the end of the build.
     writer = Writer(context.root, durable=False)
     renderer = Renderer(make_env(context.theme), context.site, context.timezone)
-    # ItemPages needs the site queries, which every Storage has (Storage extends SiteStore).
-    _worker = (ItemPages(storage, writer, renderer, context.output), writer)
+    pages = ItemPages(storage, writer, renderer, context.output)
+    _worker = _Worker(context, storage, writer, renderer, pages)
+
+
+def _run(stage: str, work: Callable[[_Worker], int]) -> ShardResult:
+    if _worker is None:
+        raise RuntimeError("worker not started")
+    writer = _worker.writer
+    written, unchanged = writer.written, writer.unchanged
+    try:
+        due = work(_worker)
+    except PublishError as exc:
+        return ShardResult(stage, 0, 0, 0, ("publish", exc.message, exc.path))
+    except HotpressError as exc:
+        return ShardResult(stage, 0, 0, 0, ("storage", str(exc), None))
+    return ShardResult(stage, due, writer.written - written, writer.unchanged - unchanged)
 
 
 def _render_shard(shard: int, shards: int, force: bool) -> ShardResult:
-    if _worker is None:
-        raise RuntimeError("worker not started")
-    pages, writer = _worker
-    written, unchanged = writer.written, writer.unchanged
-    try:
-        due = pages.render(force=force, on_item=lambda: None, shard=(shard, shards))
-    except PublishError as exc:
-        return ShardResult(0, 0, 0, ("publish", exc.message, exc.path))
-    except HotpressError as exc:
-        return ShardResult(0, 0, 0, ("storage", str(exc), None))
-    return ShardResult(due, writer.written - written, writer.unchanged - unchanged)
+    def work(w: _Worker) -> int:
+        return w.pages.render(force=force, on_item=lambda: None, shard=(shard, shards))
+
+    return _run(ITEMS, work)
 
 
-class ItemPool:
-    """Renders the pending item pages in ``workers`` processes; :meth:`finish` waits."""
+def _render_lists(
+    jobs: list[PageJob], counts: dict[str, int], sources: dict[int, SiteSource], per_page: int
+) -> ShardResult:
+    def work(w: _Worker) -> int:
+        plan = Plan(jobs=jobs, counts=counts)
+        render_lists(
+            plan,
+            w.storage,
+            w.writer,
+            w.renderer,
+            sources,
+            per_page,
+            NullProgress(),
+            w.context.output,
+        )
+        return len(jobs)
 
-    def __init__(
-        self, context: WorkerContext, *, workers: int, force: bool, progress: Progress
-    ) -> None:
+    return _run(PAGES, work)
+
+
+class SitePool:
+    """Worker processes rendering item pages (:meth:`items`) and list pages (:meth:`lists`);
+    :meth:`finish` waits for all of them."""
+
+    def __init__(self, context: WorkerContext, *, workers: int, progress: Progress) -> None:
         self._progress = progress
         self._root = context.root
+        self._workers = workers
         self._executor = ProcessPoolExecutor(
             workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_start_worker,
             initargs=(context,),
         )
-        shards = workers * SHARDS_PER_WORKER
-        self._futures: list[Future[ShardResult]] = [
-            self._executor.submit(_render_shard, k, shards, force) for k in range(shards)
-        ]
-        self._counted: set[int] = set()
+        self._futures: list[Future[ShardResult]] = []
         self.written = 0
         self.unchanged = 0
+        self.list_paths = 0
+        """List pages and feeds the workers wrote or found unchanged."""
 
-    def poll(self) -> None:
-        """Count the shards done so far (never waits)."""
-        for index, future in enumerate(self._futures):
-            if index not in self._counted and future.done():
-                self._count(index, future)
+    def items(self, *, force: bool) -> None:
+        """Queue every pending item page, in shards of sources."""
+        shards = self._workers * SHARDS_PER_WORKER
+        for k in range(shards):
+            self._futures.append(self._executor.submit(_render_shard, k, shards, force))
+
+    def lists(self, plan: Plan, sources: dict[int, SiteSource], per_page: int) -> None:
+        """Queue the plan's list pages, whole lists per task."""
+        by_list: dict[str, list[PageJob]] = {}
+        for job in plan.jobs:
+            by_list.setdefault(job.key, []).append(job)
+        chunk: list[PageJob] = []
+        for jobs in by_list.values():
+            chunk.extend(jobs)
+            if len(chunk) >= LIST_CHUNK:
+                self._submit_lists(chunk, plan.counts, sources, per_page)
+                chunk = []
+        if chunk:
+            self._submit_lists(chunk, plan.counts, sources, per_page)
+
+    def _submit_lists(
+        self,
+        jobs: list[PageJob],
+        counts: dict[str, int],
+        sources: dict[int, SiteSource],
+        per_page: int,
+    ) -> None:
+        future = self._executor.submit(_render_lists, jobs, counts, sources, per_page)
+        self._futures.append(future)
 
     def finish(self) -> None:
-        """Wait for every shard; raise the first error a worker met."""
+        """Wait for every task, counting each as it completes; raise the first error."""
         try:
-            for index, future in enumerate(self._futures):
-                if index not in self._counted:
-                    self._count(index, future)
+            for future in as_completed(self._futures):
+                self._count(future)
         finally:
             self.close()
 
     def close(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)
 
-    def _count(self, index: int, future: Future[ShardResult]) -> None:
-        self._counted.add(index)
+    def _count(self, future: Future[ShardResult]) -> None:
         try:
             result = future.result()
         except BrokenProcessPool as exc:
@@ -147,4 +215,6 @@ class ItemPool:
             raise StorageError(message)
         self.written += result.written
         self.unchanged += result.unchanged
-        self._progress.advance("site items", result.due)
+        if result.stage == PAGES:
+            self.list_paths += result.written + result.unchanged
+        self._progress.advance(result.stage, result.due)
