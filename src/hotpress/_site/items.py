@@ -95,7 +95,14 @@ class ItemPages:
             path = self.path_for(item.id, item.identity, pending.path)
             if item.id not in self._rendered:
                 for neighbor in self._render(item, path):
-                    if neighbor is not None and neighbor.id not in self._rendered:
+                    # A neighbour that is pending itself gets its turn in this loop (its
+                    # source is in this shard); only an up-to-date one is rendered here.
+                    if (
+                        neighbor is not None
+                        and neighbor.current
+                        and not force
+                        and neighbor.id not in self._rendered
+                    ):
                         self._render_by_id(neighbor.id)
             batch.append(Publication(item.id, item.revision, pending.source_revision, path))
             on_item()

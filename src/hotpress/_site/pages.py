@@ -37,6 +37,7 @@ class Renderer:
         self.prefix = urlsplit(site.url).path.rstrip("/")
         self.absolute = site.url.rstrip("/")
         self._cards: dict[int, Markup] = {}
+        self._crumbs: dict[tuple[str, ...], list[Link]] = {}
         """Item id -> card, for one build (an item's revision and path cannot change in it)."""
 
     def u(self, rel: str) -> str:
@@ -55,10 +56,14 @@ class Renderer:
         return bool(self.site.feeds) and (self.site.list_feeds or key == "all")
 
     def crumbs(self, category: Sequence[str]) -> list[Link]:
-        return [
-            Link(level, self.u(category_dir(category[: i + 1]) + "/"))
-            for i, level in enumerate(category)
-        ]
+        key = tuple(category)
+        found = self._crumbs.get(key)
+        if found is None:
+            found = self._crumbs[key] = [
+                Link(level, self.u(category_dir(category[: i + 1]) + "/"))
+                for i, level in enumerate(category)
+            ]
+        return list(found)
 
     def when(self, item: StoredItem) -> tuple[str, str]:
         local = item.date.astimezone(self.zone)

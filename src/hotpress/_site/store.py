@@ -40,6 +40,8 @@ class Neighbor:
     title: str
     path: str | None
     identity: str
+    current: bool = True
+    """Its page is published at its current revision (else it is pending itself)."""
 
 
 @dataclass(frozen=True, slots=True)

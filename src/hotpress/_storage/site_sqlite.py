@@ -63,7 +63,9 @@ class SiteQueriesMixin:
     ) -> tuple[Neighbor | None, Neighbor | None]:
         stamp = int(item.date.timestamp())
         query = (
-            "SELECT i.id, i.title, p.path, i.identity FROM items i"
+            "SELECT i.id, i.title, p.path, i.identity,"
+            " COALESCE(p.revision = i.revision AND p.source_revision = s.revision, 0)"
+            " FROM items i JOIN sources s ON s.id = i.source_id"
             " LEFT JOIN publications p ON p.item_id = i.id AND p.output = ?"
             " WHERE i.source_id = (SELECT source_id FROM items WHERE id = ?)"
             " AND (i.date, i.id) {op} (?, ?) ORDER BY i.date {order}, i.id {order} LIMIT 1"
@@ -71,10 +73,7 @@ class SiteQueriesMixin:
         args = (output, item.id, stamp, item.id)
         older = self._db.execute(query.format(op="<", order="DESC"), args).fetchone()
         newer = self._db.execute(query.format(op=">", order="ASC"), args).fetchone()
-        return (
-            None if older is None else Neighbor(*older),
-            None if newer is None else Neighbor(*newer),
-        )
+        return _neighbor(older), _neighbor(newer)
 
     def site_sitemap(self, output: str) -> Iterator[SitemapRow]:
         cursor = self._db.execute(
@@ -103,3 +102,7 @@ class SiteQueriesMixin:
             self._db.execute("ROLLBACK")
             raise
         self._db.execute("COMMIT")
+
+
+def _neighbor(row: tuple[int, str, str | None, str, int] | None) -> Neighbor | None:
+    return None if row is None else Neighbor(row[0], row[1], row[2], row[3], bool(row[4]))
