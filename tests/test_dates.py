@@ -113,3 +113,30 @@ def test_json_numbers_are_unix_timestamps() -> None:
     assert parse_timestamp(True) is None
     assert parse_timestamp(float("nan")) is None
     assert parse_timestamp(1e300) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("Mon, 15 Jan 2024 10:30:00 +1400", "2024-01-14T20:30:00+00:00"),
+        ("Mon, 15 Jan 2024 10:30:00 -1200", "2024-01-15T22:30:00+00:00"),
+        ("Mon,15 Jan 2024 10:30:00 +0530", "2024-01-15T05:00:00+00:00"),
+        ("Mon, 15 Jan 2024 10:30:00 -0000", "2024-01-15T10:30:00+00:00"),
+        ("Mon, 15 Jan 2024 10:30:60 +0800", "2024-01-15T02:30:59+00:00"),
+        # No zone on Earth is this far off: the clock is read as UTC (as miniflux does).
+        ("Mon, 15 Jan 2024 10:30:00 +1401", "2024-01-15T10:30:00+00:00"),
+        ("Mon, 15 Jan 2024 10:30:00 -1201", "2024-01-15T10:30:00+00:00"),
+        ("Mon, 15 Jan 2024 10:30:00 +2359", "2024-01-15T10:30:00+00:00"),
+        ("Mon, 15 Jan 2024 10:30:00 +0860", None),
+        ("Mon, 15 Jan 2024 10:30:00 +2400", None),
+        ("Fri, 31 Dec 9999 23:00:00 -0500", None),  # past year 9999 in UTC
+        ("Mon, 01 Jan 0001 00:30:00 +0100", None),  # before year 1 in UTC
+        ("Mon, 30 Feb 2024 10:30:00 +0800", None),
+        ("Mon, 15 Jan 2024 24:30:00 +0800", None),
+    ],
+)
+def test_rfc_822_offsets_shift_to_the_exact_utc_instant(text: str, want: str | None) -> None:
+    for _ in range(2):  # the second reading uses the remembered offset
+        got = parse_date(text, "Asia/Shanghai")
+        assert (got.isoformat() if got else None) == want
+        assert got is None or got.tzinfo is UTC

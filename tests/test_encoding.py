@@ -7,7 +7,7 @@ import codecs
 import pytest
 
 from hotpress._parse import parse_feed
-from hotpress._parse.encoding import charset_from_content_type, decode_body
+from hotpress._parse.encoding import charset_from_content_type, decode_body, unchecked_utf8
 
 TITLE = "开源中国：鸿蒙发布“新版本”"
 URL = "https://example.com/feed"
@@ -86,3 +86,45 @@ def test_charset_parameter_is_parsed_leniently() -> None:
 def test_undecodable_bytes_still_give_utf8_for_the_parser() -> None:
     decoded = decode_body(b"\xff\xfe\xfa<rss/>" * 3, "text/xml; charset=us-ascii")
     decoded.utf8.decode("utf-8")  # does not raise
+
+
+_LABELS = [None, "utf-8", "gbk", "iso-8859-1", "utf-16", "x-no-such-codec"]
+
+
+@pytest.mark.parametrize("http", _LABELS)
+@pytest.mark.parametrize("declared", _LABELS)
+@pytest.mark.parametrize("bom", [b"", codecs.BOM_UTF8])
+@pytest.mark.parametrize("text", [TITLE, "plain ascii", "C1 \x92 and &#150;"])
+def test_the_unchecked_utf8_reading_is_decode_bodys_own(
+    http: str | None, declared: str | None, bom: bytes, text: str
+) -> None:
+    body = bom + _rss(declared).replace(TITLE, text).encode("utf-8")
+    content_type = f"text/xml; charset={http}" if http else None
+    fast = unchecked_utf8(body, content_type)
+    full = decode_body(body, content_type)
+    if fast is not None:
+        assert (fast.utf8, fast.encoding) == (full.utf8, full.encoding)
+    if full.encoding == "utf-8" and not body.isascii():
+        assert fast is not None  # the fast path is taken wherever it applies to non-ASCII
+
+
+def test_bodies_decode_body_reads_otherwise_get_no_unchecked_reading() -> None:
+    assert unchecked_utf8(_rss("gbk").encode("gbk")) is None
+    assert unchecked_utf8(_rss(None).encode("gbk"), "text/xml; charset=utf-8") is None
+    assert unchecked_utf8(codecs.BOM_UTF16_LE + _rss(None).encode("utf-16-le")) is None
+    assert unchecked_utf8(_rss("utf-16").encode("utf-16-le")) is None
+    assert unchecked_utf8(_rss("iso-8859-1").replace(TITLE, "x").encode()) is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "want"),
+    [
+        (b"#" * 100 + b"&#150;", b"#" * 100 + b"&#8211;"),  # past the memchr scan's patience
+        (b"#&#x92;#", b"#&#8217;#"),
+        (b"&#150;", b"&#8211;"),
+        (b"# &#65; &#200;", b"# &#65; &#200;"),
+        (b"&lt;" * 50 + b"&#146;", b"&lt;" * 50 + b"&#8217;"),
+    ],
+)
+def test_numeric_c1_references_are_found_wherever_they_are(raw: bytes, want: bytes) -> None:
+    assert decode_body(raw, "text/xml; charset=utf-8").utf8 == want

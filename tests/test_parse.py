@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import http.server
 import json
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -15,9 +17,13 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from lxml import etree
 
-from hotpress._parse import parse_feed
+from hotpress._parse import parse_feed, read_general
+from hotpress._parse.encoding import C1_AS_WINDOWS_1252, unchecked_utf8
+from hotpress._parse.links import checked_join, simple_join
 from hotpress._parse.text import clean_title, html_to_text
+from hotpress._parse.xmlfeed import STRICT_PARSE_CHECKS_UTF8, parse_strict
 from hotpress.exceptions import ParseError
 
 DATA = Path(__file__).resolve().parent / "data" / "parse"
@@ -226,6 +232,159 @@ def test_versionless_json_shaped_like_a_json_feed_is_read() -> None:
     assert (feed.kind, [e.title for e in feed.entries]) == ("json", ["one"])
 
 
+def test_xml_base_on_any_ancestor_of_an_rss_body_sets_the_content_base() -> None:
+    def base(rss: str, channel: str = "", item: str = "", body: str = "") -> str | None:
+        doc = (
+            f"<rss{rss}><channel{channel}><item{item}><link>https://l.test/1</link>"
+            f"<description{body}>x</description></item></channel></rss>"
+        )
+        return parse_feed(doc.encode(), url=URL).entries[0].base
+
+    assert base("") == "https://l.test/1"
+    assert base(' xml:base="https://r.test/"') == "https://r.test/"
+    assert base("", channel=' xml:base="https://c.test/"') == "https://c.test/"
+    assert base("", item=' xml:base="https://i.test/a/"', body=' xml:base="b/"') == (
+        "https://i.test/a/b/"
+    )
+    assert base("", body=' xml:base="https://d.test/"') == "https://d.test/"
+
+
+def test_xml_base_on_an_rdf_root_reaches_its_items() -> None:
+    body = (
+        b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+        b'xmlns="http://purl.org/rss/1.0/" xml:base="https://r.test/x/">'
+        b"<channel><title>R</title></channel>"
+        b"<item><link>https://r.test/1</link><description>d</description></item></rdf:RDF>"
+    )
+    assert parse_feed(body, url=URL).entries[0].base == "https://r.test/x/"
+
+
+def test_atom_xml_base_on_an_entry_and_shared_dates_are_read() -> None:
+    body = (
+        b'<feed xmlns="http://www.w3.org/2005/Atom">'
+        b'<entry xml:base="https://e.test/d/"><link href="p/1"/><content>x</content>'
+        b"<published>2024-01-15T10:30:00+08:00</published>"
+        b"<updated>2024-01-15T10:30:00+08:00</updated></entry>"
+        b'<entry><link href="p/2"/><content>y</content>'
+        b"<published>2024-01-15T10:30:00+08:00</published>"
+        b"<updated>2024-01-16T10:30:00Z</updated></entry></feed>"
+    )
+    first, second = parse_feed(body, url="https://f.test/atom").entries
+    assert (first.link, first.base) == ("https://e.test/d/p/1", "https://e.test/d/")
+    assert (second.link, second.base) == ("https://f.test/p/2", "https://f.test/p/2")
+    assert first.published == first.updated == second.published
+    assert first.published is not None and first.published.isoformat() == (
+        "2024-01-15T02:30:00+00:00"
+    )
+    assert second.updated is not None and second.updated.isoformat() == (
+        "2024-01-16T10:30:00+00:00"
+    )
+
+
+# --- the fast path agrees with the general one ---------------------------------------------
+
+
+def _outcome(read: Any, body: bytes, **kwargs: Any) -> str:
+    """A parse's result or error message, as parse_feed reports it."""
+    try:
+        return repr(read(body, url=URL, **kwargs))
+    except ParseError as err:
+        return err.message
+    except (ValueError, LookupError, RecursionError, OverflowError, etree.Error) as err:
+        return f"unreadable feed: {type(err).__name__}: {err}"  # parse_feed's wrapping
+
+
+def _corpus_feeds(corpora: Path) -> list[Path]:
+    folders = ("feedparser-tests", "rsshub", "miniflux-testdata", "reader-testdata")
+    found = [p for f in folders for p in sorted((corpora / f).rglob("*")) if p.is_file()]
+    return [p for p in found if p.suffix not in (".txt", ".jsonl", ".md")] + FIXTURES
+
+
+def test_the_fast_path_reads_every_corpus_feed_as_the_general_path_does(corpora: Path) -> None:
+    fast = 0
+    differ: list[str] = []
+    for path in _corpus_feeds(corpora):
+        data = path.read_bytes()
+        if not data.strip():
+            continue
+        half = len(data) // 2
+        variants = [
+            (data, None),
+            (data, "text/xml; charset=iso-8859-1"),  # a stale legacy label
+            (codecs.BOM_UTF8 + data, None),
+            (data[:half] + b"\xe4\xb8" + data[half:], None),  # invalid UTF-8 mid-body
+        ]
+        for body, content_type in variants:
+            got = _outcome(parse_feed, body, content_type=content_type)
+            want = _outcome(read_general, body, content_type=content_type, tz="UTC")
+            if got != want:
+                differ.append(f"{path.name} {content_type}: {got[:200]} != {want[:200]}")
+            decoded = unchecked_utf8(body, content_type)
+            fast += decoded is not None and parse_strict(decoded.utf8, URL) is not None
+    assert differ == []
+    assert fast > 2500  # the comparison did exercise the fast path
+
+
+def test_this_libxml2_refuses_invalid_utf8_in_a_strict_parse() -> None:
+    assert STRICT_PARSE_CHECKS_UTF8
+
+
+_PLACES = [
+    b'<?xml version="1.0"?><rss><channel><title>@</title></channel></rss>',
+    b'<rss><channel><title a="x@">t</title></channel></rss>',
+    b"<rss><channel><title><![CDATA[@]]></title></channel></rss>",
+    b"<rss><channel><!-- @ --><?pi @?><title>t</title></channel></rss>",
+    b'<!DOCTYPE rss [<!ENTITY e "@">]><rss><channel><title>&e;</title></channel></rss>',
+    b"<rss><channel><title>" + "中".encode() * 3000 + b"@</title></channel></rss>",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(_PLACES),
+    st.binary(min_size=1, max_size=6).filter(lambda b: not b.isascii()),
+)
+def test_a_strict_parse_succeeds_only_on_valid_utf8(place: bytes, junk: bytes) -> None:
+    doc = place.replace(b"@", junk)
+    assert parse_strict(place.replace(b"@", "é".encode()), URL) is not None
+    try:
+        doc.decode("utf-8")
+    except UnicodeDecodeError:
+        assert parse_strict(doc, URL) is None
+
+
+def test_relative_links_join_by_concatenation_when_the_shape_is_plain() -> None:
+    assert simple_join("https://a.test/blog/x.html", "p/1") == "https://a.test/blog/p/1"
+    assert simple_join("https://a.test", "p/1?q=1#f") == "https://a.test/p/1?q=1#f"
+    assert simple_join("http://a.test/x/", "/root") == "http://a.test/root"
+    for base, href in [
+        ("https://a.test/x/", "../up"),
+        ("https://a.test/x/", "./here"),
+        ("https://a.test/x//y", "z"),
+        ("https://a.test:8080/", "z"),
+        ("https://a.test/x", "//other.test/z"),
+        ("https://a.test/x", "mailto:z"),
+        ("https://a.test/x;p", "z"),
+        ("ftp://a.test/x", "z"),
+    ]:
+        assert simple_join(base, href) is None, (base, href)
+
+
+_URL_CHARS = "aZ09_.~!$&'()*+,;=:@%/?#-"
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    st.sampled_from(["https://h.test", "http://a", "https://x.y-z.test", "HTTPS://h", "https://."]),
+    st.text(_URL_CHARS, max_size=14).map(lambda p: "/" + p),
+    st.text(_URL_CHARS, max_size=14),
+)
+def test_a_plain_join_equals_urljoin_and_its_checks(origin: str, path: str, href: str) -> None:
+    joined = simple_join(origin + path, href)
+    if joined is not None:
+        assert joined == checked_join(href, origin + path)
+
+
 # --- hostile XML ---------------------------------------------------------------------------
 
 
@@ -338,6 +497,20 @@ def test_clean_title_collapses_whitespace_and_drops_control_characters() -> None
     assert clean_title("") == ""
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
+_SPACES = "".join(chr(c) for c in range(0x3001) if chr(c).isspace()) + "\u200b\ufeff"
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(st.sampled_from(_SPACES + "ab中\x00\x07\x85\x92\x9d"), max_size=20))
+def test_clean_title_is_its_definition_for_any_text(raw: str) -> None:
+    # The definition the fast path for plain titles must keep.
+    want = re.sub(
+        r"[\s\u200b\ufeff]+", " ", _CONTROL.sub("", raw.translate(C1_AS_WINDOWS_1252))
+    ).strip()
+    assert clean_title(raw) == want
+
+
 def test_html_to_text_strips_tags_and_decodes_entities_once() -> None:
     assert html_to_text("Example <b>Atom</b>") == "Example Atom"
     assert html_to_text("&amp;amp; &lt;b&gt;") == "&amp; <b>"
@@ -346,7 +519,7 @@ def test_html_to_text_strips_tags_and_decodes_entities_once() -> None:
 
 
 def test_a_link_that_is_no_valid_url_is_dropped() -> None:
-    from hotpress._parse.xmlfeed import safe_link
+    from hotpress._parse.links import safe_link
 
     assert safe_link("//javascript:alert(1)", "https://example.com/feed") is None
     assert safe_link("http://", None) is None

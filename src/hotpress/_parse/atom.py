@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+from datetime import datetime
 
 from lxml import etree
 
 from hotpress._parse.dates import parse_date
+from hotpress._parse.links import safe_link
 from hotpress._parse.text import clean_title, html_to_text, text_to_html
-from hotpress._parse.xmlfeed import Keys, has_xml_base, inner_xml, safe_link, text_of
+from hotpress._parse.xmlfeed import XML_BASE, Keys, inner_xml, text_of
 from hotpress.types import ParsedEntry, ParsedFeed
 
 __all__ = ["parse_atom"]
@@ -37,12 +39,19 @@ def parse_atom(root: etree._Element, *, url: str, tz: str, encoding: str) -> Par
             link = _alternate(child, url)
         elif key == "author" and author is None:
             author = _person(child, keys)
-    entries = tuple(_entry(el, keys, url, tz, author) for el in entry_elements)
+    # xml:base on the root reaches every entry's body: looked up once, not per entry.
+    root_based = root.get(XML_BASE) is not None
+    entries = tuple(_entry(el, keys, url, tz, author, root_based) for el in entry_elements)
     return ParsedFeed(kind="atom", title=title, link=link, entries=entries, encoding=encoding)
 
 
 def _entry(
-    entry: etree._Element, keys: Keys, url: str, tz: str, feed_author: str | None
+    entry: etree._Element,
+    keys: Keys,
+    url: str,
+    tz: str,
+    feed_author: str | None,
+    root_based: bool,
 ) -> ParsedEntry:
     title = ""
     guid = link = first_link = author = image = None
@@ -50,8 +59,10 @@ def _entry(
     published = updated = None
     source_author: str | None = None
     has_published = False
+    dates: dict[str, datetime | None] = {}  # published and updated are often the same text
+    known = keys.known
     for child in entry:
-        key = keys(child)
+        key = known(child.tag) or keys(child)
         if key == "title":
             title = _title(child)
         elif key == "id":
@@ -70,12 +81,12 @@ def _entry(
         elif key == "summary" and summary_el is None:
             summary_el = child
         elif key == "published":  # Atom 1.0's element wins over Atom 0.3's issued/created
-            published = parse_date(text_of(child), tz) or published
+            published = _date(dates, text_of(child), tz) or published
             has_published = True
         elif key in ("issued", "created") and not has_published:
-            published = published or parse_date(text_of(child), tz)
+            published = published or _date(dates, text_of(child), tz)
         elif key in ("updated", "modified"):
-            updated = updated or parse_date(text_of(child), tz)
+            updated = updated or _date(dates, text_of(child), tz)
         elif key in ("author", "dc:creator") and author is None:
             author = _person(child, keys) if key == "author" else clean_title(text_of(child))
         elif key == "source":
@@ -90,7 +101,11 @@ def _entry(
     if not content:
         content, summary = summary, ""
     body = content_el if content_el is not None else summary_el
-    base = body.base if body is not None and has_xml_base(body) else None
+    # has_xml_base(body), knowing body is a child of entry and entry a child of the root.
+    in_base = body is not None and (
+        root_based or entry.get(XML_BASE) is not None or body.get(XML_BASE) is not None
+    )
+    base = body.base if in_base and body is not None else None
     return ParsedEntry(
         title=title,
         guid=guid,
@@ -105,24 +120,34 @@ def _entry(
     )
 
 
+def _date(seen: dict[str, datetime | None], text: str, tz: str) -> datetime | None:
+    """parse_date, remembering the entry's earlier answers."""
+    if text in seen:
+        return seen[text]
+    found = seen[text] = parse_date(text, tz)
+    return found
+
+
 def _construct(el: etree._Element) -> tuple[bool, str]:
     """An Atom text construct as (is_html, value)."""
-    kind = (el.get("type") or "text").strip().lower()
-    mode = (el.get("mode") or "").strip().lower()  # Atom 0.3
-    has_children = any(isinstance(child.tag, str) for child in el)
-    if kind in _XHTML_TYPES or mode == "xml" or has_children:
+    kind = el.get("type")
+    kind = kind.strip().lower() if kind else "text"
+    mode = el.get("mode")  # Atom 0.3
+    mode = mode.strip().lower() if mode else ""
+    has_children = len(el) > 0 and any(isinstance(child.tag, str) for child in el)
+    if has_children or kind in _XHTML_TYPES or mode == "xml":
         children = [c for c in el if isinstance(c.tag, str)]
         wrapped = kind == "xhtml" and len(children) == 1 and children[0].tag == _XHTML_DIV
         if wrapped and not (el.text or "").strip():
             return True, inner_xml(children[0])  # Atom 1.0's xhtml wrapper div is not content
         return True, inner_xml(el)
     value = text_of(el)
-    if mode == "base64" or _is_binary(kind):
+    binary = _is_binary(kind)
+    if mode == "base64" or binary:
         try:
             value = base64.b64decode(value).decode("utf-8", errors="replace")
         except (binascii.Error, ValueError):
             value = ""
-    binary = _is_binary(kind)
     return kind in _HTML_TYPES or mode == "escaped" or "html" in kind or binary, value
 
 

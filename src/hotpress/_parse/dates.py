@@ -103,15 +103,24 @@ _MONTHS_EN = {
 
 
 def _rfc822(m: re.Match[str]) -> datetime | None:
-    month = _MONTHS_EN.get(m[2])
+    day, name, year, hour, minute, sec, zone = m.groups()
+    month = _MONTHS_EN.get(name)
     if month is None:
         return None
-    zone = m[7]
-    offset = UTC if zone[0] not in "+-" else _offset(zone[0], int(zone[1:3]), int(zone[3:5]))
-    if offset is None:
-        return None
-    naive = datetime(int(m[3]), month, int(m[1]), int(m[4]), int(m[5]), min(int(m[6]), 59))
-    return naive.replace(tzinfo=offset).astimezone(UTC)
+    shift = _RFC822_SHIFTS.get(zone)
+    if shift is None:
+        offset = _offset(zone[0], int(zone[1:3]), int(zone[3:5]))
+        if offset is None:
+            return None
+        shift = _RFC822_SHIFTS[zone] = offset.utcoffset(None) or timedelta(0)
+    # Subtracting the offset from the wall clock read as UTC is what astimezone(UTC) does,
+    # without building a timezone per entry; out-of-range results raise OverflowError alike.
+    clock = datetime(int(year), month, int(day), int(hour), int(minute), min(int(sec), 59), 0, UTC)
+    return clock - shift
+
+
+# The zones of _RFC822 as UTC offsets, the numeric ones memoised as met (a few per process).
+_RFC822_SHIFTS: dict[str, timedelta] = {z: timedelta(0) for z in ("GMT", "UTC", "UT", "Z")}
 
 
 # The W3C-DTF shape Atom and JSON feeds use: another fast path.

@@ -4,7 +4,8 @@ Order: byte order mark, HTTP charset, XML declaration, UTF-8, then GB18030 (the 
 GB2312/GBK that Chinese sites mislabel most). Each candidate must decode the whole body
 strictly; the first that does wins, so a wrong label falls through to the next guess instead
 of producing mojibake. The parser always gets UTF-8 bytes, which keeps one lxml code path and
-lets the HTML-entity repair work on bytes.
+lets the HTML-entity repair work on bytes. ``unchecked_utf8`` is the same choice for the common
+case with the UTF-8 check left to the parser, which makes it anyway.
 """
 
 from __future__ import annotations
@@ -12,7 +13,13 @@ from __future__ import annotations
 import codecs
 import re
 
-__all__ = ["C1_AS_WINDOWS_1252", "Decoded", "charset_from_content_type", "decode_body"]
+__all__ = [
+    "C1_AS_WINDOWS_1252",
+    "Decoded",
+    "charset_from_content_type",
+    "decode_body",
+    "unchecked_utf8",
+]
 
 _BOMS = (
     (codecs.BOM_UTF32_BE, "utf-32be"),
@@ -56,10 +63,25 @@ class Decoded:
     def __init__(self, utf8: bytes, encoding: str) -> None:
         if b"\xc2" in utf8 and _C1_UTF8.search(utf8):  # memchr first: C1 is rare
             utf8 = utf8.decode("utf-8").translate(C1_AS_WINDOWS_1252).encode("utf-8")
-        if b"&#" in utf8:
+        if _has_char_ref(utf8):
             utf8 = _C1_REF.sub(_c1_ref, utf8)
         self.utf8 = utf8
         self.encoding = encoding
+
+
+def _has_char_ref(data: bytes) -> bool:
+    """``b"&#" in data``, faster on escaped HTML: there ``&`` is everywhere (``&lt;``) and the
+    two-byte search crawls, while ``#`` is rare and found by memchr."""
+    at = data.find(b"#")
+    misses = 0
+    while at != -1:
+        if at and data[at - 1] == 0x26:  # "&"
+            return True
+        misses += 1
+        if misses > 64:  # '#' is common here after all: one plain search for the rest
+            return data.find(b"&#", at) != -1
+        at = data.find(b"#", at + 1)
+    return False
 
 
 def _c1_ref(m: re.Match[bytes]) -> bytes:
@@ -104,6 +126,37 @@ def decode_body(content: bytes, content_type: str | None = None) -> Decoded:
     return Decoded(content.decode("utf-8", errors="replace").encode("utf-8"), "utf-8")
 
 
+def unchecked_utf8(content: bytes, content_type: str | None = None) -> Decoded | None:
+    """What :func:`decode_body` returns for ``content`` *if* it is valid UTF-8, or ``None`` when
+    decode_body would not read a valid UTF-8 body as UTF-8 (a BOM or label of another Unicode
+    encoding, or an ASCII body under a legacy label).
+
+    The UTF-8 check itself is left to the caller: a strict lxml parse rejects invalid UTF-8
+    anyway, so checking here too costs a second pass over the body for nothing. A caller that
+    cannot prove the body valid must fall back to decode_body.
+    """
+    body = content
+    if content.startswith(codecs.BOM_UTF8):
+        body = content[len(codecs.BOM_UTF8) :]
+    elif content[:2] in (codecs.BOM_UTF16_BE, codecs.BOM_UTF16_LE) or content[:4] in (
+        codecs.BOM_UTF32_BE,
+        codecs.BOM_UTF32_LE,
+    ):
+        return None
+    else:
+        first = _candidates(content, content_type)[0]
+        # Mirrors decode_body: a UTF-8 first guess, or a legacy label over non-ASCII bytes
+        # (valid UTF-8 there means the label is stale).
+        if first != "utf-8" and (first in _UNICODE or content.isascii()):
+            return None
+    if not _starts_as_utf8(body):
+        return None  # a GBK feed, say: spare the caller a doomed parse of the whole body
+    try:
+        return Decoded(body, "utf-8")
+    except UnicodeDecodeError:  # C1 repair decodes the body: it was not UTF-8 after all
+        return None
+
+
 def _candidates(content: bytes, content_type: str | None) -> list[str]:
     found: list[str] = []
     head = content[:4]
@@ -137,6 +190,15 @@ def _known(name: str) -> bool:
     try:
         codecs.lookup(name)
     except LookupError:
+        return False
+    return True
+
+
+def _starts_as_utf8(data: bytes) -> bool:
+    """The first few KB are valid UTF-8 (a character cut at the end of them is allowed)."""
+    try:
+        codecs.utf_8_decode(data[:4096], "strict", False)
+    except UnicodeDecodeError:
         return False
     return True
 

@@ -10,8 +10,8 @@ from datetime import datetime
 from typing import Any
 
 from hotpress._parse.dates import parse_date, parse_timestamp
+from hotpress._parse.links import safe_link
 from hotpress._parse.text import clean_title, text_to_html
-from hotpress._parse.xmlfeed import safe_link
 from hotpress.exceptions import ParseError
 from hotpress.types import ParsedEntry, ParsedFeed
 

@@ -13,6 +13,9 @@ __all__ = ["clean_title", "html_to_text", "text_to_html"]
 # whitespace of every kind (incl. NEL and NBSP) collapses to one plain space.
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
 _SPACE = re.compile(r"[\s\u200b\ufeff]+")
+# Anything clean_title must rewrite beyond whitespace runs: C0/C1 controls, DEL, the
+# zero-width characters _SPACE also counts as space.
+_UNUSUAL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x9f\u200b\ufeff]")
 # An unclosed comment runs to the end, as in HTML. A quoted attribute value may hold '>'
 # (alt="a<br />b"): it does not end the tag. Possessive
 # quantifiers keep hostile input (many quotes, no '>') linear.
@@ -52,6 +55,10 @@ def clean_title(raw: str) -> str:
     read as Windows-1252 first)."""
     if not raw:
         return ""
+    if _UNUSUAL.search(raw) is None:
+        # The usual title: str.split() splits on exactly the characters \s matches (both use
+        # str.isspace), so this equals the general path below, only faster.
+        return " ".join(raw.split())
     # C1 characters are Windows-1252 punctuation read with the wrong table, whatever the
     # format that carried them (a JSON "\u0092" included): see encoding.py.
     return _SPACE.sub(" ", _CONTROL.sub("", raw.translate(C1_AS_WINDOWS_1252))).strip()
