@@ -7,13 +7,23 @@ deployed, and off) and a bare lxml parse + walk of every element (json.loads for
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from bench.archive import scratch
-from bench.common import Sample, Section, fmt_mb, fmt_rate, fmt_s, ratio, repeat, target_row
+from bench.common import (
+    Sample,
+    Section,
+    TreeMemory,
+    fmt_mb,
+    fmt_rate,
+    fmt_s,
+    ratio,
+    repeat,
+    target_row,
+)
 from bench.corpus import FeedFile, corpus, describe
 
 NOW = datetime(2024, 3, 2, tzinfo=UTC)
@@ -163,31 +173,38 @@ def ingest_into(
     folder, files = corpus(feeds, items)
     all_specs = specs(files, copies)
     storage.sync_sources(all_specs)
+
+    def fetched() -> Iterator[tuple[Any, Any]]:
+        for n, spec in enumerate(all_specs):
+            info = files[n % len(files)]
+            body = (folder / info.name).read_bytes()  # per feed: never all 100,000 in RAM
+            if fetch:
+                body = refetched(body, info.kind, fetch)
+            result = FetchResult(
+                source_key=spec.key,
+                url=spec.url,
+                status=200,
+                content=body,
+                content_type=info.content_type,
+                validators=Validators(etag=f'"{n}"'),
+                duration=0.0,
+            )
+            yield spec, result
+
     count = 0
-    for n, spec in enumerate(all_specs):
-        info = files[n % len(files)]
-        body = (folder / info.name).read_bytes()  # read per feed: 100,000 items never all in RAM
-        if fetch:
-            body = refetched(body, info.kind, fetch)
-        result = FetchResult(
-            source_key=spec.key,
-            url=spec.url,
-            status=200,
-            content=body,
-            content_type=info.content_type,
-            validators=Validators(etag=f'"{n}"'),
-            duration=0.0,
-        )
-        if stages is None:
+    if stages is None:
+        for spec, result in fetched():
             outcome = store_result(spec, result, storage, now=NOW)
             count += outcome.entries
             if counts is not None:
                 counts["new"] = counts.get("new", 0) + outcome.counts.new
                 counts["updated"] = counts.get("updated", 0) + outcome.counts.updated
                 counts["body_hits"] = counts.get("body_hits", 0) + int(outcome.not_modified)
-            continue
+        return count
+    for spec, result in fetched():
+        body = result.content
         t0 = time.perf_counter()
-        feed = parse_feed(body, url=spec.url, content_type=info.content_type)
+        feed = parse_feed(body, url=spec.url, content_type=result.content_type)
         t1 = time.perf_counter()
         found = normalize_feed(spec, feed)
         t2 = time.perf_counter()
@@ -216,7 +233,7 @@ def pipeline(
     from hotpress._publish.posts import publish_hexo
     from hotpress._storage import SQLiteStorage
 
-    with scratch() as tmp:
+    with scratch() as tmp, TreeMemory() as memory:
         storage = SQLiteStorage(Path(tmp) / "archive.db")
         hexo = Path(tmp) / "hexo"
         if reingest:
@@ -242,7 +259,8 @@ def pipeline(
         }
         if stages is not None:
             out["stages"] = {**stages, "publish": end - t_pub}
-        return out
+    out["tree_mb"] = memory.peak_mb
+    return out
 
 
 def run(quick: bool, runs: int) -> Section:

@@ -157,30 +157,44 @@ def _changed_items(
     return items, seen
 
 
-def store_result(
-    spec: SourceSpec, result: FetchResult, storage: Storage, *, now: datetime
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What reading one fetched body gave (picklable: worker processes make it)."""
+
+    items: list[Item] | None
+    """The changed entries as items; ``None`` when nothing was read."""
+    seen: list[str]
+    """Identities of the entries stored unchanged."""
+    ttl: int | None
+    digest: str | None
+    same: bool
+    """The entries are byte for byte the last ones stored (or the server said 304)."""
+    error: str | None
+
+
+def read_result(spec: SourceSpec, result: FetchResult, storage: Storage) -> Reading:
+    """Parse and normalize one fetched body: the costly part, reading but never writing the
+    archive (the split a fleet of fetch workers keeps: they read, one place writes). A body
+    whose entries are byte for byte the last ones stored is not parsed again; entries stored
+    unchanged are not normalized."""
+    if result.error is not None or result.not_modified or result.content is None:
+        return Reading(None, [], None, None, result.not_modified, result.error)
+    digest = _digest(result.content, result.content_type)
+    if digest == storage.body_digest(spec.key):
+        return Reading(None, [], None, digest, True, None)
+    try:
+        feed = parse_result(spec, result.content, result)
+    except ParseError as exc:
+        return Reading(None, [], None, digest, False, exc.message)
+    items, seen = _changed_items(spec, feed, storage)
+    return Reading(items, seen, feed.ttl_minutes, digest, False, None)
+
+
+def save_reading(
+    spec: SourceSpec, result: FetchResult, reading: Reading, storage: Storage, *, now: datetime
 ) -> SourceOutcome:
-    """Parse, normalize and store one fetched source in one transaction. A body whose entries
-    are byte for byte the last ones stored is not parsed again; entries stored unchanged are
-    not normalized."""
-    error = result.error
-    items: list[Item] | None = None
-    seen: list[str] = []
-    ttl = None
-    digest = None
-    same = result.not_modified
-    if error is None and not result.not_modified and result.content is not None:
-        digest = _digest(result.content, result.content_type)
-        if digest == storage.body_digest(spec.key):
-            same = True
-        else:
-            try:
-                feed = parse_result(spec, result.content, result)
-            except ParseError as exc:
-                error = exc.message
-            else:
-                items, seen = _changed_items(spec, feed, storage)
-                ttl = feed.ttl_minutes
+    """Store what :func:`read_result` gave, with the fetch, in one transaction."""
+    error = reading.error
     errors_before = storage.error_count(spec.key)
     due = next_due(
         now,
@@ -188,17 +202,18 @@ def store_result(
         error_count=errors_before + 1 if error else 0,
         retry_after=result.retry_after,
         max_age=result.max_age,
-        ttl_minutes=ttl,
+        ttl_minutes=reading.ttl,
     )
+    same = reading.same
     counts = storage.save_fetch(
         spec.key,
         result,
-        items,
+        reading.items,
         now=now,
         error=error,
         next_due=due,
-        seen=seen,
-        body_digest=digest if error is None else None,
+        seen=reading.seen,
+        body_digest=reading.digest if error is None else None,
         same_as_before=same and error is None,
     )
     return SourceOutcome(
@@ -208,8 +223,15 @@ def store_result(
         counts=counts,
         not_modified=same,
         error=error,
-        entries=len(items or ()) + len(seen),
+        entries=len(reading.items or ()) + len(reading.seen),
     )
+
+
+def store_result(
+    spec: SourceSpec, result: FetchResult, storage: Storage, *, now: datetime
+) -> SourceOutcome:
+    """Parse, normalize and store one fetched source in one transaction."""
+    return save_reading(spec, result, read_result(spec, result, storage), storage, now=now)
 
 
 async def refresh(
