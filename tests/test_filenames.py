@@ -134,3 +134,10 @@ def test_any_category_path_can_be_written_by_the_writer(
     written = [p for p in root.rglob("*") if p.is_file()]
     assert written == [root / path]
     assert Path(os.path.realpath(written[0])).is_relative_to(os.path.realpath(root))
+
+
+def test_an_untitled_post_whose_name_is_taken_gets_the_identity_prefix_too() -> None:
+    assert post_filename("", IDENTITY, _free) == "9f86d081.md"
+    taken = {"9f86d081.md"}
+    assert post_filename("\u200b", IDENTITY, taken.__contains__) == "9f86d081-9f86d081.md"
+    assert post_filename("", "..", {"post.md"}.__contains__) == "post-post.md"

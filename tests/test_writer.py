@@ -5,11 +5,16 @@ from __future__ import annotations
 import errno
 import os
 import stat
+import threading
 from pathlib import Path, PurePosixPath
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from hotpress._publish.writer import TEMP_DIR, Writer
+import hotpress._publish.disk as disk_module
+from hotpress._publish import writer as writer_module
+from hotpress._publish.writer import TEMP_DIR, SyncFs, Writer, sync_filesystem
 from hotpress.exceptions import PublishError
 
 
@@ -230,7 +235,7 @@ def test_a_writer_with_deferred_sync_flushes_once_per_batch(
 ) -> None:
     calls: list[str] = []
     monkeypatch.setattr(os, "fsync", lambda fd: calls.append("fsync"))
-    monkeypatch.setattr(os, "sync", lambda: calls.append("sync"))
+    monkeypatch.setattr(writer_module, "sync_filesystem", lambda fd: calls.append("sync"))
     with Writer(tmp_path, defer_sync=True) as writer:
         for n in range(5):
             writer.write(f"p{n}.md", b"x")
@@ -240,3 +245,116 @@ def test_a_writer_with_deferred_sync_flushes_once_per_batch(
         writer.sync()  # nothing new: no flush
         writer.write("q.md", b"y")
     assert calls == ["sync", "sync"]  # close() flushes what is pending
+
+
+def test_syncfs_flushes_the_file_system_of_a_real_folder(tmp_path: Path) -> None:
+    assert disk_module._SYNCFS is not None  # Linux, where the tests run
+    fd = os.open(tmp_path, os.O_RDONLY)
+    try:
+        sync_filesystem(fd)
+    finally:
+        os.close(fd)
+    with pytest.raises(OSError) as caught:
+        disk_module._SYNCFS(fd)  # closed: the C library's errno comes back as OSError
+    assert caught.value.errno == errno.EBADF
+
+
+def _kernel_without_syncfs(fd: int) -> None:
+    raise OSError(errno.ENOSYS, "Function not implemented")
+
+
+@pytest.mark.parametrize(
+    "syncfs",
+    [None, _kernel_without_syncfs],
+    ids=["no syncfs in the C library", "a kernel without syncfs"],
+)
+def test_without_syncfs_every_disk_is_synced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, syncfs: SyncFs | None
+) -> None:
+    calls: list[str] = []
+    monkeypatch.setattr(os, "sync", lambda: calls.append("sync"))
+    sync_filesystem(0, syncfs)
+    assert calls == ["sync"]
+
+
+def test_a_write_back_error_is_a_publish_error_and_the_files_stay_unflushed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[int] = []
+
+    def failing_once(fd: int) -> None:
+        calls.append(fd)
+        if len(calls) == 1:
+            raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(writer_module, "sync_filesystem", failing_once)
+    with Writer(tmp_path, defer_sync=True) as writer:
+        writer.write("a.md", b"x")
+        with pytest.raises(PublishError, match="Input/output error") as caught:
+            writer.sync()
+        assert caught.value.path == str(tmp_path)
+        assert isinstance(caught.value.__cause__, OSError)
+        writer.sync()  # still owed: flushed again
+        assert len(calls) == 2
+    assert len(calls) == 2  # nothing left for close()
+
+
+def test_a_sync_on_another_thread_covers_the_writes_done_before_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    flushing, go_on = threading.Event(), threading.Event()
+    flushed: list[list[str]] = []
+
+    def slow(fd: int) -> None:
+        flushed.append(_files(tmp_path))
+        flushing.set()
+        assert go_on.wait(10)
+
+    monkeypatch.setattr(writer_module, "sync_filesystem", slow)
+    with Writer(tmp_path, defer_sync=True) as writer:
+        writer.write("a.md", b"a")
+        background = threading.Thread(target=writer.sync)
+        background.start()
+        assert flushing.wait(10)
+        writer.write("b.md", b"b")  # while the flush runs: the next sync must cover it
+        go_on.set()
+        background.join()
+        writer.sync()
+        writer.sync()  # nothing new since
+    assert flushed == [["a.md"], ["a.md", "b.md"]]
+
+
+def test_the_folder_kept_open_for_flushing_is_closed_with_the_writer(tmp_path: Path) -> None:
+    before = len(os.listdir("/proc/self/fd"))
+    with Writer(tmp_path, defer_sync=True) as writer:
+        writer.write("a.md", b"x")
+        assert len(os.listdir("/proc/self/fd")) == before + 1
+    assert len(os.listdir("/proc/self/fd")) == before
+    Writer(tmp_path).write("b.md", b"x")  # a writer that flushes per file keeps none open
+    assert len(os.listdir("/proc/self/fd")) == before
+
+
+def _as_pathlib_reads_it(text: str) -> str | None:
+    """The path rules stated with PurePosixPath: the normalized path, or None if refused."""
+    rel = PurePosixPath(text)
+    refused = (
+        not text
+        or "\x00" in text
+        or "\\" in text
+        or rel.is_absolute()
+        or ".." in rel.parts
+        or rel.name in ("", ".")
+    )
+    return None if refused else str(rel)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(["a", "中", ".", "..", "/", "//", "\\", "\x00", "\n", " "])))
+def test_paths_are_read_as_pathlib_reads_them(parts: list[str]) -> None:
+    text = "".join(parts)
+    writer = Writer(Path("/nonexistent"))
+    try:
+        got: str | None = writer._relative(text)
+    except PublishError:
+        got = None
+    assert got == _as_pathlib_reads_it(text)

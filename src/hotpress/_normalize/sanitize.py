@@ -70,11 +70,21 @@ _IMAGE_DATA = re.compile(r"data:image/(?:png|jpeg|jpg|gif|webp|avif|bmp)[;,]", r
 # nh3 writes every attribute as name="value" (lower-case name, `"` escaped), and iframe content
 # is raw text it does not escape: this pattern reads its own output exactly.
 _IFRAME = re.compile(r'<iframe((?:\s[a-z][a-z0-9_.:-]*(?:="[^"]*")?)*)>.*?</iframe>', re.DOTALL)
+# What makes a URL need more than a look: controls, tab/newline, spaces (stripped or refused).
+_NOT_PLAIN = re.compile(r"[\x00-\x20\x7f]")
+# A base URL whose origin urlsplit would give as is: lower-case http(s), a plain ASCII host
+# (no user info, no IPv6 brackets, nothing urlsplit strips or checks).
+_PLAIN_ORIGIN = re.compile(r"(https?://[A-Za-z0-9.\-]+(?::[0-9]*)?)(?:[/?#]|$)")
+
+
+def _origin(base_url: str) -> str | None:
+    """``scheme://host[:port]`` of an http(s) base URL, else ``None``."""
+    plain = _PLAIN_ORIGIN.match(base_url)  # each item has its own base: a cache rarely hits
+    return plain.group(1) if plain else _split_origin(base_url)
 
 
 @functools.lru_cache(maxsize=256)
-def _origin(base_url: str) -> str | None:
-    """``scheme://host[:port]`` of an http(s) base URL, else ``None``."""
+def _split_origin(base_url: str) -> str | None:
     parts = urlsplit(base_url)
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         return None
@@ -82,6 +92,20 @@ def _origin(base_url: str) -> str | None:
 
 
 def _clean_url(tag: str, attr: str, value: str, base_url: str | None) -> str | None:
+    if tag != "iframe" and not _NOT_PLAIN.search(value):
+        # The usual values, answered as _resolve_url would: an http(s) URL is kept, a
+        # root-relative path ("/img/a.png") joins onto the base's origin.
+        if value.startswith(("https://", "http://")):
+            return value
+        if value[:1] == "/" and value[1:2] not in ("/", "\\") and base_url and "/." not in value:
+            origin = _origin(base_url)
+            if origin:
+                return origin + value
+    return _resolve_url(tag, attr, value, base_url)
+
+
+def _resolve_url(tag: str, attr: str, value: str, base_url: str | None) -> str | None:
+    """Any URL value: absolute against the base, or None if its scheme is not allowed."""
     if _CONTROL.search(value):
         return None
     value = _TAB_NEWLINE.sub("", value).strip(" \x0c")
@@ -161,13 +185,22 @@ def sanitize_html(html: str, base_url: str | None = None) -> str:
     """
     if _JUNK.search(html):
         html = _JUNK.sub("", html)
+    if base_url is not None and not base_url.isascii():
+        # A lone surrogate (a JSON Feed can carry one) would make every URL joined to the
+        # base unencodable, and nh3 would drop the attribute with a warning.
+        base_url = base_url.encode("utf-8", "ignore").decode("utf-8")
+    # Without junk in the input, nh3's output holds some only if a character reference
+    # ("&#1;") or the base URL (joined into relative URLs) brings it: else none is looked for.
+    junk_base = base_url is not None and _JUNK.search(base_url) is not None
     _current.base = base_url
     try:
-        cleaned = _clean_once(_CLEANER, html)
+        cleaned = _clean_once(_CLEANER, html, junk_base)
+        if cleaned == html:
+            return cleaned  # cleaning its own input again gives the same: it is stable
         # Removing a tag can leave markup that the parser rebuilds differently (misnested
         # blocks): clean until the result is stable, so re-sanitizing never changes content.
         for _ in range(_MAX_PASSES):
-            again = _clean_once(_CLEANER, cleaned)
+            again = _clean_once(_CLEANER, cleaned, junk_base)
             if again == cleaned:
                 break
             cleaned = again
@@ -176,9 +209,9 @@ def sanitize_html(html: str, base_url: str | None = None) -> str:
     return cleaned
 
 
-def _clean_once(cleaner: nh3.Cleaner, html: str) -> str:
+def _clean_once(cleaner: nh3.Cleaner, html: str, junk_base: bool) -> str:
     cleaned = cleaner.clean(html)
-    if _JUNK.search(cleaned):
+    if (junk_base or "&#" in html) and _JUNK.search(cleaned):
         cleaned = _JUNK.sub("", cleaned)
     if "<iframe" in cleaned:
         cleaned = _IFRAME.sub(_fix_iframe, cleaned)

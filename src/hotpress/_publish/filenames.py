@@ -74,12 +74,16 @@ def post_filename(title: str, identity: str, taken: Callable[[str], bool]) -> st
     A taken name gets ``-<first 8 hex of identity>`` before ``.md`` (then 16, then the
     whole identity, should that be taken too).
     """
-    ident = _tidy(identity, MAX_NAME_BYTES - len(_SUFFIX) - 1) or "post"
     room = MAX_NAME_BYTES - len(_SUFFIX)
-    stem = _tidy(title, room) or ident[:8]
+    stem = _tidy(title, room)
+    ident = ""
+    if not stem:
+        ident = _tidy(identity, room - 1) or "post"
+        stem = ident[:8]
     name = stem + _SUFFIX
     if not taken(name):
         return name
+    ident = ident or _tidy(identity, room - 1) or "post"  # only a taken name needs it
     tried = [name]
     for size in (8, 16, len(ident)):
         tag = "-" + ident[:size]

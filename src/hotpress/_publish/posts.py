@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import os
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from hotpress._progress import NullProgress, Progress
 from hotpress._publish.filenames import category_dir, post_filename
@@ -37,31 +42,88 @@ def render_pending(pending: Pending) -> bytes:
     )
 
 
+@functools.lru_cache(maxsize=4096)
+def _folder_of(category: tuple[str, ...]) -> str:
+    """The category's folder as ``a/b/`` (empty for no category): names are joined onto it."""
+    folder = category_dir(category).as_posix()
+    return "" if folder == "." else folder + "/"
+
+
 def _choose_path(
-    pending: Pending, data: bytes, root: Path, storage: Storage, chosen: set[str]
+    pending: Pending,
+    data: bytes,
+    root: Path,
+    storage: Storage,
+    chosen: set[str],
+    new_folders: dict[str, bool],
 ) -> str:
     """A new post's path: the title's name unless another item (or a file hotpress did not
     write) holds it. A file holding exactly these bytes is this item's own post from a run
-    that stopped before recording it, so it is reused rather than duplicated."""
+    that stopped before recording it, so it is reused rather than duplicated.
+
+    ``new_folders`` remembers, per folder, whether it was missing when this run first came
+    to it: then every file in it is this run's, all in ``chosen``, and none is read."""
     item = pending.item
-    folder = category_dir(item.category)
+    folder = _folder_of(item.category)
+    new = new_folders.get(folder)
+    if new is None:
+        new = new_folders[folder] = not os.path.isdir(os.path.join(root, folder or "."))
 
     def taken(name: str) -> bool:
-        rel = str(PurePosixPath(folder, name))
+        rel = folder + name
         if rel in chosen:
             return True
         owner = storage.path_owner(OUTPUT, rel)
         if owner is not None:
             return owner != item.id
-        target = root / rel
+        if new:
+            return False
         try:
-            return target.read_bytes() != data
+            with open(os.path.join(root, rel), "rb") as handle:
+                return handle.read() != data
         except FileNotFoundError:
             return False
         except OSError:
             return True
 
-    return str(PurePosixPath(folder, post_filename(item.title, item.identity, taken)))
+    return folder + post_filename(item.title, item.identity, taken)
+
+
+class _Recorder:
+    """Records batches of written posts as published, each after a flush to disk that runs
+    on a thread of its own while the next batch is written (the flush waits for the disk,
+    without the GIL). A batch is recorded only once its flush has returned; after a failed
+    flush nothing more is recorded (a second flush may succeed though data was lost)."""
+
+    def __init__(self, writer: Writer, storage: Storage) -> None:
+        self._writer = writer
+        self._storage = storage
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="hotpress-sync")
+        self._flushing: tuple[Future[None], list[Publication]] | None = None
+        self._failed = False
+
+    def hand_over(self, batch: Sequence[Publication]) -> None:
+        """``batch`` is written: record the batch before it, then flush this one."""
+        self.settle()
+        if not self._failed:
+            self._flushing = (self._thread.submit(self._writer.sync), list(batch))
+
+    def settle(self) -> None:
+        """Wait for the flush under way, then record its batch; raises a failed flush."""
+        if self._flushing is None:
+            return
+        flush, done = self._flushing
+        self._flushing = None
+        try:
+            flush.result()
+        except BaseException:
+            self._failed = True
+            raise
+        self._storage.record_publications(OUTPUT, done)
+
+    def close(self) -> None:
+        """Wait for the flush under way, without recording its batch."""
+        self._thread.shutdown(wait=True)
 
 
 def publish_hexo(
@@ -77,20 +139,17 @@ def publish_hexo(
     sweep_temp(root)  # what a run killed mid-write left behind
     # Durable in batches: synced before each batch of posts is recorded as published.
     writer = Writer(root, defer_sync=True)
+    recorder = _Recorder(writer, storage)
     batch: list[Publication] = []
     chosen: set[str] = set()
-
-    def flush() -> None:
-        # What the archive records as published is on disk first.
-        writer.sync()
-        storage.record_publications(OUTPUT, batch)
-        batch.clear()
+    new_folders: dict[str, bool] = {}
+    error: str | None = None
 
     progress.begin("posts", None)
     try:
         for pending in storage.pending(OUTPUT, force=force):
             data = render_pending(pending)
-            rel = pending.path or _choose_path(pending, data, root, storage, chosen)
+            rel = pending.path or _choose_path(pending, data, root, storage, chosen, new_folders)
             chosen.add(rel)
             writer.write(rel, data)
             batch.append(
@@ -103,12 +162,22 @@ def publish_hexo(
             )
             progress.advance("posts")
             if len(batch) >= _BATCH:
-                flush()
-        flush()
+                recorder.hand_over(batch)
+                batch.clear()
+        recorder.hand_over(batch)
+        recorder.settle()
     except PublishError as exc:
-        flush()
-        return OutputReport(OUTPUT, writer.written, writer.unchanged, str(exc))
+        error = str(exc)
+        # What was written before the error is recorded once flushed; a failing flush
+        # leaves it pending (the first error is the one reported).
+        with contextlib.suppress(PublishError):
+            recorder.hand_over(batch)
+            recorder.settle()
     finally:
-        writer.close()
+        recorder.close()
+        # Everything recorded was flushed already; a flush failing here only concerns posts
+        # left pending, and must not hide the error that brought us here.
+        with contextlib.suppress(PublishError):
+            writer.close()
         progress.end("posts")
-    return OutputReport(OUTPUT, writer.written, writer.unchanged)
+    return OutputReport(OUTPUT, writer.written, writer.unchanged, error)

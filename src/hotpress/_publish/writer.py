@@ -14,7 +14,9 @@ that are gone (:func:`sweep_temp`). The folder is removed when the Writer closes
 ``defer_sync=True`` keeps a durable writer's promise in batches: instead of one fsync per file
 (hundreds of microseconds each here), :meth:`sync` flushes everything written so far in one
 call; the Hexo output calls it before it records a batch of posts as published, so what the
-archive says is published is on disk.
+archive says is published is on disk. That flush is ``syncfs(2)`` on the output's file system
+(:func:`sync_filesystem`), not ``sync()`` of every disk on the machine, and :meth:`sync` may
+run on another thread while the writing goes on (the Hexo output overlaps the two).
 
 ``durable=False`` skips the fsync before the rename: the rename still keeps readers from
 seeing half a file, but a power cut may leave a file empty. The static site uses it (it is
@@ -28,49 +30,19 @@ import errno
 import os
 import re
 import tempfile
+import threading
 from pathlib import Path, PurePosixPath
 from stat import S_ISLNK
 
+from hotpress._publish.disk import TEMP_DIR, SyncFs, sweep_temp, sync_filesystem
 from hotpress.exceptions import PublishError
 
-__all__ = ["TEMP_DIR", "Writer", "sweep_temp"]
+__all__ = ["TEMP_DIR", "SyncFs", "Writer", "sweep_temp", "sync_filesystem"]
 
 _NEW_FILE_MODE = 0o644
-TEMP_DIR = ".hotpress-tmp"
-_TEMP_NAME = re.compile(r"(\d+)-.*\.tmp")
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def sweep_temp(root: Path) -> int:
-    """Remove temp files that writers which no longer run left under ``root``; how many."""
-    folder = Path(root) / TEMP_DIR
-    removed = 0
-    try:
-        entries = list(os.scandir(folder))
-    except (FileNotFoundError, NotADirectoryError):
-        return 0
-    except OSError as exc:
-        raise PublishError(f"cannot read the temp folder: {exc}", path=folder) from exc
-    for entry in entries:
-        match = _TEMP_NAME.fullmatch(entry.name)
-        if match is None:
-            continue
-        pid = int(match.group(1))
-        if pid == os.getpid() or _alive(pid):
-            continue
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(entry.path)
-            removed += 1
-    return removed
+# A relative path already in the form PurePosixPath gives it: segments that are neither
+# empty, "." nor "..", without NUL or backslash. Most paths are; the others are parsed.
+_PLAIN_PATH = re.compile(r"(?:(?!\.\.?(?:/|$))[^/\x00\\]+/)*(?!\.\.?$)[^/\x00\\]+")
 
 
 class Writer:
@@ -80,12 +52,24 @@ class Writer:
         self.root = Path(root)
         self.durable = durable
         self.defer_sync = defer_sync
+        # Paths are joined as text: pathlib costs more than the system calls of a small file.
+        root_text = str(self.root)
+        self._prefix = "" if root_text == "." else root_text.rstrip("/") + "/"
+        self._lock = threading.Lock()
+        """Guards what :meth:`sync` (possibly on another thread) shares with the writing."""
         self._unsynced = 0
+        self._elsewhere = 0
+        """Of the unsynced files, those on another file system (EXDEV): flushed by sync()."""
+        self._fs_fd: int | None = None
+        """The temp folder, open from the first file on: syncfs reports the write-back errors
+        that happened since it was opened."""
         self._real_root = Path(os.path.realpath(self.root))
-        self._seen: set[PurePosixPath] = set()
-        self._checked: set[PurePosixPath] = set()
-        """Folders already made and found inside the root in this run (one check each)."""
-        self._fresh: set[PurePosixPath] = set()
+        self._seen: set[str] = set()
+        """Relative paths passed to :meth:`write`, as PurePosixPath writes them."""
+        self._checked: set[str] = set()
+        """Folders (relative, "" the root) already made and found inside the root in this run
+        (one check each)."""
+        self._fresh: set[str] = set()
         """Folders this run created: they held no file before."""
         self._count = 0
         self._tmp = self.root / TEMP_DIR
@@ -94,18 +78,37 @@ class Writer:
         self.unchanged = 0
 
     def sync(self) -> None:
-        """Make every file written so far durable (one system-wide flush, not one per file)."""
-        if self._unsynced:
-            os.sync()
-            self._unsynced = 0
+        """Make every file written so far durable: one flush of the output's file system, not
+        one fsync per file. It may run on another thread while :meth:`write` goes on; it
+        covers every write that had returned when it was called."""
+        with self._lock:
+            pending, elsewhere, fd = self._unsynced, self._elsewhere, self._fs_fd
+        if not pending:
+            return
+        try:
+            if elsewhere or fd is None:
+                os.sync()
+            else:
+                sync_filesystem(fd)
+        except OSError as exc:
+            raise PublishError(f"cannot flush to disk: {exc}", path=self.root) from exc
+        with self._lock:
+            self._unsynced -= pending
+            self._elsewhere -= elsewhere
 
     def close(self) -> None:
-        """Flush what is pending; remove the temp folder if nothing else is in it."""
-        self.sync()
-        if self._tmp_ready:
-            with contextlib.suppress(OSError):
-                os.rmdir(self._tmp)
-            self._tmp_ready = False
+        """Flush what is pending; remove the temp folder if nothing else is in it. Not while
+        a :meth:`sync` runs on another thread."""
+        try:
+            self.sync()
+        finally:
+            if self._fs_fd is not None:
+                os.close(self._fs_fd)
+                self._fs_fd = None
+            if self._tmp_ready:
+                with contextlib.suppress(OSError):
+                    os.rmdir(self._tmp)
+                self._tmp_ready = False
 
     def __enter__(self) -> Writer:
         return self
@@ -116,10 +119,14 @@ class Writer:
     @property
     def paths(self) -> frozenset[PurePosixPath]:
         """Every relative path passed to :meth:`write` so far (written or unchanged)."""
-        return frozenset(self._seen)
+        return frozenset(PurePosixPath(path) for path in self._seen)
 
-    def _relative(self, relpath: str | PurePosixPath) -> PurePosixPath:
+    def _relative(self, relpath: str | PurePosixPath) -> str:
+        """``relpath`` as PurePosixPath writes it (``x//a``, ``./x/a``: ``x/a``); refused if
+        empty, absolute, with '..' or naming no file."""
         text = str(relpath)
+        if _PLAIN_PATH.fullmatch(text):
+            return text
         rel = PurePosixPath(text)
         if (
             not text
@@ -130,15 +137,15 @@ class Writer:
             or rel.name in ("", ".")
         ):
             raise PublishError("refusing a path that is empty, absolute or has '..'", path=text)
-        return rel
+        return str(rel)
 
-    def _folder(self, rel: PurePosixPath) -> bool:
+    def _folder(self, rel: str) -> bool:
         """Make ``rel``'s folder and check it stays inside; True if this run created it."""
-        parent = rel.parent
+        parent, _, name = rel.rpartition("/")
         if parent in self._checked:
             return parent in self._fresh
-        folder = self.root.joinpath(*parent.parts)
-        if parent != parent.parent and parent.parent in self._checked:
+        folder = self._prefix + parent if parent else str(self.root)
+        if parent and parent.rpartition("/")[0] in self._checked:
             # One level below a checked folder: a folder mkdir just made is no symlink, so it
             # needs no realpath (the common case: one new folder per item page).
             try:
@@ -152,25 +159,27 @@ class Writer:
                 self._fresh.add(parent)
                 return True
         try:
-            folder.mkdir(parents=True, exist_ok=True)
+            Path(folder).mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise PublishError(f"cannot create folder: {exc}", path=folder) from exc
         # realpath after mkdir: a symlinked folder anywhere below the root shows up here.
         if not Path(os.path.realpath(folder)).is_relative_to(self._real_root):
-            raise PublishError("path leads outside the output root", path=folder / rel.name)
+            raise PublishError("path leads outside the output root", path=f"{folder}/{name}")
         # Every folder between the root and this one is inside the root too.
-        self._checked.update(parent.parents)
-        self._checked.add(parent)
+        self._checked.add("")
+        while parent:
+            self._checked.add(parent)
+            parent = parent.rpartition("/")[0]
         return False
 
     def write(self, relpath: str | PurePosixPath, data: bytes) -> bool:
         """Write ``data`` to ``root/relpath``; False if the file already held these bytes."""
         rel = self._relative(relpath)
         if rel in self._seen:
-            raise PublishError("written twice in one run", path=str(rel))
+            raise PublishError("written twice in one run", path=rel)
         self._seen.add(rel)
         fresh = self._folder(rel)
-        target = self.root.joinpath(*rel.parts)
+        target = f"{self._prefix}{rel}"
         try:
             mode = _NEW_FILE_MODE
             if not fresh:  # in a folder made by this run, no file can be in the way
@@ -182,7 +191,7 @@ class Writer:
                     if S_ISLNK(stat.st_mode):
                         raise PublishError("refusing to write through a symlink", path=target)
                     mode = stat.st_mode & 0o777
-                    if stat.st_size == len(data) and target.read_bytes() == data:
+                    if stat.st_size == len(data) and _read(target) == data:
                         self.unchanged += 1
                         return False
             self._replace(target, data, mode)
@@ -191,31 +200,34 @@ class Writer:
         self.written += 1
         return True
 
-    def _temp(self, target: Path) -> tuple[int, str]:
+    def _temp(self) -> tuple[int, str]:
         if not self._tmp_ready:
             self._tmp.mkdir(parents=True, exist_ok=True)
             sweep_temp(self.root)
+            if self.durable and self.defer_sync and self._fs_fd is None:
+                self._fs_fd = os.open(self._tmp, os.O_RDONLY)
             self._tmp_ready = True
         self._count += 1
         prefix = f"{os.getpid()}-"
-        tmp = str(self._tmp / f"{prefix}{self._count}.tmp")
+        tmp = f"{self._prefix}{TEMP_DIR}/{prefix}{self._count}.tmp"
         try:
             return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), tmp
         except FileExistsError:  # left by a crashed run that had our pid
             return tempfile.mkstemp(dir=self._tmp, prefix=prefix, suffix=".tmp")
 
     def _fill(self, fd: int, data: bytes, mode: int) -> None:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fchmod(handle.fileno(), mode)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fchmod(fd, mode)
             if self.durable and not self.defer_sync:
-                os.fsync(handle.fileno())
-        if self.durable and self.defer_sync:
-            self._unsynced += 1
+                os.fsync(fd)
+        finally:
+            os.close(fd)
 
-    def _replace(self, target: Path, data: bytes, mode: int) -> None:
-        fd, tmp = self._temp(target)
+    def _replace(self, target: str, data: bytes, mode: int) -> None:
+        fd, tmp = self._temp()
         try:
             self._fill(fd, data, mode)
             try:
@@ -226,13 +238,16 @@ class Writer:
                 # The target folder is on another file system: stage the file beside it.
                 os.unlink(tmp)
                 self._replace_beside(target, data, mode)
+                return
         except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise
+        self._written_through(elsewhere=False)
 
-    def _replace_beside(self, target: Path, data: bytes, mode: int) -> None:
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name[:40]}.")
+    def _replace_beside(self, target: str, data: bytes, mode: int) -> None:
+        folder, name = os.path.split(target)
+        fd, tmp = tempfile.mkstemp(dir=folder or ".", prefix=f".{name[:40]}.")
         try:
             self._fill(fd, data, mode)
             os.replace(tmp, target)
@@ -240,3 +255,16 @@ class Writer:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise
+        self._written_through(elsewhere=True)
+
+    def _written_through(self, *, elsewhere: bool) -> None:
+        # Counted once renamed into place: a sync that saw the count covers the rename too.
+        if self.durable and self.defer_sync:
+            with self._lock:
+                self._unsynced += 1
+                self._elsewhere += elsewhere
+
+
+def _read(path: str) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read()
