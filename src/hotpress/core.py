@@ -139,18 +139,20 @@ def _changed_items(
     others come back as seen. Sanitizing is the costly step, and most entries of a hot list
     are the same from one refresh to the next."""
     keyed = [(entry_key(spec, entry), entry) for entry in feed.entries]
-    raw = {key: raw_digest(entry) for key, entry in reversed(keyed) if key is not None}
+    digests = [raw_digest(entry) if key is not None else None for key, entry in keyed]
+    # The first entry of a key speaks for it (as the first of an identity is the one kept).
+    raw = {key: d for (key, _), d in reversed(list(zip(keyed, digests, strict=True))) if key and d}
     unchanged = storage.unchanged_entries(spec.key, raw)
     items: list[Item] = []
     seen: list[str] = []
     done: set[str] = set()
-    for key, entry in keyed:
+    for (key, entry), digest in zip(keyed, digests, strict=True):
         if key is not None and key in unchanged:
             if key not in done:
                 done.add(key)
                 seen.append(key)
             continue
-        item = normalize_entry(spec, entry, feed.link)
+        item = normalize_entry(spec, entry, feed.link, digest)
         if item.identity not in done:
             done.add(item.identity)
             items.append(item)

@@ -61,7 +61,10 @@ def _is_web_url(url: str | None) -> bool:
     return url is not None and url.startswith(("http://", "https://"))
 
 
-def normalize_entry(source: SourceSpec, entry: ParsedEntry, feed_link: str | None) -> Item:
+def normalize_entry(
+    source: SourceSpec, entry: ParsedEntry, feed_link: str | None, raw_hash: str | None = None
+) -> Item:
+    """``raw_hash``: the entry's :func:`raw_digest` when the caller has it already."""
     raw = entry.content or entry.summary
     if _C1.search(raw):
         raw = raw.translate(C1_AS_WINDOWS_1252)
@@ -75,7 +78,7 @@ def normalize_entry(source: SourceSpec, entry: ParsedEntry, feed_link: str | Non
         source.key, guid=entry.guid, link=entry.link, title=title, content=content
     )
     return Item(
-        raw_hash=raw_digest(entry),
+        raw_hash=raw_hash or raw_digest(entry),
         source_key=source.key,
         identity=identity,
         title=title,
