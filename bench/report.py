@@ -75,9 +75,9 @@ def render(
         "",
         *machine(),
         versions(),
-        "- The machine is shared with other jobs (other build and test runs during the "
-        "measurement): figures are medians of fresh-process runs and every claim is a ratio "
-        "against a reference measured in the same run.",
+        "- These machines may be shared with other jobs (see the load average): figures are "
+        "medians of fresh-process runs and every claim is a ratio against a reference "
+        "measured in the same run.",
         "",
     ]
     if preface:

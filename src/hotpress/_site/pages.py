@@ -77,7 +77,7 @@ class Renderer:
         """An item's card as HTML, rendered once per build however many lists show it."""
         cached = self._cards.get(item.id)
         if cached is None:
-            if len(self._cards) >= 50_000:  # bounds memory (~1 KB a card) on huge builds
+            if len(self._cards) >= 20_000:  # bounds memory (~1.5 KB a card) on huge builds
                 self._cards.clear()
             iso, when = self.when(item)
             card = {
