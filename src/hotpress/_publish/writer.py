@@ -117,6 +117,11 @@ class Writer:
         self.close()
 
     @property
+    def path_count(self) -> int:
+        """How many paths :meth:`write` was given so far (``len(paths)``, without building it)."""
+        return len(self._seen)
+
+    @property
     def paths(self) -> frozenset[PurePosixPath]:
         """Every relative path passed to :meth:`write` so far (written or unchanged)."""
         return frozenset(PurePosixPath(path) for path in self._seen)

@@ -76,7 +76,7 @@ def build_site(
         writer.close()
     storage.save_site_state({"@build": mark})
     del now  # pages never show the build time: relative dates are made in the browser
-    skipped = max(0, len(state) - 1 - len(writer.paths) - worker_lists)
+    skipped = max(0, len(state) - 1 - writer.path_count - worker_lists)
     return OutputReport(OUTPUT, writer.written, writer.unchanged + skipped)
 
 

@@ -43,6 +43,8 @@ def render_lists(
     output: str,
 ) -> None:
     paths = {s.category for s in sources.values()}
+    children_of: dict[tuple[str, ...], list[Link]] = {}
+    """A category list's sub-categories with their counts: the same on each of its pages."""
     for job in plan.jobs:
         # An item's card is the same on every list (the renderer keeps it for the build):
         # only items not shown yet are read, so most pages need no query at all.
@@ -60,17 +62,19 @@ def render_lists(
         children: list[Link] = []
         if path is not None:
             crumbs = renderer.crumbs(path)[:-1]
-            kids = sorted(
-                {p[len(path)] for p in paths if len(p) > len(path) and p[: len(path)] == path}
-            )
-            children = [
-                Link(
-                    kid,
-                    renderer.u(category_dir((*path, kid)) + "/"),
-                    plan.counts.get(extra.category_key((*path, kid)), 0),
+            children = children_of.get(path) or []
+            if path not in children_of:
+                kids = sorted(
+                    {p[len(path)] for p in paths if len(p) > len(path) and p[: len(path)] == path}
                 )
-                for kid in kids
-            ]
+                children = children_of[path] = [
+                    Link(
+                        kid,
+                        renderer.u(category_dir((*path, kid)) + "/"),
+                        plan.counts.get(extra.category_key((*path, kid)), 0),
+                    )
+                    for kid in kids
+                ]
         elif job.key.startswith("m"):
             crumbs = [
                 Link("归档", renderer.u("archives/")),
