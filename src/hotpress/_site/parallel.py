@@ -45,7 +45,8 @@ if TYPE_CHECKING:
 __all__ = ["MIN_ITEMS", "SitePool", "WorkerContext"]
 
 MIN_ITEMS = 2000
-"""A build with fewer items due stays in one process."""
+"""A full build of an archive with fewer items stays in one process (unless ``site.workers``
+is set)."""
 SHARDS_PER_WORKER = 4
 """More shards than workers, so one large source does not leave a worker idle at the end."""
 ITEMS, PAGES = "site items", "site pages"
@@ -56,7 +57,7 @@ LIST_CHUNK = 100
 
 @dataclass(frozen=True, slots=True)
 class WorkerContext:
-    """What a worker needs to render item pages (picklable)."""
+    """What a worker needs to render item and list pages (picklable)."""
 
     opener: Callable[[], Storage]
     theme: Path | None
