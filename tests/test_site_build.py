@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import shutil
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -313,3 +314,14 @@ def test_a_feed_format_named_twice_is_a_config_error_with_its_line(tmp_path: Pat
     with pytest.raises(ConfigError, match="each feed format once") as caught:
         parse_settings(text, tmp_path / "hotpress.yml")
     assert caught.value.line == 4
+
+
+def test_a_deleted_output_folder_is_built_again_in_full(
+    tmp_path: Path, archive: SQLiteStorage, site: Path
+) -> None:
+    shutil.rmtree(site)
+    report = build_site(sample_settings(tmp_path), archive)
+    assert report.error is None
+    built, golden = golden_files(site), golden_files(GOLDEN)
+    assert sorted(built) == sorted(golden)
+    assert [rel for rel, data in built.items() if data != golden[rel]] == []

@@ -93,7 +93,9 @@ def _build(
 ) -> int:
     """Build; how many list pages and feeds worker processes wrote or found unchanged."""
     root = writer.root
-    rebuild = force or state.get("@salt") != salt
+    # An output folder emptied by hand (no home page) is built again in full: the archive
+    # says its item pages are published, but their files are gone.
+    rebuild = force or state.get("@salt") != salt or not (root / "index.html").is_file()
     first_build = "@build" not in state
     pages = ItemPages(storage, writer, renderer, OUTPUT)
     pages.reserve(first_build=first_build)
