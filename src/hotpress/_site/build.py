@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
@@ -68,7 +69,7 @@ def build_site(
     renderer = Renderer(make_env(theme), settings.site, settings.timezone)
     try:
         worker_lists = _build(
-            settings, storage, writer, renderer, salt, state, force, progress, theme
+            _Run(settings, storage, writer, renderer, salt, state, progress, theme), force
         )
     except PublishError as exc:
         return OutputReport(OUTPUT, writer.written, writer.unchanged, str(exc))
@@ -80,27 +81,32 @@ def build_site(
     return OutputReport(OUTPUT, writer.written, writer.unchanged + skipped)
 
 
-def _build(
-    settings: Settings,
-    storage: SiteStorage,
-    writer: Writer,
-    renderer: Renderer,
-    salt: str,
-    state: dict[str, str],
-    force: bool,
-    progress: Progress,
-    theme: Path | None,
-) -> int:
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """What every step of one build works with."""
+
+    settings: Settings
+    storage: SiteStorage
+    writer: Writer
+    renderer: Renderer
+    salt: str
+    state: dict[str, str]
+    """The last build's state (page digests, marks)."""
+    progress: Progress
+    theme: Path | None
+
+
+def _build(run: _Run, force: bool) -> int:
     """Build; how many list pages and feeds worker processes wrote or found unchanged."""
-    root = writer.root
+    state, writer, progress = run.state, run.writer, run.progress
     # An output folder emptied by hand (no home page) is built again in full: the archive
     # says its item pages are published, but their files are gone.
-    rebuild = force or state.get("@salt") != salt or not (root / "index.html").is_file()
+    rebuild = force or state.get("@salt") != run.salt or not (writer.root / "index.html").is_file()
     first_build = "@build" not in state
-    pages = ItemPages(storage, writer, renderer, OUTPUT)
+    pages = ItemPages(run.storage, writer, run.renderer, OUTPUT)
     pages.reserve(first_build=first_build)
     progress.begin("site items", None)
-    pool = _site_pool(settings, storage, theme, root, rebuild, first_build, progress)
+    pool = _site_pool(run) if rebuild or first_build else None
     try:
         if pool is None:
             try:
@@ -109,9 +115,7 @@ def _build(
                 progress.end("site items")
         else:
             pool.items(force=rebuild)
-        _build_lists(
-            settings, storage, writer, renderer, salt, state, rebuild, pool, progress, theme
-        )
+        _build_lists(run, rebuild, pool)
         if pool is None:
             return 0
         pool.finish()
@@ -125,20 +129,13 @@ def _build(
             progress.end("site pages")
 
 
-def _site_pool(
-    settings: Settings,
-    storage: SiteStorage,
-    theme: Path | None,
-    root: Path,
-    rebuild: bool,
-    first_build: bool,
-    progress: Progress,
-) -> parallel.SitePool | None:
+def _site_pool(run: _Run) -> parallel.SitePool | None:
     """Worker processes for the item and list pages of a full build: ``site.workers`` of
     them when set, else one per core once the archive holds ``MIN_ITEMS`` items."""
+    settings, storage = run.settings, run.storage
     workers = settings.site.workers
     opener = storage.opener()
-    if not (rebuild or first_build) or opener is None:
+    if opener is None:
         return None
     if workers is None:
         workers = min(os.cpu_count() or 1, 8)
@@ -146,23 +143,16 @@ def _site_pool(
             return None
     elif workers < 2:
         return None
-    context = parallel.WorkerContext(opener, theme, settings.site, settings.timezone, root, OUTPUT)
-    return parallel.SitePool(context, workers=workers, progress=progress)
+    context = parallel.WorkerContext(
+        opener, run.theme, settings.site, settings.timezone, run.writer.root, OUTPUT
+    )
+    return parallel.SitePool(context, workers=workers, progress=run.progress)
 
 
-def _build_lists(
-    settings: Settings,
-    storage: SiteStorage,
-    writer: Writer,
-    renderer: Renderer,
-    salt: str,
-    state: dict[str, str],
-    rebuild: bool,
-    pool: parallel.SitePool | None,
-    progress: Progress,
-    theme: Path | None,
-) -> None:
+def _build_lists(run: _Run, rebuild: bool, pool: parallel.SitePool | None) -> None:
     """Everything but the item pages: lists, feeds, search, fixed pages, sitemaps, state."""
+    settings, storage, writer, renderer = run.settings, run.storage, run.writer, run.renderer
+    salt, state, progress = run.salt, run.state, run.progress
     root = writer.root
     sources = {s.id: s for s in storage.site_sources()}
     zone = ZoneInfo(settings.timezone)
@@ -217,7 +207,7 @@ def _build_lists(
         name = f"sitemap-items-{chunk + 1}.xml"
         return chunk in changed_chunks or not (root / name).is_file()
 
-    _render_fixed(theme, plan, storage, writer, renderer, sources, stale_chunk)
+    _render_fixed(run.theme, plan, storage, writer, renderer, sources, stale_chunk)
     storage.save_site_state({**plan.digests, **seg_state, "@salt": salt})
 
 

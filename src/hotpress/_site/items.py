@@ -74,10 +74,6 @@ class ItemPages:
         for start in range(0, len(batch), _BATCH * 10):
             self.storage.record_publications(self.output, batch[start : start + _BATCH * 10])
 
-    def build(self, *, force: bool, first_build: bool, on_item: Callable[[], None]) -> None:
-        self.reserve(first_build=first_build)
-        self.render(force=force, on_item=on_item)
-
     def render(
         self,
         *,

@@ -48,16 +48,11 @@ def render_lists(
     for job in plan.jobs:
         # An item's card is the same on every list (the renderer keeps it for the build):
         # only items not shown yet are read, so most pages need no query at all.
-        missing = [i for i in job.ids if renderer.known_card(i) is None]
-        found = storage.site_items(missing, output) if missing else {}
-        cards = []
-        for i in job.ids:
-            card = renderer.known_card(i)
-            if card is None:
-                item, where = found[i]
-                card = renderer.card(item, where) if where else None
-            if card is not None:
-                cards.append(card)
+        known = {i: renderer.known_card(i) for i in job.ids}
+        missing = [i for i, card in known.items() if card is None]
+        for i, (item, where) in storage.site_items(missing, output).items() if missing else ():
+            known[i] = renderer.card(item, where) if where else None
+        cards = [card for card in known.values() if card is not None]
         title, crumbs, path = heading(job.key)
         children: list[Link] = []
         if path is not None:
