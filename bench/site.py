@@ -229,7 +229,8 @@ def earlier(peer: str, size: int) -> dict[str, Any] | None:
     saved = json.loads(EARLIER.read_text())
     found: dict[str, Any] | None = saved.get("results", {}).get(peer, {}).get(str(size))
     if found is not None:
-        found.setdefault("source", saved.get("source", "an earlier run"))
+        source = saved.get("sources", {}).get(f"{peer}:{size}") or saved.get("source")
+        found.setdefault("source", source or "an earlier run")
     return found
 
 
@@ -297,7 +298,8 @@ def run(
                 continue
             if old is not None:
                 for s in STEPS:
-                    got[s].append(old.get(s))
+                    if s in old:  # a step after one that did not finish was not run
+                        got[s].append(old[s])
                 peaks[(tool, size)] = old.get("rss_mb", float("nan"))
                 reused[(tool, size)] = str(old["source"])
             for _ in range(count):
