@@ -10,6 +10,7 @@ import base64
 import json
 import threading
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -17,11 +18,12 @@ from urllib.parse import urlsplit
 import pytest
 
 from conftest import REPO, skip_or_fail
-from golden.sample import SOURCES, make_item, sample_archive, sample_settings, store
+from golden.sample import SOURCES, START, make_item, sample_archive, sample_settings, store
 from hotpress._normalize.sanitize import sanitize_html
 from hotpress._site import build_site
 from hotpress._site.serve import make_server
 from hotpress._site.urls import item_file
+from hotpress.types import FetchResult, Validators
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -32,6 +34,7 @@ PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
 )
 SHOTS = REPO / "test-output" / "site"
+HOSTILE_ERROR = "HTTP 500 <img src=x onerror=alert(1)><script>alert(2)</script>"
 # Any of these being called means a script from the content ran.
 TRAP = """
 window.__xss = [];
@@ -58,7 +61,13 @@ def served(tmp_path_factory: pytest.TempPathFactory, corpora: Path) -> Iterator[
     github = SOURCES[2]
     hostile = make_item(github, 40, title="XSS 样本", body=sanitize_html(xss_body(corpora)))
     store(storage, github, [hostile])
-    report = build_site(sample_settings(folder), storage)
+    # A failing source whose error text is hostile, for the status page.
+    failed = FetchResult(SOURCES[1].key, SOURCES[1].url, 500, None, None, Validators(), 0.2)
+    storage.save_fetch(
+        SOURCES[1].key, failed, None, now=START + timedelta(hours=1), error=HOSTILE_ERROR,
+        next_due=START + timedelta(hours=2),
+    )  # fmt: skip
+    report = build_site(sample_settings(folder, status=True), storage)
     storage.close()
     assert report.error is None
     server = make_server(folder / "public", "127.0.0.1", 0)
@@ -168,6 +177,27 @@ def test_an_item_built_from_xss_vectors_runs_no_script(
             [...e.attributes].some(a => a.name.startsWith('on'))).map(e => e.outerHTML)"""
     )
     assert bad == []
+    watched.context.close()
+
+
+def test_the_status_page_fits_a_phone_and_shows_a_hostile_error_as_text(
+    served: tuple[str, str], browser: Any
+) -> None:
+    base, _ = served
+    watched = Watched(browser, 390)
+    page = watched.page
+    page.goto(base + "/")
+    page.locator("footer a[href$='/status/']").click()
+    page.wait_for_load_state()
+    assert page.locator("h1.list-title").inner_text().startswith("源状态")
+    first = page.locator("tbody tr").first
+    assert first.locator("td").first.inner_text().startswith("失败")
+    assert HOSTILE_ERROR in first.inner_text()  # shown as text, not run
+    # The wide table scrolls inside its box; the page itself does not scroll sideways.
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= 390
+    page.screenshot(path=str(SHOTS / "status-phone.png"), full_page=True)
+    assert page.evaluate("window.__xss") == []
+    assert watched.errors == [] and watched.dialogs == [] and watched.scripts_out == []
     watched.context.close()
 
 

@@ -8,23 +8,51 @@ schedule, so it is safe to run beside ``watch``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 import httpx
 
 from hotpress._fetch import fetch_all, make_client
+from hotpress._storage.base import Storage
 from hotpress.config import Settings
 from hotpress.core import fetch_settings, parse_result
 from hotpress.exceptions import ParseError
-from hotpress.types import FetchRequest, FetchResult, SourceSpec, SourceState
+from hotpress.types import FetchRequest, FetchResult, SourceSpec, SourceState, Validators
 
 
 def status(state: SourceState) -> str:
     if state.last_attempt is None:
         return "new"
     return "failing" if state.error_count else "ok"
+
+
+def source_states(
+    specs: Sequence[SourceSpec], storage: Storage, now: datetime
+) -> list[SourceState]:
+    """The configured sources, in config order, with what the archive knows of each (its
+    URL and category as configured now); a source never fetched shows as "new"."""
+    known = {s.key: s for s in storage.sources(now)}
+    return [
+        replace(known[spec.key], url=spec.url, category=spec.category)
+        if spec.key in known
+        else SourceState(
+            key=spec.key,
+            url=spec.url,
+            category=spec.category,
+            validators=Validators(),
+            last_attempt=None,
+            last_success=None,
+            last_status=None,
+            last_error=None,
+            error_count=0,
+            items_total=0,
+            items_24h=0,
+            next_due=None,
+        )
+        for spec in specs
+    ]
 
 
 def _iso(when: datetime | None) -> str | None:

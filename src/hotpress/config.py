@@ -51,6 +51,9 @@ class SiteConfig(_Model):
     """Month lists and the ``archives/`` pages."""
     search: bool = True
     """The search page and its index."""
+    status: bool = False
+    """A public ``status/`` page with the table of ``hotpress sources`` (secrets in URLs
+    masked); off by default: it shows every source URL and error."""
     workers: int | None = Field(default=None, ge=1, le=64)
     """Processes for a large build; default: one per core (a small build stays in one)."""
 

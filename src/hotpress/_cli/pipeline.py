@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import json
 import sys
-from dataclasses import replace
 from importlib import resources
 
 from rich.console import Console
@@ -15,12 +14,11 @@ from rich.table import Table
 from hotpress import core
 from hotpress._cli.common import ago, log, progress
 from hotpress._cli.ops import cmd_check, cmd_init_actions
-from hotpress._health import state_row, status
+from hotpress._health import source_states, state_row, status
 from hotpress._lock import RunLock
 from hotpress._retention import apply_retention
 from hotpress._storage import open_storage
 from hotpress.config import Settings, config_path, load_settings
-from hotpress.types import SourceState, Validators
 
 
 def cmd_init(args: argparse.Namespace, out: Console) -> int:
@@ -133,28 +131,9 @@ def cmd_sources(args: argparse.Namespace, settings: Settings, out: Console, err:
     storage = open_storage(settings.database)
     try:
         now = core.utcnow()
-        known = {s.key: s for s in storage.sources(now)}
+        states = source_states(settings.sources, storage, now)
     finally:
         storage.close()
-    states = [
-        replace(known[spec.key], url=spec.url, category=spec.category)
-        if spec.key in known
-        else SourceState(
-            key=spec.key,
-            url=spec.url,
-            category=spec.category,
-            validators=Validators(),
-            last_attempt=None,
-            last_success=None,
-            last_status=None,
-            last_error=None,
-            error_count=0,
-            items_total=0,
-            items_24h=0,
-            next_due=None,
-        )
-        for spec in settings.sources
-    ]
     if args.json:
         rows = [state_row(s) for s in states]
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from hotpress._progress import NullProgress, Progress
 from hotpress._publish.posts import OutputReport
 from hotpress._publish.writer import Writer, sweep_temp
-from hotpress._site import extra, listing, parallel, search
+from hotpress._site import extra, listing, parallel, search, status
 from hotpress._site.items import ItemPages
 from hotpress._site.pages import Renderer
 from hotpress._site.plan import Plan, plan_lists
@@ -61,12 +61,15 @@ def build_site(
     ).hexdigest()
     state = storage.site_state()
     mark = f"{salt}:{storage.site_fingerprint().text()}"
+    del now  # pages never show the build time: relative dates are made in the browser
     if not force and state.get("@build") == mark and (root / "index.html").is_file():
         sweep_temp(root)  # what a killed build left behind
-        return OutputReport(OUTPUT, 0, len(state) - 1)
+        # Fetch results change the status page without changing the archive's items.
+        written, unchanged, error = _status(settings, storage, theme, root)
+        return OutputReport(OUTPUT, written, len(state) - 1 + unchanged, error)
+    renderer = Renderer(make_env(theme), settings.site, settings.timezone)
     # Not durable: the site is rebuilt from the archive; the rename still keeps it atomic.
     writer = Writer(root, durable=False)
-    renderer = Renderer(make_env(theme), settings.site, settings.timezone)
     try:
         worker_lists = _build(
             _Run(settings, storage, writer, renderer, salt, state, progress, theme), force
@@ -76,9 +79,35 @@ def build_site(
     finally:
         writer.close()
     storage.save_site_state({"@build": mark})
-    del now  # pages never show the build time: relative dates are made in the browser
     skipped = max(0, len(state) - 1 - writer.path_count - worker_lists)
-    return OutputReport(OUTPUT, writer.written, writer.unchanged + skipped)
+    written, unchanged, error = _status(settings, storage, theme, root, renderer)
+    return OutputReport(
+        OUTPUT, writer.written + written, writer.unchanged + skipped + unchanged, error
+    )
+
+
+def _status(
+    settings: Settings,
+    storage: SiteStorage,
+    theme: Path | None,
+    root: Path,
+    renderer: Renderer | None = None,
+) -> tuple[int, int, str | None]:
+    """Write the ``status/`` page when ``site.status`` is on: (written, unchanged, error).
+    It is not part of the build state: it is rendered on every build (one query)."""
+    if not settings.site.status:
+        return 0, 0, None
+    if renderer is None:
+        renderer = Renderer(make_env(theme), settings.site, settings.timezone)
+    writer = Writer(root, durable=False)
+    try:
+        for name, data in status.status_files(settings.sources, storage, renderer):
+            writer.write(name, data)
+    except PublishError as exc:
+        return writer.written, writer.unchanged, str(exc)
+    finally:
+        writer.close()
+    return writer.written, writer.unchanged, None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,130 @@
+"""The optional ``/status/`` page: the table of ``hotpress sources``, published with the site.
+
+The page is public, so what could be a secret is masked: user info in a URL, and the values of
+query parameters whose name says key, token, secret, password, code, auth, signature, session
+or cookie (RSSHub's access key travels as ``?key=`` or ``?code=``); the same in error texts.
+The page never shows the build time: it is "as of" the newest fetch attempt, and "items in the
+last 24 h" count back from then, so a build over unchanged sources writes the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import urlsplit, urlunsplit
+
+from hotpress._health import source_states, state_row, status
+from hotpress._site.pages import Renderer
+from hotpress._storage.base import Storage
+from hotpress.types import SourceSpec, SourceState
+
+PAGE = "status/index.html"
+DATA = "status/index.json"
+SECRET_NAME = re.compile(r"key|token|secret|pass|code|auth|sig|session|cookie", re.IGNORECASE)
+MASK = "***"
+# name=value in a query string, wherever it appears in a text (an error message quoting a URL).
+_QUERY_PAIR = re.compile(r"([?&;]([^=&#\s\"'<>]*)=)([^&#\s\"'<>]*)")
+_USERINFO = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.\-]*://)[^/@\s\"'<>]*@")
+_ORDER = {"failing": 0, "new": 1, "ok": 2}
+
+
+def _mask_pair(match: re.Match[str]) -> str:
+    if match.group(3) and SECRET_NAME.search(match.group(2)):
+        return match.group(1) + MASK
+    return match.group(0)
+
+
+def public_text(text: str) -> str:
+    """``text`` with URL user info and secret-looking query values masked."""
+    return _QUERY_PAIR.sub(_mask_pair, _USERINFO.sub(r"\1" + MASK + "@", text))
+
+
+def public_url(url: str) -> str:
+    """A source URL fit for a public page (see :func:`public_text`)."""
+    parts = urlsplit(url)
+    if "@" in parts.netloc:
+        parts = parts._replace(netloc=MASK + "@" + parts.netloc.rsplit("@", 1)[1])
+    query = parts.query
+    if query:
+        query = _QUERY_PAIR.sub(_mask_pair, "?" + query)[1:]
+    return urlunsplit(parts._replace(query=query))
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One source as the page shows it."""
+
+    key: str
+    category: str
+    url: str
+    status: str
+    errors: int
+    last_status: int | None
+    last_attempt: tuple[str, str] | None
+    """(ISO time, local time as text), like every date on the site."""
+    last_success: tuple[str, str] | None
+    next_due: tuple[str, str] | None
+    items_total: int
+    items_24h: int
+    last_error: str
+
+
+def as_of(states: Sequence[SourceState]) -> datetime | None:
+    """The newest fetch attempt of any source; ``None`` before the first fetch."""
+    return max((s.last_attempt for s in states if s.last_attempt), default=None)
+
+
+def status_files(
+    specs: Sequence[SourceSpec], storage: Storage, renderer: Renderer
+) -> list[tuple[str, bytes]]:
+    """``status/index.html`` and ``status/index.json`` for the configured sources."""
+    states = source_states(specs, storage, datetime.now(UTC))
+    when = as_of(states)
+    if when is not None:  # count "last 24 h" back from the data, not from the clock
+        states = source_states(specs, storage, when)
+
+    def local(moment: datetime | None) -> tuple[str, str] | None:
+        if moment is None:
+            return None
+        shown = moment.astimezone(renderer.zone)
+        return shown.isoformat(), shown.strftime("%Y-%m-%d %H:%M")
+
+    rows = sorted(
+        (
+            Row(
+                key=public_text(s.key),  # a url: source's key is its URL
+                category=" / ".join(s.category),
+                url=public_url(s.url),
+                status=status(s),
+                errors=s.error_count,
+                last_status=s.last_status,
+                last_attempt=local(s.last_attempt),
+                last_success=local(s.last_success),
+                next_due=local(s.next_due),
+                items_total=s.items_total,
+                items_24h=s.items_24h,
+                last_error=public_text(s.last_error or ""),
+            )
+            for s in states
+        ),
+        key=lambda r: _ORDER[r.status],  # stable: config order within each status
+    )
+    counts = {name: sum(1 for r in rows if r.status == name) for name in _ORDER}
+    page = renderer.render("status.html", rows=rows, counts=counts, as_of=local(when))
+    data = {
+        "as_of": when.isoformat() if when else None,
+        "sources": [
+            {
+                **state_row(s),
+                "key": public_text(s.key),
+                "url": public_url(s.url),
+                "last_error": public_text(s.last_error) if s.last_error else None,
+            }
+            for s in states
+        ],
+    }
+    text = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+    return [(PAGE, page), (DATA, text.encode())]
