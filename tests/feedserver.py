@@ -49,6 +49,8 @@ class RecordedRequest:
     """Header names in lower case."""
     time: float
     """``time.monotonic()`` when the request line arrived."""
+    peer: tuple[str, int] = ("", 0)
+    """The client's address and port: one per TCP connection."""
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
@@ -212,6 +214,7 @@ class FeedServer:
             path=h.path,
             headers={k.lower(): v for k, v in h.headers.items()},
             time=time.monotonic(),
+            peer=(str(h.client_address[0]), int(h.client_address[1])),
         )
         host = record.header("host") or ""
         with self._lock:

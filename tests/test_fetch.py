@@ -102,6 +102,32 @@ def test_etag_is_sent_and_a_304_keeps_the_old_validators(feed_server: FeedServer
     assert sent.header("if-modified-since") == old.last_modified
 
 
+@pytest.mark.parametrize("status", [200, 304])
+def test_one_host_s_sources_share_a_kept_alive_connection(
+    feed_server: FeedServer, status: int
+) -> None:
+    """One RSSHub serves every route: a round of 304s must not open a connection per source
+    (a 304 left unread used to close its connection)."""
+    headers = {"Content-Type": "application/rss+xml", "ETag": '"v1"'}
+    feed_server.route(
+        "/f", Reply(status=status, body=FEED if status == 200 else b"", headers=headers)
+    )
+    settings = dataclasses.replace(FAST, concurrency=1, per_host=1, min_host_interval=0)
+
+    async def go() -> list[FetchResult]:
+        requests = [
+            FetchRequest(f"s{i}", feed_server.url(f"/f?n={i}"), Validators(etag='"v1"'))
+            for i in range(6)
+        ]
+        async with make_client(settings) as client:
+            return await fetch_all(requests, client=client, settings=settings)
+
+    results = asyncio.run(go())
+    assert [r.status for r in results] == [status] * 6 and all(r.error is None for r in results)
+    peers = {r.peer for r in feed_server.requests_to("/f")}
+    assert len(feed_server.requests_to("/f")) == 6 and len(peers) == 1
+
+
 def test_last_modified_alone_is_sent_as_if_modified_since(feed_server: FeedServer) -> None:
     feed_server.route("/f", _conditional)
     old = Validators(last_modified="Sat, 01 Feb 2025 10:00:00 GMT")

@@ -172,6 +172,9 @@ async def _attempt(
                 now = time.time()
                 max_age = parse_max_age(response.headers, now)
                 if status == 304:
+                    # Read its (empty) body to the end: a response closed before the end of
+                    # the message takes its connection with it, instead of back to the pool.
+                    await response.aread()
                     # A 304 may refresh validators; whatever it omits stays as it was.
                     old = request.validators
                     validators = Validators(
