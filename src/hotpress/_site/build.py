@@ -61,11 +61,13 @@ def build_site(
     ).hexdigest()
     state = storage.site_state()
     mark = f"{salt}:{storage.site_fingerprint().text()}"
-    del now  # pages never show the build time: relative dates are made in the browser
+    # Pages never show the build time (relative dates are made in the browser); ``now`` only
+    # stands in for the status page's "as of" before any source was fetched.
+    now = now or datetime.now(UTC)
     if not force and state.get("@build") == mark and (root / "index.html").is_file():
         sweep_temp(root)  # what a killed build left behind
         # Fetch results change the status page without changing the archive's items.
-        written, unchanged, error = _status(settings, storage, theme, root)
+        written, unchanged, error = _status(settings, storage, theme, root, now)
         return OutputReport(OUTPUT, written, len(state) - 1 + unchanged, error)
     renderer = Renderer(make_env(theme), settings.site, settings.timezone)
     # Not durable: the site is rebuilt from the archive; the rename still keeps it atomic.
@@ -80,7 +82,7 @@ def build_site(
         writer.close()
     storage.save_site_state({"@build": mark})
     skipped = max(0, len(state) - 1 - writer.path_count - worker_lists)
-    written, unchanged, error = _status(settings, storage, theme, root, renderer)
+    written, unchanged, error = _status(settings, storage, theme, root, now, renderer)
     return OutputReport(
         OUTPUT, writer.written + written, writer.unchanged + skipped + unchanged, error
     )
@@ -91,17 +93,18 @@ def _status(
     storage: SiteStorage,
     theme: Path | None,
     root: Path,
+    now: datetime,
     renderer: Renderer | None = None,
 ) -> tuple[int, int, str | None]:
     """Write the ``status/`` page when ``site.status`` is on: (written, unchanged, error).
-    It is not part of the build state: it is rendered on every build (one query)."""
+    It is not part of the build state: it is rendered on every build (two queries)."""
     if not settings.site.status:
         return 0, 0, None
     if renderer is None:
         renderer = Renderer(make_env(theme), settings.site, settings.timezone)
     writer = Writer(root, durable=False)
     try:
-        for name, data in status.status_files(settings.sources, storage, renderer):
+        for name, data in status.status_files(settings.sources, storage, renderer, now):
             writer.write(name, data)
     except PublishError as exc:
         return writer.written, writer.unchanged, str(exc)

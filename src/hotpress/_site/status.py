@@ -13,7 +13,7 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from urllib.parse import urlsplit, urlunsplit
 
 from hotpress._health import source_states, state_row, status
@@ -78,10 +78,11 @@ def as_of(states: Sequence[SourceState]) -> datetime | None:
 
 
 def status_files(
-    specs: Sequence[SourceSpec], storage: Storage, renderer: Renderer
+    specs: Sequence[SourceSpec], storage: Storage, renderer: Renderer, now: datetime
 ) -> list[tuple[str, bytes]]:
-    """``status/index.html`` and ``status/index.json`` for the configured sources."""
-    states = source_states(specs, storage, datetime.now(UTC))
+    """``status/index.html`` and ``status/index.json`` for the configured sources; ``now``
+    counts "last 24 h" only until a source has been fetched (then: the newest attempt)."""
+    states = source_states(specs, storage, now)
     when = as_of(states)
     if when is not None:  # count "last 24 h" back from the data, not from the clock
         states = source_states(specs, storage, when)
