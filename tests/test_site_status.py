@@ -135,3 +135,25 @@ def test_the_status_page_is_off_by_default(tmp_path: Path, feed_server: FeedServ
     site = tmp_path / "public"
     assert (site / "index.html").is_file() and not (site / "status").exists()
     assert b"/status/" not in (site / "index.html").read_bytes()
+
+
+def test_a_local_file_source_shows_its_configured_path_not_the_machine_s(tmp_path: Path) -> None:
+    (tmp_path / "feeds").mkdir()
+    (tmp_path / "feeds" / "here.xml").write_bytes(RSS)
+    config = tmp_path / "hotpress.yml"
+    config.write_text(
+        "output:\n  site: public\nsite:\n  status: true\nsources:\n"
+        "  - category: [a, here]\n    url: feeds/here.xml\n"
+        "  - category: [a, gone]\n    url: feeds/missing.xml\n",
+        encoding="utf-8",
+    )
+    assert cli.main(["run", "-q", "-c", str(config)]) == 0
+    status = tmp_path / "public" / "status"
+    table = rows(status / "index.html")
+    assert [(r[0].split()[0], r[2]) for r in table] == [
+        ("失败", "feeds/missing.xml"),
+        ("正常", "feeds/here.xml"),
+    ]
+    assert "feeds/missing.xml" in table[0][8]
+    for name in ("index.html", "index.json"):
+        assert str(tmp_path).encode() not in (status / name).read_bytes()

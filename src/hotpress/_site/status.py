@@ -3,7 +3,8 @@
 The page is public, so what could be a secret is masked: user info in a URL, and the values of
 query parameters whose name says key, token, secret, password, code, auth, signature, session
 or cookie (RSSHub's access key travels as ``?key=`` or ``?code=``); the same in error texts.
-The page never shows the build time: it is "as of" the newest fetch attempt, and "items in the
+A local file source shows the path its config gives, not where it resolved to. The page never
+shows the build time: it is "as of" the newest fetch attempt, and "items in the
 last 24 h" count back from then, so a build over unchanged sources writes the same bytes.
 """
 
@@ -12,10 +13,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from urllib.parse import urlsplit, urlunsplit
 
+from hotpress._fetch.local import is_local
 from hotpress._health import source_states, state_row, status
 from hotpress._site.pages import Renderer
 from hotpress._storage.base import Storage
@@ -72,6 +74,15 @@ class Row:
     last_error: str
 
 
+def _shown(state: SourceState) -> SourceState:
+    """A local file source as its config names it: the absolute path the config resolved it
+    to tells the world where the site's machine keeps its files."""
+    if not is_local(state.url) or state.url == state.key:
+        return state
+    error = state.last_error.replace(state.url, state.key) if state.last_error else None
+    return replace(state, url=state.key, last_error=error)
+
+
 def as_of(states: Sequence[SourceState]) -> datetime | None:
     """The newest fetch attempt of any source; ``None`` before the first fetch."""
     return max((s.last_attempt for s in states if s.last_attempt), default=None)
@@ -82,10 +93,14 @@ def status_files(
 ) -> list[tuple[str, bytes]]:
     """``status/index.html`` and ``status/index.json`` for the configured sources; ``now``
     counts "last 24 h" only until a source has been fetched (then: the newest attempt)."""
-    states = source_states(specs, storage, now)
+
+    def read(at: datetime) -> list[SourceState]:
+        return [_shown(s) for s in source_states(specs, storage, at)]
+
+    states = read(now)
     when = as_of(states)
     if when is not None:  # count "last 24 h" back from the data, not from the clock
-        states = source_states(specs, storage, when)
+        states = read(when)
 
     def local(moment: datetime | None) -> tuple[str, str] | None:
         if moment is None:
