@@ -6,7 +6,6 @@ import errno
 import sqlite3
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -16,33 +15,10 @@ from hotpress._publish import writer as writer_module
 from hotpress._publish.posts import publish_hexo, render_pending
 from hotpress._publish.writer import TEMP_DIR
 from hotpress._storage import SQLiteStorage
-from hotpress.types import FetchResult, Item, SourceSpec, Validators
+from hotpress.types import Item
+from test_storage import NOW, SPEC, make_item, ok
 
-NOW = datetime(2024, 1, 15, 12, 0, tzinfo=UTC)
-SPEC = SourceSpec(
-    key="/zhihu/hot",
-    category=("社交媒体", "知乎", "知乎热榜"),
-    url="http://127.0.0.1:1200/zhihu/hot",
-    author="知乎",
-    timezone="Asia/Shanghai",
-)
 FOLDER = "社交媒体/知乎/知乎热榜"
-
-
-def _item(n: int, title: str | None = None) -> Item:
-    title = title or f"标题 {n}"
-    return Item(
-        source_key=SPEC.key,
-        identity=f"{n:032x}",
-        title=title,
-        content=f"<p>{title} {n}</p>",
-        link=f"https://example.com/{n}",
-        guid=str(n),
-        published=NOW,
-        author=None,
-        cover=None,
-        content_hash=f"h{n}",
-    )
 
 
 @pytest.fixture
@@ -54,16 +30,7 @@ def storage(tmp_path: Path) -> Iterator[SQLiteStorage]:
 
 
 def _store(storage: SQLiteStorage, items: list[Item]) -> None:
-    result = FetchResult(
-        source_key=SPEC.key,
-        url=SPEC.url,
-        status=200,
-        content=b"",
-        content_type="application/xml",
-        validators=Validators(),
-        duration=0.1,
-    )
-    storage.save_fetch(SPEC.key, result, items, now=NOW, error=None, next_due=None)
+    storage.save_fetch(SPEC.key, ok(), items, now=NOW, error=None, next_due=None)
 
 
 def _published(db: Path) -> set[str]:
@@ -82,7 +49,7 @@ def _posts(root: Path) -> set[str]:
 def test_each_batch_is_recorded_only_after_a_flush_that_covered_it(
     tmp_path: Path, storage: SQLiteStorage, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _store(storage, [_item(n) for n in range(8)])
+    _store(storage, [make_item(n) for n in range(8)])
     root = tmp_path / "hexo"
     seen: list[tuple[set[str], set[str], set[str]]] = []
 
@@ -112,7 +79,7 @@ def test_each_batch_is_recorded_only_after_a_flush_that_covered_it(
 def test_a_failed_flush_leaves_its_posts_pending_and_the_next_run_finishes_them(
     tmp_path: Path, storage: SQLiteStorage, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _store(storage, [_item(n) for n in range(8)])
+    _store(storage, [make_item(n) for n in range(8)])
     root = tmp_path / "hexo"
 
     def broken_disk(fd: int) -> None:
@@ -139,7 +106,7 @@ def test_a_failed_flush_leaves_its_posts_pending_and_the_next_run_finishes_them(
 def test_a_file_hotpress_did_not_write_keeps_its_name(
     tmp_path: Path, storage: SQLiteStorage
 ) -> None:
-    _store(storage, [_item(1)])
+    _store(storage, [make_item(1)])
     root = tmp_path / "hexo"
     (root / FOLDER).mkdir(parents=True)
     (root / FOLDER / "标题 1.md").write_bytes(b"someone else's post")
@@ -152,7 +119,7 @@ def test_a_file_hotpress_did_not_write_keeps_its_name(
 def test_a_post_an_interrupted_run_left_is_taken_over_not_duplicated(
     tmp_path: Path, storage: SQLiteStorage
 ) -> None:
-    _store(storage, [_item(1)])
+    _store(storage, [make_item(1)])
     root = tmp_path / "hexo"
     (pending,) = list(storage.pending(posts.OUTPUT))
     (root / FOLDER).mkdir(parents=True)
@@ -167,7 +134,7 @@ def test_a_post_an_interrupted_run_left_is_taken_over_not_duplicated(
 def test_items_with_one_title_get_a_file_each_in_a_new_folder(
     tmp_path: Path, storage: SQLiteStorage
 ) -> None:
-    _store(storage, [_item(1, "同一个标题"), _item(2, "同一个标题")])
+    _store(storage, [make_item(1, title="同一个标题"), make_item(2, title="同一个标题")])
     root = tmp_path / "hexo"
     assert publish_hexo(storage, root).written == 2
     assert _posts(root) == {
