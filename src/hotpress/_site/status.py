@@ -59,7 +59,6 @@ def public_url(url: str) -> str:
 class Row:
     """One source as the page shows it."""
 
-    key: str
     category: str
     url: str
     status: str
@@ -74,13 +73,19 @@ class Row:
     last_error: str
 
 
-def _shown(state: SourceState) -> SourceState:
-    """A local file source as its config names it: the absolute path the config resolved it
-    to tells the world where the site's machine keeps its files."""
-    if not is_local(state.url) or state.url == state.key:
-        return state
-    error = state.last_error.replace(state.url, state.key) if state.last_error else None
-    return replace(state, url=state.key, last_error=error)
+def _public(state: SourceState) -> SourceState:
+    """The source as the public page shows it: secrets masked (:func:`public_text`), and a
+    local file source as its config names it (the absolute path it resolved to would tell
+    the world where the site's machine keeps its files)."""
+    url, error = state.url, state.last_error
+    if is_local(url) and url != state.key:
+        url, error = state.key, error.replace(url, state.key) if error else None
+    return replace(
+        state,
+        key=public_text(state.key),  # a url: source's key is its URL
+        url=public_url(url),
+        last_error=public_text(error) if error else None,
+    )
 
 
 def as_of(states: Sequence[SourceState]) -> datetime | None:
@@ -95,7 +100,7 @@ def status_files(
     counts "last 24 h" only until a source has been fetched (then: the newest attempt)."""
 
     def read(at: datetime) -> list[SourceState]:
-        return [_shown(s) for s in source_states(specs, storage, at)]
+        return [_public(s) for s in source_states(specs, storage, at)]
 
     states = read(now)
     when = as_of(states)
@@ -111,9 +116,8 @@ def status_files(
     rows = sorted(
         (
             Row(
-                key=public_text(s.key),  # a url: source's key is its URL
                 category=" / ".join(s.category),
-                url=public_url(s.url),
+                url=s.url,
                 status=status(s),
                 errors=s.error_count,
                 last_status=s.last_status,
@@ -122,7 +126,7 @@ def status_files(
                 next_due=local(s.next_due),
                 items_total=s.items_total,
                 items_24h=s.items_24h,
-                last_error=public_text(s.last_error or ""),
+                last_error=s.last_error or "",
             )
             for s in states
         ),
@@ -132,15 +136,7 @@ def status_files(
     page = renderer.render("status.html", rows=rows, counts=counts, as_of=local(when))
     data = {
         "as_of": when.isoformat() if when else None,
-        "sources": [
-            {
-                **state_row(s),
-                "key": public_text(s.key),
-                "url": public_url(s.url),
-                "last_error": public_text(s.last_error) if s.last_error else None,
-            }
-            for s in states
-        ],
+        "sources": [state_row(s) for s in states],
     }
     text = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
     return [(PAGE, page), (DATA, text.encode())]
