@@ -21,16 +21,31 @@ TITLES = {"ingest": "## Ingest", "fetch": "## Fetch", "hexo": "## Hexo output", 
 
 
 def _ints(text: str) -> list[int]:
-    return [int(x) for x in text.split(",") if x.strip()]
+    """``10000,30000`` → ``[10000, 30000]`` (an argparse type: a bad list is a usage error)."""
+    try:
+        sizes = [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a comma list of item counts: {text!r}") from None
+    if any(n < 1 for n in sizes):
+        raise argparse.ArgumentTypeError(f"item counts must be positive: {text!r}")
+    return sizes
 
 
 def _pairs(text: str) -> dict[str, list[int]]:
-    """``hexo:10000,hexo:1000`` → ``{"hexo": [10000, 1000]}``."""
+    """``hexo:10000,hexo:1000`` → ``{"hexo": [10000, 1000]}`` (an argparse type); every pair
+    must name a peer whose figures bench/earlier_peers.json holds, so a long run cannot end
+    with a peer missing."""
     found: dict[str, list[int]] = {}
     for pair in text.split(","):
-        if pair.strip():
-            peer, _, size = pair.strip().partition(":")
-            found.setdefault(peer, []).append(int(size))
+        if not pair.strip():
+            continue
+        peer, _, size = pair.strip().partition(":")
+        (number,) = _ints(size) or [0]
+        if peer not in ("hexo", "hugo") or not number:
+            raise argparse.ArgumentTypeError(f"expected peer:size (hexo or hugo), got {pair!r}")
+        if site.earlier(peer, number) is None:
+            raise argparse.ArgumentTypeError(f"{site.EARLIER.name} has no figures for {pair!r}")
+        found.setdefault(peer, []).append(number)
     return found
 
 
@@ -39,15 +54,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes, no peers (CI)")
     parser.add_argument("--only", default=",".join(ALL), help="comma list of " + ", ".join(ALL))
     parser.add_argument("--runs", type=int, default=None, help="runs per figure (default 5/3)")
-    parser.add_argument("--site-sizes", default="10000,30000,100000")
-    parser.add_argument("--hexo-sizes", default="1000,10000,30000")
-    parser.add_argument("--hugo-sizes", default="1000,10000,30000,100000")
+    parser.add_argument("--site-sizes", type=_ints, default="10000,30000,100000")
+    parser.add_argument("--hexo-sizes", type=_ints, default="1000,10000,30000")
+    parser.add_argument("--hugo-sizes", type=_ints, default="1000,10000,30000,100000")
     parser.add_argument("--peer-runs", type=int, default=1)
     parser.add_argument(
         "--big-runs", type=int, default=None, help="hotpress site runs at ≥ 100,000 items"
     )
     parser.add_argument(
         "--reuse-peers",
+        type=_pairs,
         default="",
         help="peer:size,… taken from bench/earlier_peers.json instead of run (e.g. hexo:10000)",
     )
@@ -145,14 +161,12 @@ def _run_sections(args: argparse.Namespace, wanted: list[str], runs: int) -> lis
             sec = site.run(
                 args.quick,
                 min(runs, 3),
-                quick_sizes if args.quick else _ints(args.site_sizes),
-                {}
-                if args.quick
-                else {"hexo": _ints(args.hexo_sizes), "hugo": _ints(args.hugo_sizes)},
+                quick_sizes if args.quick else args.site_sizes,
+                {} if args.quick else {"hexo": args.hexo_sizes, "hugo": args.hugo_sizes},
                 args.peer_timeout,
                 args.peer_runs,
                 big_runs=args.big_runs,
-                reuse=_pairs(args.reuse_peers),
+                reuse=args.reuse_peers,
             )
         sections.append(sec)
         _print(sec)
