@@ -74,6 +74,9 @@ def state_row(state: SourceState) -> dict[str, Any]:
         "items_total": state.items_total,
         "items_24h": state.items_24h,
         "last_error": state.last_error,
+        "expanded": state.expanded,
+        "expand_pending": state.expand_pending,
+        "expand_failed": state.expand_failed,
     }
 
 

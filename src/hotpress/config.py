@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
+import string
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +21,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from hotpress.exceptions import ConfigError
-from hotpress.types import SourceSpec
+from hotpress.types import ExpandSpec, SourceSpec
 
 DEFAULT_CONFIG = "hotpress.yml"
 ENV_CONFIG = "HOTPRESS_CONFIG"
@@ -76,6 +78,24 @@ class FetchConfig(_Model):
     """Seconds between the starts of two requests to one host (one RSSHub serves all routes)."""
 
 
+# --- full content (issue 14): expand ------------------------------------------------------
+
+
+class ExpandConfig(_Model):
+    """``expand:`` on a source: a second feed per item whose entry becomes the item's body."""
+
+    link: str
+    """Regular expression searched in the item's link; named groups fill the template."""
+    route: str | None = None
+    """RSSHub route template (``/zhihu/question/{qid}``), on the source's RSSHub instance."""
+    url: str | None = None
+    """Or a full URL template (``https://example.com/q/{qid}.xml``)."""
+    entry: Literal["first", "longest"] = "first"
+    refresh: int | str = "6h"
+    """How long an expanded body stands before it is fetched again: minutes, or ``30m``,
+    ``6h``, ``2d``."""
+
+
 class SourceConfig(_Model):
     category: list[str]
     route: str | None = None
@@ -89,6 +109,8 @@ class SourceConfig(_Model):
     """Retention: remove this source's posts older than this many days from the outputs."""
     keep_per_channel: int | None = Field(default=None, ge=1)
     """Retention: keep only this source's newest N posts in the outputs."""
+    # --- full content (issue 14) ---
+    expand: ExpandConfig | None = None
 
     @field_validator("category")
     @classmethod
@@ -364,6 +386,11 @@ def _resolve(model: ConfigModel, path: Path, lines: dict[Loc, int]) -> Settings:
             else tz
         )
         author = src.author or (src.category[1] if len(src.category) > 1 else src.category[0])
+        expand = (
+            _expand_spec(src.expand, base_url(url, source_key), path, loc, lines)
+            if src.expand is not None
+            else None
+        )
         specs.append(
             SourceSpec(
                 key=source_key,
@@ -372,6 +399,7 @@ def _resolve(model: ConfigModel, path: Path, lines: dict[Loc, int]) -> Settings:
                 author=author,
                 timezone=zone,
                 interval_minutes=src.interval or model.interval,
+                expand=expand,
             )
         )
         keep = Retention(
@@ -393,6 +421,73 @@ def _resolve(model: ConfigModel, path: Path, lines: dict[Loc, int]) -> Settings:
         retention=retention,
         catalog_labels=dict(model.catalog_labels),
     )
+
+
+def base_url(url: str, source_key: str) -> str | None:
+    """The RSSHub instance a route source is fetched from (``None`` for a ``url:`` source)."""
+    if source_key.startswith("/") and url.endswith(source_key):
+        return url[: -len(source_key)]
+    return None
+
+
+_DURATION = re.compile(r"(\d+)\s*([mhd]?)")
+_UNIT_MINUTES = {"": 1, "m": 1, "h": 60, "d": 24 * 60}
+
+
+def parse_minutes(value: int | str) -> int | None:
+    """``90``, ``"90"``, ``"30m"``, ``"6h"``, ``"2d"`` as minutes; ``None`` if unreadable."""
+    if isinstance(value, int):
+        return value if value > 0 else None
+    match = _DURATION.fullmatch(value.strip().lower())
+    if match is None or int(match.group(1)) <= 0:
+        return None
+    return int(match.group(1)) * _UNIT_MINUTES[match.group(2)]
+
+
+def _expand_spec(
+    conf: ExpandConfig, rsshub: str | None, path: Path, loc: Loc, lines: dict[Loc, int]
+) -> ExpandSpec:
+    key = _dotted(loc + ("expand",))
+
+    def fail(message: str, field: str) -> ConfigError:
+        return ConfigError(
+            message,
+            path=path,
+            line=_line_for(loc + ("expand", field), lines),
+            key=f"{key}.{field}",
+        )
+
+    try:
+        pattern = re.compile(conf.link)
+    except re.error as exc:
+        raise fail(f"not a valid regular expression: {exc}", "link") from None
+    if (conf.route is None) == (conf.url is None):
+        raise fail("expand needs exactly one of `route:` or `url:` (a template)", "link")
+    if conf.route is not None:
+        if rsshub is None:
+            raise fail("`route:` needs a route source (use `url:` for a url source)", "route")
+        route = conf.route if conf.route.startswith("/") else "/" + conf.route
+        field, template = "route", rsshub + route
+    else:
+        assert conf.url is not None
+        field, template = "url", conf.url
+    if urlsplit(template).scheme not in {"http", "https"}:
+        raise fail(f"expected an http(s) URL template (got {template!r})", field)
+    try:
+        names = {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
+    except ValueError as exc:
+        raise fail(f"bad template: {exc}", field) from None
+    missing = sorted(names - set(pattern.groupindex))
+    if missing:
+        raise fail(
+            f"the template uses {{{missing[0]}}}, which is not a named group of `link:`"
+            " (write (?P<name>...))",
+            field,
+        )
+    minutes = parse_minutes(conf.refresh)
+    if minutes is None:
+        raise fail(f"expected minutes or a duration such as 6h (got {conf.refresh!r})", "refresh")
+    return ExpandSpec(link=conf.link, url=template, entry=conf.entry, refresh_minutes=minutes)
 
 
 def _resolve_url(url: str, folder: Path) -> str:

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 import httpx
 
 from hotpress import _normalize
+from hotpress._expand import ExpandReport, expand_sources
 from hotpress._fetch import FetchSettings, fetch_all, make_client
 from hotpress._normalize import entry_key, normalize_entry, raw_digest
 from hotpress._parse import parse_feed
@@ -69,6 +70,7 @@ class SourceOutcome:
 @dataclass(frozen=True, slots=True)
 class FetchReport:
     outcomes: tuple[SourceOutcome, ...]
+    expansions: ExpandReport = field(default_factory=ExpandReport)
 
     @property
     def failed(self) -> list[SourceOutcome]:
@@ -256,6 +258,22 @@ async def refresh(
     ]
     # Parsing, sanitizing and storing run on one worker thread (the only user of the archive
     # while the fetches run), so the event loop keeps starting requests meanwhile.
+    options = fetch_settings(settings.fetch)
+    if client is None:
+        async with make_client(options) as own:
+            return await _refresh(specs, requests, storage, own, options, clock, progress)
+    return await _refresh(specs, requests, storage, client, options, clock, progress)
+
+
+async def _refresh(
+    specs: dict[str, SourceSpec],
+    requests: list[FetchRequest],
+    storage: Storage,
+    client: httpx.AsyncClient,
+    options: FetchSettings,
+    clock: Clock,
+    progress: Progress,
+) -> FetchReport:
     loop = asyncio.get_running_loop()
     stored: list[asyncio.Future[SourceOutcome]] = []
 
@@ -267,7 +285,6 @@ async def refresh(
             progress.advance("items", stored_items)
         return outcome
 
-    options = fetch_settings(settings.fetch)
     progress.begin("sources", len(requests))
     progress.begin("items", None)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hotpress-store") as worker:
@@ -276,11 +293,7 @@ async def refresh(
             stored.append(loop.run_in_executor(worker, store, result))
 
         try:
-            if client is None:
-                async with make_client(options) as own:
-                    await fetch_all(requests, client=own, settings=options, on_result=on_result)
-            else:
-                await fetch_all(requests, client=client, settings=options, on_result=on_result)
+            await fetch_all(requests, client=client, settings=options, on_result=on_result)
         finally:
             # Whatever was fetched is stored, even when the batch stops on a bug.
             results = await asyncio.gather(*stored, return_exceptions=True)
@@ -293,7 +306,13 @@ async def refresh(
         outcomes.append(outcome)
     order = {key: i for i, key in enumerate(specs)}
     outcomes.sort(key=lambda o: order[o.key])
-    return FetchReport(tuple(outcomes))
+    # The second feeds of the sources that refreshed well (a failing RSSHub is not asked for
+    # their expansions as well); failed expansions wait for the source's next refresh.
+    expandable = [specs[o.key] for o in outcomes if o.error is None and specs[o.key].expand]
+    expansions = await expand_sources(
+        expandable, storage, client=client, settings=options, now=clock()
+    )
+    return FetchReport(tuple(outcomes), expansions)
 
 
 def publish(

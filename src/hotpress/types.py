@@ -11,6 +11,20 @@ from datetime import datetime
 
 
 @dataclass(frozen=True, slots=True)
+class ExpandSpec:
+    """A second feed per item (``expand:``): the item's body comes from one of its entries."""
+
+    link: str
+    """Regular expression searched in the item's link; its named groups fill ``url``."""
+    url: str
+    """Absolute URL template (``https://rsshub.example/zhihu/question/{qid}``)."""
+    entry: str = "first"
+    """Which entry of that feed becomes the body: ``first`` or ``longest``."""
+    refresh_minutes: int = 360
+    """How long an expanded body stands before it is fetched again."""
+
+
+@dataclass(frozen=True, slots=True)
 class SourceSpec:
     """One configured source, as the config describes it (resolved, validated)."""
 
@@ -26,6 +40,8 @@ class SourceSpec:
     """IANA zone for dates without an offset (and for ``CST``)."""
     interval_minutes: int = 60
     """How often the source wants refreshing (used by ``watch`` and ``run --due``)."""
+    expand: ExpandSpec | None = None
+    """Fetch a second feed per item for its body (issue 14); ``None``: the list's body."""
 
 
 # --- fetch -------------------------------------------------------------------------------
@@ -187,3 +203,47 @@ class SourceState:
     items_total: int
     items_24h: int
     next_due: datetime | None
+    expanded: int = 0
+    """Items whose body came from their expansion (``expand:``)."""
+    expand_pending: int = 0
+    """Items still showing the list's body, not yet tried or not yet failed."""
+    expand_failed: int = 0
+    """Items whose last expansion attempt failed (retried at the next refresh)."""
+
+
+# --- expand (a second feed per item) -------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ExpansionState:
+    """An item that may be expanded, with what the archive knows of its expansion."""
+
+    item_id: int
+    source_key: str
+    link: str | None
+    url: str | None
+    """The URL last expanded from (``None``: never tried)."""
+    validators: Validators
+    digest: str | None
+    """Raw digest of the entry last stored as the body."""
+    expanded: datetime | None
+    """Last successful fetch; ``None``: the item still has the list's body."""
+    failures: int
+    """Consecutive failed attempts."""
+    next_try: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Expansion:
+    """What one expansion attempt gave, ready to store."""
+
+    item_id: int
+    url: str
+    validators: Validators
+    next_try: datetime
+    content: str | None = None
+    """The sanitized body; ``None`` when the body stays as it is (304, failure)."""
+    cover: str | None = None
+    author: str | None = None
+    digest: str | None = None
+    error: str | None = None

@@ -44,6 +44,12 @@ def summarize(report: core.RunReport, out: Console) -> None:
         )
         for o in f.failed:
             out.print(f"  [red]failed[/red] {o.key}: {o.error}", markup=True, highlight=False)
+        x = f.expansions
+        if x.attempted:
+            out.print(
+                f"expansions: {x.attempted} fetched, {x.updated} bodies updated, "
+                f"{x.failed} failed (kept the list's body; retried at the next refresh)"
+            )
     for r in report.outputs:
         line = f"{r.name}: {r.written} written, {r.unchanged} unchanged"
         out.print(line + (f" — [red]error[/red]: {r.error}" if r.error else ""), highlight=False)
@@ -140,7 +146,9 @@ def cmd_sources(args: argparse.Namespace, settings: Settings, out: Console, err:
         return 0
     table = Table(title=f"{len(states)} sources — {settings.path}")
     columns = ("source", "category", "url", "last success", "last attempt", "status")
-    for column in (*columns, "next due", "items", "24h", "last error"):
+    expanding = any(s.expanded or s.expand_pending or s.expand_failed for s in states)
+    extra = ("expanded / pending / failed",) if expanding else ()
+    for column in (*columns, "next due", "items", "24h", *extra, "last error"):
         table.add_column(column, overflow="fold")
     for s in states:
         state = status(s)
@@ -155,6 +163,7 @@ def cmd_sources(args: argparse.Namespace, settings: Settings, out: Console, err:
             ago(s.next_due, now) if s.next_due else "now",
             str(s.items_total),
             str(s.items_24h),
+            *((f"{s.expanded} / {s.expand_pending} / {s.expand_failed}",) if expanding else ()),
             s.last_error or "",
         )
     out.print(table)

@@ -10,7 +10,14 @@ from hotpress._normalize.sanitize import first_image, sanitize_html
 from hotpress._parse.encoding import C1_AS_WINDOWS_1252
 from hotpress.types import Item, ParsedEntry, ParsedFeed, SourceSpec
 
-__all__ = ["NORMALIZE_VERSION", "entry_key", "normalize_entry", "normalize_feed", "raw_digest"]
+__all__ = [
+    "NORMALIZE_VERSION",
+    "entry_key",
+    "normalize_body",
+    "normalize_entry",
+    "normalize_feed",
+    "raw_digest",
+]
 
 _TAG = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")
@@ -61,19 +68,25 @@ def _is_web_url(url: str | None) -> bool:
     return url is not None and url.startswith(("http://", "https://"))
 
 
-def normalize_entry(
-    source: SourceSpec, entry: ParsedEntry, feed_link: str | None, raw_hash: str | None = None
-) -> Item:
-    """``raw_hash``: the entry's :func:`raw_digest` when the caller has it already."""
+def normalize_body(entry: ParsedEntry, feed_link: str | None) -> tuple[str, str | None]:
+    """The entry's sanitized body and its cover (first image, else the feed's own image)."""
     raw = entry.content or entry.summary
     if _C1.search(raw):
         raw = raw.translate(C1_AS_WINDOWS_1252)
     base = entry.base or entry.link or feed_link
     content = sanitize_html(raw, base) if raw else ""
-    title = entry.title or _fallback_title(entry, content)
     cover = first_image(content)
     if cover is None and _is_web_url(entry.image):
         cover = entry.image
+    return content, cover
+
+
+def normalize_entry(
+    source: SourceSpec, entry: ParsedEntry, feed_link: str | None, raw_hash: str | None = None
+) -> Item:
+    """``raw_hash``: the entry's :func:`raw_digest` when the caller has it already."""
+    content, cover = normalize_body(entry, feed_link)
+    title = entry.title or _fallback_title(entry, content)
     identity = item_identity(
         source.key, guid=entry.guid, link=entry.link, title=title, content=content
     )

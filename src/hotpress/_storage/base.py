@@ -14,6 +14,8 @@ from typing import Protocol
 
 from hotpress._site.store import SiteStore
 from hotpress.types import (
+    Expansion,
+    ExpansionState,
     FetchResult,
     Item,
     SourceSpec,
@@ -140,3 +142,13 @@ class Storage(SiteStore, Protocol):
 
     def purge_items(self, item_ids: Sequence[int]) -> int:
         """Delete these items and their publication rows from the archive; returns how many."""
+
+    # --- expand (issue 14) ---------------------------------------------------------------
+
+    def expansion_candidates(self, source_key: str) -> list[ExpansionState]:
+        """Items that may need expanding: those on the source's current list (seen by its
+        last successful refresh), and items never expanded that have not failed too often."""
+
+    def save_expansions(self, done: Sequence[Expansion], *, now: datetime) -> int:
+        """Store expansion attempts in one transaction; an item whose new body differs is
+        updated in place (body, cover, author; revision bumped). Returns items updated."""

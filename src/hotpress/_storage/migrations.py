@@ -78,4 +78,20 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE sources ADD COLUMN body_digest TEXT;
     ALTER TABLE items ADD COLUMN raw_hash TEXT;
     """,
+    # N (full content, issue 14): the expansion of each item whose source has `expand:` (the
+    # second feed its body comes from)
+    """
+    CREATE TABLE IF NOT EXISTS expansions (
+        item_id INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,
+        url TEXT NOT NULL,
+        etag TEXT,
+        last_modified TEXT,
+        digest TEXT,                     -- raw digest of the chosen entry last stored
+        author TEXT,                     -- that entry's author (the answer's)
+        expanded INTEGER,                -- last successful fetch, Unix s (NULL: never)
+        failures INTEGER NOT NULL DEFAULT 0,
+        next_try INTEGER NOT NULL DEFAULT 0,
+        error TEXT
+    );
+    """,
 )

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from hotpress._storage.base import FetchLogEntry, Pending, Publication, RetentionCandidate
+from hotpress._storage.expand_sqlite import ExpansionQueriesMixin
 from hotpress._storage.migrations import MIGRATIONS
 from hotpress._storage.site_sqlite import SiteQueriesMixin
 from hotpress.exceptions import StorageError
@@ -30,6 +31,16 @@ _ITEM_COLUMNS = """
     i.id, s.key, i.identity, i.title, i.content, i.link, i.guid, i.date, i.published,
     i.author, i.cover, i.first_seen, i.last_seen, i.updated, i.revision, s.category, s.author
 """
+
+# The item has a body from its expansion (``expand:``), which a list edit must not replace.
+_EXPANDED = (
+    "EXISTS (SELECT 1 FROM expansions e WHERE e.item_id = items.id AND e.expanded IS NOT NULL)"
+)
+_EXPANSION_COUNTS = ", ".join(
+    "(SELECT COUNT(*) FROM expansions e JOIN items i ON i.id = e.item_id"
+    f" WHERE i.source_id = s.id AND {condition})"
+    for condition in ("e.expanded IS NOT NULL", "e.expanded IS NULL", "e.failures > 0")
+)
 
 
 def _chunks(values: Sequence[T], size: int = 500) -> Iterator[Sequence[T]]:
@@ -68,7 +79,7 @@ def _row_to_item(row: sqlite3.Row | tuple[Any, ...]) -> StoredItem:
     )
 
 
-class SQLiteStorage(SiteQueriesMixin):
+class SQLiteStorage(SiteQueriesMixin, ExpansionQueriesMixin):
     """Archive in one SQLite file. Not for concurrent use: one thread at a time."""
 
     def __init__(self, path: Path | str) -> None:
@@ -354,12 +365,21 @@ class SQLiteStorage(SiteQueriesMixin):
             new_rows,
         )
         # An edit keeps the row (and its first_seen); a date that disappears keeps the old one.
+        # An expanded item keeps its expanded body, cover and author (the list's edit shows
+        # in title, link and date), and is expanded again at once.
         self._db.executemany(
-            "UPDATE items SET guid = ?, link = ?, title = ?, content = ?, author = ?, cover = ?,"
+            "UPDATE items SET guid = ?, link = ?, title = ?,"
+            f" content = CASE WHEN {_EXPANDED} THEN content ELSE ? END,"
+            f" author = CASE WHEN {_EXPANDED} THEN author ELSE ? END,"
+            f" cover = CASE WHEN {_EXPANDED} THEN cover ELSE ? END,"
             " published = COALESCE(?, published), date = COALESCE(?, published, first_seen),"
             " last_seen = ?, updated = ?, content_hash = ?, raw_hash = ?,"
             " revision = revision + 1 WHERE id = ?",
             changed_rows,
+        )
+        self._db.executemany(
+            "UPDATE expansions SET next_try = 0 WHERE item_id = ?",
+            [(row[-1],) for row in changed_rows],
         )
         # Unchanged for readers; the raw digest may still be new (a feed reformatted its HTML).
         self._db.executemany(
@@ -374,7 +394,8 @@ class SQLiteStorage(SiteQueriesMixin):
             "SELECT s.key, s.url, s.category, s.etag, s.last_modified, s.last_attempt,"
             " s.last_success, s.last_status, s.last_error, s.error_count, s.next_due,"
             " (SELECT COUNT(*) FROM items WHERE source_id = s.id),"
-            " (SELECT COUNT(*) FROM items WHERE source_id = s.id AND first_seen >= ?)"
+            " (SELECT COUNT(*) FROM items WHERE source_id = s.id AND first_seen >= ?),"
+            f" {_EXPANSION_COUNTS}"
             " FROM sources s ORDER BY s.id",
             (day_ago,),
         ).fetchall()
@@ -392,6 +413,9 @@ class SQLiteStorage(SiteQueriesMixin):
                 next_due=_dt(r[10]),
                 items_total=r[11],
                 items_24h=r[12],
+                expanded=r[13],
+                expand_pending=r[14],
+                expand_failed=r[15],
             )
             for r in rows
         ]
