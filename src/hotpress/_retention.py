@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path, PurePosixPath
 
+from hotpress._media.files import media_targets, remove_media
 from hotpress._storage.base import RetentionCandidate, Storage
 from hotpress.config import Retention, Settings
 from hotpress.exceptions import PublishError
@@ -35,12 +36,16 @@ class RetentionReport:
     """Items deleted from the archive (``--purge``)."""
     expired: int = 0
     """Items past their retention limit (whether or not they had a file)."""
+    media: int = 0
+    """Image files deleted because no item names them any more (``--purge``)."""
 
     @property
     def summary(self) -> str:
         text = f"retention: {self.removed} old post(s) removed from the outputs"
         if self.purged:
             text += f", {self.purged} item(s) purged from the archive"
+        if self.media:
+            text += f", {self.media} image file(s) no item names deleted"
         return text
 
 
@@ -100,8 +105,15 @@ def apply_retention(
         if purge:
             gone = [c.item_id for c in doomed.values() if now - c.last_seen >= PURGE_GRACE]
             purged += storage.purge_items(_sorted(gone))
-    report = RetentionReport(removed=removed, purged=purged, expired=expired)
-    if removed or purged:
+    media = 0
+    if purge:
+        # Images no item names any more (items purged, or bodies that dropped them).
+        hashes = storage.purge_media()
+        if hashes and settings.media_dir is not None:
+            roots = [settings.media_dir, *media_targets(settings.hexo_dir, settings.site_dir)]
+            media = remove_media(roots, hashes)
+    report = RetentionReport(removed=removed, purged=purged, expired=expired, media=media)
+    if removed or purged or media:
         log.info("%s", report.summary)
     return report
 

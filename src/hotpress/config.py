@@ -21,7 +21,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from hotpress.exceptions import ConfigError
-from hotpress.types import ExpandSpec, SourceSpec
+from hotpress.types import ExpandSpec, ImageOptions, SourceSpec
 
 DEFAULT_CONFIG = "hotpress.yml"
 ENV_CONFIG = "HOTPRESS_CONFIG"
@@ -141,6 +141,18 @@ class ConfigModel(_Model):
     keep_per_channel: int | None = Field(default=None, ge=1)
     catalog_labels: dict[str, str] = Field(default_factory=dict)
     """Overrides of the Chinese labels of RSSHub categories (``social-media: 社交``)."""
+    # --- full content (issue 14): images ---
+    images: Literal["remote", "local"] = "remote"
+    """``local``: every image and cover downloaded once and served from the outputs."""
+    image_referers: dict[str, str] = Field(default_factory=dict)
+    """Host suffix -> Referer to send (over the built-in table for zhimg, sinaimg, hdslb…)."""
+    image_proxy: str | None = None
+    """``https://proxy.example/?url={url}``: remote ``http://`` images through a proxy."""
+    image_max_mb: float = Field(default=10.0, gt=0, le=1024)
+    item_images_max_mb: float = Field(default=40.0, gt=0, le=10240)
+    image_private_hosts: bool = False
+    """Allow image hosts on loopback/private networks (always allowed when the source
+    itself is on such a network)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +179,9 @@ class Settings:
     retention: dict[str, Retention] = field(default_factory=dict)
     """Per source key; only sources with a limit (their own or the global one) appear."""
     catalog_labels: dict[str, str] = field(default_factory=dict)
+    images: ImageOptions = field(default_factory=ImageOptions)
+    media_dir: Path | None = None
+    """Where downloaded images are kept (``<database stem>-media`` beside the archive)."""
 
 
 def config_path(explicit: str | None) -> Path:
@@ -408,9 +423,10 @@ def _resolve(model: ConfigModel, path: Path, lines: dict[Loc, int]) -> Settings:
         )
         if keep != Retention():
             retention[source_key] = keep
+    database = folder / model.database
     return Settings(
         path=path,
-        database=folder / model.database,
+        database=database,
         timezone=tz,
         hexo_dir=folder / model.output.hexo if model.output.hexo else None,
         site_dir=folder / model.output.site if model.output.site else None,
@@ -420,6 +436,30 @@ def _resolve(model: ConfigModel, path: Path, lines: dict[Loc, int]) -> Settings:
         rsshub=rsshub,
         retention=retention,
         catalog_labels=dict(model.catalog_labels),
+        images=_image_options(model, path, lines),
+        media_dir=database.parent / f"{database.stem}-media",
+    )
+
+
+def _image_options(model: ConfigModel, path: Path, lines: dict[Loc, int]) -> ImageOptions:
+    proxy = model.image_proxy
+    if proxy is not None and (
+        "{url}" not in proxy or urlsplit(proxy).scheme not in {"http", "https"}
+    ):
+        raise ConfigError(
+            f"expected an http(s) URL holding {{url}}, e.g. https://proxy.example/?url={{url}}"
+            f" (got {proxy!r})",
+            path=path,
+            line=lines.get(("image_proxy",)),
+            key="image_proxy",
+        )
+    return ImageOptions(
+        mode=model.images,
+        referers=tuple(model.image_referers.items()),
+        proxy=proxy,
+        max_image_bytes=int(model.image_max_mb * 1024 * 1024),
+        max_item_bytes=int(model.item_images_max_mb * 1024 * 1024),
+        allow_private=model.image_private_hosts,
     )
 
 

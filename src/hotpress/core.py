@@ -10,7 +10,7 @@ import asyncio
 import hashlib
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 import httpx
@@ -18,6 +18,7 @@ import httpx
 from hotpress import _normalize
 from hotpress._expand import ExpandReport, expand_sources
 from hotpress._fetch import FetchSettings, fetch_all, make_client
+from hotpress._media import MediaReport, copy_missing, media_pass, media_targets
 from hotpress._normalize import entry_key, normalize_entry, raw_digest
 from hotpress._parse import parse_feed
 from hotpress._progress import NullProgress, Progress
@@ -71,6 +72,7 @@ class SourceOutcome:
 class FetchReport:
     outcomes: tuple[SourceOutcome, ...]
     expansions: ExpandReport = field(default_factory=ExpandReport)
+    media: MediaReport = field(default_factory=MediaReport)
 
     @property
     def failed(self) -> list[SourceOutcome]:
@@ -261,8 +263,34 @@ async def refresh(
     options = fetch_settings(settings.fetch)
     if client is None:
         async with make_client(options) as own:
-            return await _refresh(specs, requests, storage, own, options, clock, progress)
-    return await _refresh(specs, requests, storage, client, options, clock, progress)
+            report = await _refresh(specs, requests, storage, own, options, clock, progress)
+            return await _media(settings, storage, own, options, clock, report)
+    report = await _refresh(specs, requests, storage, client, options, clock, progress)
+    return await _media(settings, storage, client, options, clock, report)
+
+
+async def _media(
+    settings: Settings,
+    storage: Storage,
+    client: httpx.AsyncClient,
+    options: FetchSettings,
+    clock: Clock,
+    report: FetchReport,
+) -> FetchReport:
+    """The images of every new or changed body (``images: local`` / ``image_proxy``)."""
+    if settings.media_dir is None:
+        return report
+    sources = {s.key: s for s in settings.sources}
+    media = await media_pass(
+        settings.images,
+        sources,
+        storage,
+        root=settings.media_dir,
+        client=client,
+        fetch=options,
+        now=clock(),
+    )
+    return replace(report, media=media)
 
 
 async def _refresh(
@@ -325,6 +353,7 @@ def publish(
     """Write every configured output from the archive (only what changed)."""
     storage.sync_sources(settings.sources)
     reports: list[OutputReport] = []
+    copy_media(settings)
     if settings.hexo_dir is not None:
         reports.append(publish_hexo(storage, settings.hexo_dir, force=force, progress=progress))
     if settings.site_dir is not None:
@@ -332,6 +361,14 @@ def publish(
 
         reports.append(build_site(settings, storage, progress=progress, force=force))
     return tuple(reports)
+
+
+def copy_media(settings: Settings) -> int:
+    """Copy kept images the outputs do not hold yet (``images: local``)."""
+    if settings.images.mode != "local" or settings.media_dir is None:
+        return 0
+    targets = media_targets(settings.hexo_dir, settings.site_dir)
+    return sum(copy_missing(settings.media_dir, target) for target in targets)
 
 
 def run(

@@ -14,7 +14,8 @@ where they occur, with the original chained as ``__cause__``::
     │   └── ParseError         the bytes are not a feed hotpress can read
     ├── StorageError           the archive cannot be opened, migrated or written
     │   └── LockedError        another hotpress run holds the archive
-    └── PublishError           an output file could not be written: carries the path
+    ├── PublishError           an output file could not be written: carries the path
+    └── MediaError             an image hotpress refuses to keep (not raster, too many pixels)
 """
 
 from __future__ import annotations
@@ -106,3 +107,12 @@ class PublishError(HotpressError):
         self.path = str(path)
         self.message = message
         super().__init__(f"{self.path}: {message}")
+
+
+class MediaError(HotpressError):
+    """An image hotpress refuses to keep: not a raster image by its bytes (SVG, HTML), too
+    many pixels (decompression bomb), or unreadable."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message

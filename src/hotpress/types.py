@@ -60,6 +60,8 @@ class FetchRequest:
     source_key: str
     url: str
     validators: Validators = field(default_factory=Validators)
+    headers: tuple[tuple[str, str], ...] = ()
+    """Extra request headers (an image host's Referer, an image Accept)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,3 +249,70 @@ class Expansion:
     author: str | None = None
     digest: str | None = None
     error: str | None = None
+
+
+# --- media (images kept locally) -----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MediaWork:
+    """An item whose images are to be handled (new or changed, or a failed image is due)."""
+
+    item_id: int
+    source_key: str
+    revision: int
+    content: str
+    """The stored (sanitized) body, with the original image URLs."""
+    cover: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class MediaRecord:
+    """One image URL as the archive knows it."""
+
+    url: str
+    hash: str | None = None
+    """sha256 of the bytes; ``None`` until downloaded."""
+    type: str | None = None
+    size: int | None = None
+    width: int | None = None
+    height: int | None = None
+    thumb: str | None = None
+    """Path of the cover thumbnail below the media folder, if one was made."""
+    failures: int = 0
+    next_try: datetime | None = None
+    error: str | None = None
+
+    @property
+    def ext(self) -> str:
+        return {"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif"}.get(
+            self.type or "", (self.type or "image/bin").removeprefix("image/")
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ItemMedia:
+    """An item's images handled: the URLs it names, and its body and cover as published."""
+
+    item_id: int
+    revision: int
+    urls: tuple[str, ...]
+    local_content: str | None
+    """The body pointing at local copies (or the proxy); ``None``: the stored body as is."""
+    local_cover: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ImageOptions:
+    """How bodies and covers point at their images (``images:`` and its companions)."""
+
+    mode: str = "remote"
+    """``remote`` (hotlinked, optionally through ``proxy``) or ``local`` (downloaded)."""
+    referers: tuple[tuple[str, str], ...] = ()
+    """Host suffix -> Referer, the user's entries over the built-in table."""
+    proxy: str | None = None
+    """``https://proxy.example/?url={url}`` for remote ``http://`` images and covers."""
+    max_image_bytes: int = 10 * 1024 * 1024
+    max_item_bytes: int = 40 * 1024 * 1024
+    allow_private: bool = False
+    """Allow image hosts on loopback/private networks even when the source is not on one."""

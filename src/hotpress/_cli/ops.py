@@ -209,7 +209,7 @@ def cmd_opml(args: argparse.Namespace, settings: Settings, out: Console, err: Co
 
 
 def cmd_prune(args: argparse.Namespace, settings: Settings, out: Console, err: Console) -> int:
-    if not settings.retention:
+    if not settings.retention and not (args.purge and settings.images.mode == "local"):
         if not args.quiet:
             out.print("no keep_days / keep_per_channel in the config: nothing to prune")
         return 0

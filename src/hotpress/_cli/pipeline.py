@@ -50,6 +50,12 @@ def summarize(report: core.RunReport, out: Console) -> None:
                 f"expansions: {x.attempted} fetched, {x.updated} bodies updated, "
                 f"{x.failed} failed (kept the list's body; retried at the next refresh)"
             )
+        m = f.media
+        if m.downloaded or m.failed:
+            out.print(
+                f"images: {m.downloaded} downloaded, {m.failed} failed (kept remote; retried), "
+                f"{m.updated} items now point at local copies"
+            )
     for r in report.outputs:
         line = f"{r.name}: {r.written} written, {r.unchanged} unchanged"
         out.print(line + (f" — [red]error[/red]: {r.error}" if r.error else ""), highlight=False)

@@ -157,7 +157,7 @@ async def _attempt(
 ) -> _Got:
     url = request.url
     seen = {url}
-    headers = conditional_headers(request.validators)
+    headers = {**dict(request.headers), **conditional_headers(request.validators)}
     hops = 0
     while True:
         in_body = False

@@ -9,7 +9,7 @@ from hotpress._progress import Progress
 from hotpress._publish.writer import Writer
 from hotpress._site import extra
 from hotpress._site.feeds import FORMATS, FeedEntry, FeedMeta
-from hotpress._site.pages import Link, Renderer
+from hotpress._site.pages import Link, Renderer, local_media
 from hotpress._site.plan import Plan
 from hotpress._site.store import SiteSource, SiteStore
 from hotpress._site.urls import category_dir, month_dir
@@ -110,10 +110,10 @@ def render_feeds(
                     id=url,
                     date=item.date,
                     updated=item.updated or item.date,
-                    content=item.content,
+                    content=local_media(item.content, renderer.absolute),
                     categories=item.category,
                     author=item.source_author,
-                    image=item.cover,
+                    image=local_media(item.cover, renderer.absolute) if item.cover else None,
                     original=item.link,
                 )
             )

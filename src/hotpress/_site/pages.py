@@ -27,6 +27,16 @@ class Link:
     count: int = 0
 
 
+def local_media(text: str, prefix: str) -> str:
+    """Local image copies (``images: local``) are written root-relative as ``/media/…``
+    (the same in Hexo); a site below a path (``https://x.example/news/``) needs its prefix."""
+    if not prefix or "/media/" not in text:
+        return text
+    if text.startswith("/media/"):
+        return prefix + text
+    return text.replace(' src="/media/', f' src="{prefix}/media/')
+
+
 class Renderer:
     """Renders pages of one site; holds the template environment and URL prefix."""
 
@@ -43,6 +53,10 @@ class Renderer:
     def u(self, rel: str) -> str:
         """Root-relative URL of a site path (``''`` is the home page)."""
         return f"{self.prefix}/{rel}"
+
+    def cover(self, item: StoredItem) -> str:
+        """The item's cover; a local copy (``/media/…``) below the site's own path."""
+        return local_media(cover_url(item.cover, item.identity), self.prefix)
 
     def page_url(self, relfile: str) -> str:
         return self.prefix + href(relfile)
@@ -82,7 +96,7 @@ class Renderer:
             iso, when = self.when(item)
             card = {
                 "url": self.page_url(path),
-                "cover": cover_url(item.cover, item.identity),
+                "cover": self.cover(item),
                 "title": item.title,
                 "crumbs": self.crumbs(item.category),
                 "iso": iso,
@@ -106,8 +120,8 @@ class Renderer:
             crumbs=self.crumbs(item.category),
             iso=iso,
             when=when,
-            cover=cover_url(item.cover, item.identity),
-            content=lazy_images(item.content),
+            cover=self.cover(item),
+            content=lazy_images(local_media(item.content, self.prefix)),
             older=None if older is None else Link(older[0].title, self.page_url(older[1])),
             newer=None if newer is None else Link(newer[0].title, self.page_url(newer[1])),
         )

@@ -7,7 +7,7 @@ against every backend.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -18,6 +18,9 @@ from hotpress.types import (
     ExpansionState,
     FetchResult,
     Item,
+    ItemMedia,
+    MediaRecord,
+    MediaWork,
     SourceSpec,
     SourceState,
     StoreCounts,
@@ -152,3 +155,21 @@ class Storage(SiteStore, Protocol):
     def save_expansions(self, done: Sequence[Expansion], *, now: datetime) -> int:
         """Store expansion attempts in one transaction; an item whose new body differs is
         updated in place (body, cover, author; revision bumped). Returns items updated."""
+
+    # --- images kept locally (issue 14) ---------------------------------------------------
+
+    def media_mode(self, mode: str) -> bool:
+        """Remember how bodies point at images; a change makes every item due again."""
+
+    def media_work(self, now: datetime, *, limit: int = 5000) -> list[MediaWork]:
+        """Items whose images are to be handled (new revision, or a failed image due)."""
+
+    def media_records(self, urls: Iterable[str]) -> dict[str, MediaRecord]: ...
+
+    def save_media(
+        self, records: Sequence[MediaRecord], items: Sequence[ItemMedia], *, now: datetime
+    ) -> int:
+        """Store images and handled items in one transaction; returns items updated."""
+
+    def purge_media(self) -> list[str]:
+        """Forget images no item names; returns content hashes no image uses any more."""

@@ -79,7 +79,8 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE items ADD COLUMN raw_hash TEXT;
     """,
     # N (full content, issue 14): the expansion of each item whose source has `expand:` (the
-    # second feed its body comes from)
+    # second feed its body comes from); images kept locally (`images: local`): each image URL
+    # once, which items name it, and each item's body pointing at the local copies
     """
     CREATE TABLE IF NOT EXISTS expansions (
         item_id INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,
@@ -93,5 +94,29 @@ MIGRATIONS: tuple[str, ...] = (
         next_try INTEGER NOT NULL DEFAULT 0,
         error TEXT
     );
+    CREATE TABLE IF NOT EXISTS media (
+        url TEXT PRIMARY KEY,            -- the original URL, as the body names it
+        hash TEXT,                       -- sha256 of the bytes (NULL: not downloaded yet)
+        type TEXT,
+        size INTEGER,
+        width INTEGER,
+        height INTEGER,
+        thumb TEXT,                      -- 400x300 cover thumbnail below the media folder
+        fetched INTEGER,
+        failures INTEGER NOT NULL DEFAULT 0,
+        next_try INTEGER NOT NULL DEFAULT 0,
+        error TEXT
+    );
+    CREATE INDEX IF NOT EXISTS media_hash ON media (hash);
+    CREATE TABLE IF NOT EXISTS item_media (
+        item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+        url TEXT NOT NULL,
+        PRIMARY KEY (item_id, url)
+    );
+    CREATE INDEX IF NOT EXISTS item_media_url ON item_media (url);
+    CREATE TABLE IF NOT EXISTS settings_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    ALTER TABLE items ADD COLUMN local_content TEXT;
+    ALTER TABLE items ADD COLUMN local_cover TEXT;
+    ALTER TABLE items ADD COLUMN media_revision INTEGER;
     """,
 )

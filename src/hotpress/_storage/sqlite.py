@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from hotpress._storage.base import FetchLogEntry, Pending, Publication, RetentionCandidate
 from hotpress._storage.expand_sqlite import ExpansionQueriesMixin
+from hotpress._storage.media_sqlite import MediaQueriesMixin
 from hotpress._storage.migrations import MIGRATIONS
 from hotpress._storage.site_sqlite import SiteQueriesMixin
 from hotpress.exceptions import StorageError
@@ -27,9 +28,14 @@ from hotpress.types import (
 
 T = TypeVar("T")
 
+# Body and cover as published: the local copies' (images: local) or the proxied ones when
+# the media pass handled this revision of the item, else as stored.
 _ITEM_COLUMNS = """
-    i.id, s.key, i.identity, i.title, i.content, i.link, i.guid, i.date, i.published,
-    i.author, i.cover, i.first_seen, i.last_seen, i.updated, i.revision, s.category, s.author
+    i.id, s.key, i.identity, i.title,
+    CASE WHEN i.media_revision = i.revision THEN COALESCE(i.local_content, i.content)
+    ELSE i.content END, i.link, i.guid, i.date, i.published, i.author,
+    CASE WHEN i.media_revision = i.revision THEN COALESCE(i.local_cover, i.cover)
+    ELSE i.cover END, i.first_seen, i.last_seen, i.updated, i.revision, s.category, s.author
 """
 
 # The item has a body from its expansion (``expand:``), which a list edit must not replace.
@@ -79,7 +85,7 @@ def _row_to_item(row: sqlite3.Row | tuple[Any, ...]) -> StoredItem:
     )
 
 
-class SQLiteStorage(SiteQueriesMixin, ExpansionQueriesMixin):
+class SQLiteStorage(SiteQueriesMixin, ExpansionQueriesMixin, MediaQueriesMixin):
     """Archive in one SQLite file. Not for concurrent use: one thread at a time."""
 
     def __init__(self, path: Path | str) -> None:
