@@ -11,13 +11,19 @@ import sys
 import time
 from pathlib import Path
 
-from bench import fetch, hexo_out, ingest, site
+from bench import fetch, fullcontent, hexo_out, ingest, site
 from bench.archive import empty_trash
 from bench.common import REPO, Section, table
 from bench.report import render
 
-ALL = ("ingest", "fetch", "hexo", "site")
-TITLES = {"ingest": "## Ingest", "fetch": "## Fetch", "hexo": "## Hexo output", "site": "## Site"}
+ALL = ("ingest", "fetch", "hexo", "site", "fullcontent")
+TITLES = {
+    "ingest": "## Ingest",
+    "fetch": "## Fetch",
+    "hexo": "## Hexo output",
+    "site": "## Site",
+    "fullcontent": "## Full content",
+}
 
 
 def _ints(text: str) -> list[int]:
@@ -156,6 +162,8 @@ def _run_sections(args: argparse.Namespace, wanted: list[str], runs: int) -> lis
             sec = fetch.run(args.quick, min(runs, 3))
         elif name == "hexo":
             sec = hexo_out.run(args.quick, 1 if not args.quick else runs)
+        elif name == "fullcontent":
+            sec = fullcontent.run(args.quick, min(runs, 3))
         else:
             quick_sizes = [1_000]
             sec = site.run(
