@@ -21,7 +21,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from hotpress.exceptions import ConfigError
-from hotpress.types import ExpandSpec, ImageOptions, SourceSpec
+from hotpress.types import ExpandSpec, FulltextSpec, ImageOptions, SourceSpec
 
 DEFAULT_CONFIG = "hotpress.yml"
 ENV_CONFIG = "HOTPRESS_CONFIG"
@@ -96,6 +96,12 @@ class ExpandConfig(_Model):
     ``6h``, ``2d``."""
 
 
+class FulltextConfig(_Model):
+    """``fulltext: {shorter_than: 300}``: only items whose feed body is shorter (text)."""
+
+    shorter_than: int | None = Field(default=None, ge=1)
+
+
 class SourceConfig(_Model):
     category: list[str]
     route: str | None = None
@@ -111,6 +117,8 @@ class SourceConfig(_Model):
     """Retention: keep only this source's newest N posts in the outputs."""
     # --- full content (issue 14) ---
     expand: ExpandConfig | None = None
+    fulltext: bool | FulltextConfig = False
+    """Fetch each item's link and extract the article (trafilatura) as its body."""
 
     @field_validator("category")
     @classmethod
@@ -406,6 +414,14 @@ def _resolve(model: ConfigModel, path: Path, lines: dict[Loc, int]) -> Settings:
             if src.expand is not None
             else None
         )
+        fulltext = _fulltext_spec(src.fulltext)
+        if fulltext is not None and expand is not None:
+            raise ConfigError(
+                "use either `expand:` (a second feed) or `fulltext:` (the article), not both",
+                path=path,
+                line=_line_for(loc + ("fulltext",), lines),
+                key=key + ".fulltext",
+            )
         specs.append(
             SourceSpec(
                 key=source_key,
@@ -415,6 +431,7 @@ def _resolve(model: ConfigModel, path: Path, lines: dict[Loc, int]) -> Settings:
                 timezone=zone,
                 interval_minutes=src.interval or model.interval,
                 expand=expand,
+                fulltext=fulltext,
             )
         )
         keep = Retention(
@@ -482,6 +499,14 @@ def parse_minutes(value: int | str) -> int | None:
     if match is None or int(match.group(1)) <= 0:
         return None
     return int(match.group(1)) * _UNIT_MINUTES[match.group(2)]
+
+
+def _fulltext_spec(value: bool | FulltextConfig) -> FulltextSpec | None:
+    if value is True:
+        return FulltextSpec()
+    if isinstance(value, FulltextConfig):
+        return FulltextSpec(shorter_than=value.shorter_than)
+    return None
 
 
 def _expand_spec(

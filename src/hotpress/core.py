@@ -18,6 +18,7 @@ import httpx
 from hotpress import _normalize
 from hotpress._expand import ExpandReport, expand_sources
 from hotpress._fetch import FetchSettings, fetch_all, make_client
+from hotpress._fulltext import FulltextReport, fulltext_sources
 from hotpress._media import MediaReport, copy_missing, media_pass, media_targets
 from hotpress._normalize import entry_key, normalize_entry, raw_digest
 from hotpress._parse import parse_feed
@@ -73,6 +74,7 @@ class FetchReport:
     outcomes: tuple[SourceOutcome, ...]
     expansions: ExpandReport = field(default_factory=ExpandReport)
     media: MediaReport = field(default_factory=MediaReport)
+    fulltext: FulltextReport = field(default_factory=FulltextReport)
 
     @property
     def failed(self) -> list[SourceOutcome]:
@@ -340,7 +342,11 @@ async def _refresh(
     expansions = await expand_sources(
         expandable, storage, client=client, settings=options, now=clock()
     )
-    return FetchReport(tuple(outcomes), expansions)
+    extractable = [specs[o.key] for o in outcomes if o.error is None and specs[o.key].fulltext]
+    fulltext = await fulltext_sources(
+        extractable, storage, client=client, settings=options, now=clock()
+    )
+    return FetchReport(tuple(outcomes), expansions, fulltext=fulltext)
 
 
 def publish(

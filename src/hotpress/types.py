@@ -25,6 +25,14 @@ class ExpandSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class FulltextSpec:
+    """``fulltext:``: the article behind each item's link, extracted, as its body."""
+
+    shorter_than: int | None = None
+    """Only items whose feed body has fewer characters of text than this (``None``: all)."""
+
+
+@dataclass(frozen=True, slots=True)
 class SourceSpec:
     """One configured source, as the config describes it (resolved, validated)."""
 
@@ -42,6 +50,8 @@ class SourceSpec:
     """How often the source wants refreshing (used by ``watch`` and ``run --due``)."""
     expand: ExpandSpec | None = None
     """Fetch a second feed per item for its body (issue 14); ``None``: the list's body."""
+    fulltext: FulltextSpec | None = None
+    """Extract the article behind each item's link as its body (issue 14)."""
 
 
 # --- fetch -------------------------------------------------------------------------------
@@ -233,6 +243,8 @@ class ExpansionState:
     failures: int
     """Consecutive failed attempts."""
     next_try: datetime | None
+    content: str = ""
+    """The item's stored body (full text compares its length with the extraction's)."""
 
 
 @dataclass(frozen=True, slots=True)

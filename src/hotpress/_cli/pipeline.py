@@ -50,6 +50,12 @@ def summarize(report: core.RunReport, out: Console) -> None:
                 f"expansions: {x.attempted} fetched, {x.updated} bodies updated, "
                 f"{x.failed} failed (kept the list's body; retried at the next refresh)"
             )
+        t = f.fulltext
+        if t.attempted:
+            out.print(
+                f"full text: {t.attempted} pages fetched, {t.updated} bodies updated, "
+                f"{t.failed} failed or shorter (kept the feed's body; retried later)"
+            )
         m = f.media
         if m.downloaded or m.failed:
             out.print(

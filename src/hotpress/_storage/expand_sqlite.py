@@ -37,7 +37,7 @@ class ExpansionQueriesMixin:
         items never expanded that have failed fewer than ``MAX_FAILURES`` times."""
         rows = self._db.execute(
             "SELECT i.id, i.link, e.url, e.etag, e.last_modified, e.digest, e.expanded,"
-            " COALESCE(e.failures, 0), e.next_try FROM items i"
+            " COALESCE(e.failures, 0), e.next_try, i.content FROM items i"
             " JOIN sources s ON s.id = i.source_id"
             " LEFT JOIN expansions e ON e.item_id = i.id"
             " WHERE i.source_id = ? AND (i.last_seen >= s.last_success"
@@ -56,6 +56,7 @@ class ExpansionQueriesMixin:
                 expanded=_dt(r[6]),
                 failures=r[7],
                 next_try=_dt(r[8]),
+                content=r[9],
             )
             for r in rows
         ]
@@ -102,8 +103,9 @@ class ExpansionQueriesMixin:
                 if x.content is None or (old is not None and old[0] == x.digest):
                     continue
                 updated += self._db.execute(
-                    "UPDATE items SET content = ?, cover = ?, author = ?, updated = ?,"
-                    " revision = revision + 1 WHERE id = ?",
+                    "UPDATE items SET content = ?, cover = COALESCE(?, cover),"
+                    " author = COALESCE(?, author), updated = ?, revision = revision + 1"
+                    " WHERE id = ?",
                     (x.content, x.cover, x.author, stamp, x.item_id),
                 ).rowcount
             return updated
