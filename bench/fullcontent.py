@@ -182,4 +182,106 @@ def run(quick: bool, runs: int) -> Section:
         ]
     )
     sec.notes.append(f"the unchanged refresh takes 1/{ratio:.0f} of the first one's time")
+    _fulltext_rows(sec, 50 if quick else 300, runs)
     return sec
+
+
+def _fulltext_rows(sec: Section, items: int, runs: int) -> None:
+    sample, raw = repeat("bench.fullcontent:measure_fulltext", runs, items=items, timeout=600)
+    if sample.note:
+        sec.notes.append(f"full text failed: {sample.note}")
+        return
+
+    def median(key: str) -> float:
+        return statistics.median(float(r[key]) for r in raw)
+
+    sec.notes.append(
+        f"Full text on {items} built Chinese news pages (portal furniture around 5 paragraphs"
+        f" and an image): trafilatura alone {median('trafilatura_per_s'):.0f} pages/s;"
+        f" hotpress's extraction (decode + trafilatura + sanitize) "
+        f"{median('extract_per_s'):.0f} pages/s"
+        f" ({median('extract_per_s') / median('trafilatura_per_s'):.2f}× trafilatura);"
+        f" a whole `fulltext: true` refresh (list, {items} page fetches from a local server,"
+        f" store) {median('refresh_per_s'):.0f} items/s; {raw[-1]['updated']} bodies replaced."
+    )
+
+
+def _pages(n: int) -> list[bytes]:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+    from articles import PARAGRAPHS, news_page
+
+    pages = []
+    for i in range(n):
+        shift = i % len(PARAGRAPHS)
+        paragraphs = tuple(f"{p}（第 {i} 篇）" for p in PARAGRAPHS[shift:] + PARAGRAPHS[:shift])
+        pages.append(news_page(f"第 {i} 篇新闻", paragraphs, image=f"/img/{i}.jpg"))
+    return pages
+
+
+def measure_fulltext(items: int = 200) -> dict[str, Any]:
+    """Items/s of trafilatura alone, of hotpress's extraction (decode, trafilatura,
+    sanitize) and of a whole refresh with ``fulltext: true`` (list, pages, store), on the
+    same pages."""
+    import trafilatura
+
+    from hotpress import core
+    from hotpress._fulltext import extract_article
+    from hotpress._storage import SQLiteStorage
+    from hotpress.config import parse_settings
+
+    pages = _pages(items)
+    texts = [p.decode("utf-8") for p in pages]
+    options = {
+        "output_format": "html",
+        "include_images": True,
+        "include_links": True,
+        "include_tables": True,
+        "favor_precision": True,
+    }
+    # Alternated, best of three each: a shared machine's load swings more than the gap.
+    alone = ours = float("inf")
+    for _ in range(3):
+        t0 = time.perf_counter()
+        for i, text in enumerate(texts):
+            trafilatura.extract(text, url=f"https://news.example.com/a/{i}.html", **options)
+        alone = min(alone, time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        for i, page in enumerate(pages):
+            extract_article(page, "text/html", f"https://news.example.com/a/{i}.html")
+        ours = min(ours, time.perf_counter() - t0)
+
+    routes: dict[str, tuple[bytes, str]] = {
+        f"/a/{i}.html": (page, "text/html; charset=utf-8") for i, page in enumerate(pages)
+    }
+    server = _Server(routes)
+    try:
+        entries = "".join(
+            f"<item><title>第 {i} 篇新闻</title><link>{server.base}/a/{i}.html</link>"
+            "<description>&lt;p&gt;摘要。&lt;/p&gt;</description>"
+            "<pubDate>Thu, 17 Jun 2021 02:04:43 GMT</pubDate></item>"
+            for i in range(items)
+        )
+        routes["/feed.xml"] = (_rss("新闻", entries), "application/xml")
+        with tempfile.TemporaryDirectory() as tmp:
+            text = (
+                f"database: a.db\nfetch:\n  min_host_interval: 0\n  per_host: 8\n"
+                f"sources:\n  - category: [新闻, 某某网]\n    url: {server.base}/feed.xml\n"
+                "    fulltext: true\n"
+            )
+            settings = parse_settings(text, Path(tmp) / "hotpress.yml")
+            with SQLiteStorage(settings.database) as storage:
+                t0 = time.perf_counter()
+                report = asyncio.run(core.refresh(settings, storage))
+                whole = time.perf_counter() - t0
+    finally:
+        server.close()
+    return {
+        "seconds": whole,
+        "items": items,
+        "trafilatura_per_s": items / alone,
+        "extract_per_s": items / ours,
+        "refresh_per_s": items / whole,
+        "updated": report.fulltext.updated,
+    }
