@@ -83,7 +83,7 @@ def test_images_and_the_cover_are_kept_locally_in_both_outputs(
 ) -> None:
     body = (
         f'<p>图一</p><img src="{images["jpg"]}"><p>图二</p>'
-        f'<img src="{images["webp"]}">' + "".join(f'<img src="{images[name]}">' for name in BAD)
+        f'<img src="{images["small"]}" srcset="{images["small"]} 64w, {images["webp"]} 640w">' + "".join(f'<img src="{images[name]}">' for name in BAD)
     )
     feed_server.route("/feed.xml", Reply(body=rss(body)))
     config = config_for(tmp_path, feed_server.url("/feed.xml"))
@@ -94,7 +94,8 @@ def test_images_and_the_cover_are_kept_locally_in_both_outputs(
     (post,) = hexo_posts(config)
     text = post.decode()
     assert f'src="/media/{jpg[:2]}/{jpg}.jpg"' in text
-    assert f'src="/media/{webp[:2]}/{webp}.webp"' in text
+    assert f'src="/media/{webp[:2]}/{webp}.webp"' in text  # the best srcset candidate
+    assert "srcset" not in text and "b_small" not in text
     for name in BAD:  # refused: the remote URL stays, without a Referer from the reader
         assert f'<img src="{images[name]}" referrerpolicy="no-referrer">' in text
     thumb = f"/media/thumbs/{jpg[:2]}/{jpg}.jpg"

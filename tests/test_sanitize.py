@@ -353,3 +353,25 @@ def test_clean_markup_comes_back_unchanged() -> None:
 def test_a_base_url_with_a_lone_surrogate_still_resolves_relative_links() -> None:
     out = sanitize_html('<a href="x">x</a>', "https://example.com/\ud800a/")
     assert 'href="https://example.com/a/x"' in out
+
+
+@pytest.mark.parametrize(
+    ("srcset", "kept"),
+    [
+        ("a.jpg 1x, b.jpg 2x", "https://b.test/p/a.jpg 1x, https://b.test/p/b.jpg 2x"),
+        ("  https://c.test/x.jpg   640w ,", "https://c.test/x.jpg 640w"),
+        ("javascript:alert(1) 1x, https://c.test/y.jpg 2x", "https://c.test/y.jpg 2x"),
+        ("data:image/png;base64,AAAA 2x", None),
+        ("java&#x09;script:alert(1)", None),
+        ("a.jpg,b.jpg 2x", None),
+        ("a.jpg (x) 2x", None),
+        ("a.jpg 2q", None),
+    ],
+)
+def test_srcset_keeps_only_checked_http_candidates(srcset: str, kept: str | None) -> None:
+    out = sanitize_html(f'<img src="a.jpg" srcset="{srcset}">', "https://b.test/p/")
+    assert sanitize_html(out, "https://b.test/p/") == out
+    if kept is None:
+        assert "srcset" not in out
+    else:
+        assert f'srcset="{kept}"' in out

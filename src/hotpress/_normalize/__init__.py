@@ -28,7 +28,7 @@ _FALLBACK_TITLE_CHARS = 60
 
 # Part of every raw digest: bump it when normalizing changes (sanitizer rules, cover rule,
 # title fallback), so that stored items are normalized again on their next fetch.
-NORMALIZE_VERSION = "1"
+NORMALIZE_VERSION = "2"  # 2: img srcset kept (candidates checked)
 
 
 def entry_key(source: SourceSpec, entry: ParsedEntry) -> str | None:

@@ -42,7 +42,7 @@ _TAGS = frozenset(
 )
 _ATTRIBUTES: dict[str, set[str]] = {
     "a": {"href", "title"},
-    "img": {"src", "alt", "title", "width", "height", "referrerpolicy"},
+    "img": {"src", "srcset", "alt", "title", "width", "height", "referrerpolicy"},
     "td": {"colspan", "rowspan"},
     "th": {"colspan", "rowspan", "scope"},
     "col": {"span"},
@@ -132,6 +132,37 @@ def _resolve_url(tag: str, attr: str, value: str, base_url: str | None) -> str |
     return None
 
 
+_SRCSET_DESCRIPTOR = re.compile(r"\d+(?:\.\d+)?[wx]")
+_SRCSET_CANDIDATE = re.compile(r"[\s,]*([^\s]+)([^,]*)")
+
+
+def _clean_srcset(value: str, base_url: str | None) -> str | None:
+    """A ``srcset`` whose every candidate is an http(s) URL (resolved against the base) with
+    at most a plain ``120w``/``2x`` descriptor, written back in one canonical form. The URL
+    is a run of non-blanks as HTML reads it (a ``data:`` URL's comma stays inside it); a
+    candidate that is not http(s), holds a comma, or has another descriptor is dropped.
+    ``None`` when none is left. (The best candidate is what ``images: local`` downloads.)"""
+    kept = []
+    for match in _SRCSET_CANDIDATE.finditer(value):
+        url, descriptor = match.group(1), match.group(2).split()
+        if url.endswith(","):
+            url, descriptor = url.rstrip(","), []
+        if not url or len(descriptor) > 1:
+            continue
+        if descriptor and not _SRCSET_DESCRIPTOR.fullmatch(descriptor[0]):
+            continue
+        try:
+            clean = _clean_url("img", "srcset", url, base_url)
+        except ValueError:
+            continue
+        if clean is None or not clean.startswith(("http://", "https://")):
+            continue
+        if "," in clean or _NOT_PLAIN.search(clean):
+            continue
+        kept.append(" ".join([clean, *descriptor]))
+    return ", ".join(kept) or None
+
+
 # The base URL of the document being cleaned. One Cleaner serves every document (building one
 # costs more than cleaning a short description); its filter reads the base from here.
 _current = threading.local()
@@ -143,6 +174,8 @@ def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
             return _clean_url(tag, attr, value, getattr(_current, "base", None))
         except ValueError:  # urllib refuses it (e.g. "http://[::1"): so do we
             return None
+    if attr == "srcset":
+        return _clean_srcset(value, getattr(_current, "base", None))
     if attr == "referrerpolicy":
         # Kept in place rather than re-added: nh3 moves attributes around when the
         # filter drops one, and a re-added attribute would land elsewhere on a second pass.
