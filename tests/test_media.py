@@ -83,7 +83,8 @@ def test_images_and_the_cover_are_kept_locally_in_both_outputs(
 ) -> None:
     body = (
         f'<p>图一</p><img src="{images["jpg"]}"><p>图二</p>'
-        f'<img src="{images["small"]}" srcset="{images["small"]} 64w, {images["webp"]} 640w">' + "".join(f'<img src="{images[name]}">' for name in BAD)
+        f'<img src="{images["small"]}" srcset="{images["small"]} 64w, {images["webp"]} 640w">'
+        + "".join(f'<img src="{images[name]}">' for name in BAD)
     )
     feed_server.route("/feed.xml", Reply(body=rss(body)))
     config = config_for(tmp_path, feed_server.url("/feed.xml"))
