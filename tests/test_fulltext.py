@@ -208,3 +208,22 @@ def test_extraction_gives_none_for_a_page_without_an_article() -> None:
     assert wall is not None and text_length(wall) < text_length(SUMMARY)
     article = extract_article(news_page("会晤"), "text/html", "https://a.test/a/1.html")
     assert article is not None and text_length(article) > sum(len(p) for p in PARAGRAPHS) * 0.95
+
+
+def test_links_to_private_hosts_are_not_fetched_for_a_source_off_that_network(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    feed_server.route("/a/1.html", Reply(body=news_page("会晤")))
+    (tmp_path / "feed.xml").write_bytes(rss(feed_server, ("/a/1.html", "会晤", SUMMARY)))
+    config = config_for(tmp_path, feed_server)
+    text = config.read_text(encoding="utf-8").replace(feed_server.url("/feed.xml"), "feed.xml")
+    config.write_text(text, encoding="utf-8")
+    run(config)
+    assert not feed_server.requests_to("/a/1.html")
+    assert SUMMARY in bodies(config)["会晤"]
+    config.write_text("private_hosts: true\n" + text, encoding="utf-8")
+    with SQLiteStorage(tmp_path / "archive.db") as storage:
+        storage._db.execute("UPDATE expansions SET next_try = 0")
+    run(config)
+    assert len(feed_server.requests_to("/a/1.html")) == 1
+    assert all(p in bodies(config)["会晤"] for p in PARAGRAPHS)

@@ -197,7 +197,7 @@ def test_images_on_a_private_network_are_refused_when_the_source_is_not_on_one(
     assert images["jpg"].encode() in post
     config.write_text(
         config.read_text(encoding="utf-8").replace(
-            "images: local", "images: local\nimage_private_hosts: true"
+            "images: local", "images: local\nprivate_hosts: true"
         ),
         encoding="utf-8",
     )

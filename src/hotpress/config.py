@@ -158,9 +158,9 @@ class ConfigModel(_Model):
     """``https://proxy.example/?url={url}``: remote ``http://`` images through a proxy."""
     image_max_mb: float = Field(default=10.0, gt=0, le=1024)
     item_images_max_mb: float = Field(default=40.0, gt=0, le=10240)
-    image_private_hosts: bool = False
-    """Allow image hosts on loopback/private networks (always allowed when the source
-    itself is on such a network)."""
+    private_hosts: bool = False
+    """Allow image hosts and article links (``fulltext:``) on loopback/private networks
+    (always allowed when the source itself is on such a network)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -476,7 +476,7 @@ def _image_options(model: ConfigModel, path: Path, lines: dict[Loc, int]) -> Ima
         proxy=proxy,
         max_image_bytes=int(model.image_max_mb * 1024 * 1024),
         max_item_bytes=int(model.item_images_max_mb * 1024 * 1024),
-        allow_private=model.image_private_hosts,
+        allow_private=model.private_hosts,
     )
 
 

@@ -265,9 +265,11 @@ async def refresh(
     options = fetch_settings(settings.fetch)
     if client is None:
         async with make_client(options) as own:
-            report = await _refresh(specs, requests, storage, own, options, clock, progress)
+            report = await _refresh(
+                specs, requests, storage, own, options, clock, progress, settings
+            )
             return await _media(settings, storage, own, options, clock, report)
-    report = await _refresh(specs, requests, storage, client, options, clock, progress)
+    report = await _refresh(specs, requests, storage, client, options, clock, progress, settings)
     return await _media(settings, storage, client, options, clock, report)
 
 
@@ -303,6 +305,7 @@ async def _refresh(
     options: FetchSettings,
     clock: Clock,
     progress: Progress,
+    settings: Settings,
 ) -> FetchReport:
     loop = asyncio.get_running_loop()
     stored: list[asyncio.Future[SourceOutcome]] = []
@@ -344,7 +347,12 @@ async def _refresh(
     )
     extractable = [specs[o.key] for o in outcomes if o.error is None and specs[o.key].fulltext]
     fulltext = await fulltext_sources(
-        extractable, storage, client=client, settings=options, now=clock()
+        extractable,
+        storage,
+        client=client,
+        settings=options,
+        now=clock(),
+        allow_private=settings.images.allow_private,
     )
     return FetchReport(tuple(outcomes), expansions, fulltext=fulltext)
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 import html
 import re
 
-import trafilatura
-
 from hotpress._normalize.sanitize import sanitize_html
 from hotpress._parse.encoding import decode_body
 
@@ -24,6 +22,10 @@ def text_length(body: str) -> int:
 def extract_article(content: bytes, content_type: str | None, url: str) -> str | None:
     """The main text of a page (paragraphs, headings, lists, images, links) as sanitized
     HTML; ``None`` when the page holds no article trafilatura recognises."""
+    # Imported here: trafilatura and its helpers take ~0.25 s to import, which every
+    # `hotpress` command would pay otherwise (and runs racing for the lock feel it).
+    import trafilatura
+
     page = decode_body(content, content_type).utf8.decode("utf-8", errors="replace")
     found = trafilatura.extract(
         page,

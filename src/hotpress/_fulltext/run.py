@@ -16,6 +16,7 @@ import httpx
 
 from hotpress._expand.plan import retry_at
 from hotpress._fetch import FetchSettings, fetch_all
+from hotpress._fetch.hosts import host_of, may_fetch, resolve
 from hotpress._normalize.sanitize import first_image
 from hotpress._storage.base import Storage
 from hotpress.types import (
@@ -100,6 +101,19 @@ def read_article(job: _Job, result: FetchResult, now: datetime) -> Expansion:
     )
 
 
+def _refused(job: _Job) -> FetchResult:
+    return FetchResult(
+        source_key="",
+        url=job.url,
+        status=None,
+        content=None,
+        content_type=None,
+        validators=Validators(),
+        duration=0.0,
+        error=f"{job.url}: host not public (or unknown), and the source is not on its network",
+    )
+
+
 async def fulltext_sources(
     specs: Sequence[SourceSpec],
     storage: Storage,
@@ -107,17 +121,33 @@ async def fulltext_sources(
     client: httpx.AsyncClient,
     settings: FetchSettings,
     now: datetime,
+    allow_private: bool = False,
 ) -> FulltextReport:
     """Extract the articles of the due items of ``specs`` (those with ``fulltext:``)."""
     jobs = _jobs(specs, storage, now)
     if not jobs:
         return FulltextReport()
+    # An item's link comes from the feed, not the config: a non-public host (a metadata
+    # endpoint, a router) is asked only when the source itself is on such a network.
+    addresses = await resolve({host_of(j.url) for j in jobs} | {host_of(j.spec.url) for j in jobs})
+    allowed = [
+        may_fetch(
+            addresses.get(host_of(job.url), []),
+            addresses.get(host_of(job.spec.url), []),
+            allow_private=allow_private,
+        )
+        for job in jobs
+    ]
     requests = [
         FetchRequest(source_key=str(i), url=job.url, headers=(("Accept", _ACCEPT),))
         for i, job in enumerate(jobs)
+        if allowed[i]
     ]
-    results = await fetch_all(requests, client=client, settings=settings)
-    done = [read_article(job, result, now) for job, result in zip(jobs, results, strict=True)]
+    fetched = iter(await fetch_all(requests, client=client, settings=settings))
+    done = [
+        read_article(job, next(fetched), now) if ok else read_article(job, _refused(job), now)
+        for job, ok in zip(jobs, allowed, strict=True)
+    ]
     updated = storage.save_expansions(done, now=now)
     failed = sum(1 for x in done if x.error is not None)
     return FulltextReport(attempted=len(done), updated=updated, failed=failed)

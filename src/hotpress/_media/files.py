@@ -17,13 +17,14 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
-
-from PIL import Image, ImageOps
+from typing import TYPE_CHECKING, TypeVar
 
 from hotpress.exceptions import MediaError
 
 from .sniff import RASTER, sniff
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 T = TypeVar("T")
 
@@ -56,8 +57,6 @@ def inspect(data: bytes) -> Inspected:
     height: int | None
     try:
         width, height = _open(data, lambda image: image.size)
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise MediaError(f"too many pixels (decompression bomb guard): {exc}") from None
     except (OSError, ValueError, SyntaxError) as exc:
         if ext != "avif":
             raise MediaError(f"unreadable {ext} image: {exc}") from None
@@ -76,10 +75,15 @@ def inspect(data: bytes) -> Inspected:
 
 def _open(data: bytes, use: Callable[[Image.Image], T]) -> T:
     """Open with Pillow's decompression-bomb guard as an error at its first level too."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        with Image.open(io.BytesIO(data)) as image:
-            return use(image)
+    from PIL import Image  # imported on first use: most runs never read an image
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                return use(image)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise MediaError(f"too many pixels (decompression bomb guard): {exc}") from None
 
 
 def media_path(hash: str, ext: str) -> str:
@@ -120,9 +124,11 @@ def make_thumb(root: Path, data: bytes, found: Inspected) -> str | None:
         return rel
     if found.width is None or found.width * (found.height or 0) > MAX_PIXELS:
         return None
+    from PIL import ImageOps
+
     try:
         small = _open(data, lambda image: ImageOps.fit(image.convert("RGB"), THUMB_SIZE))
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError, Warning):
+    except (OSError, ValueError, SyntaxError, MediaError, Warning):
         return None
     out = io.BytesIO()
     small.save(out, "JPEG", quality=82, optimize=True)

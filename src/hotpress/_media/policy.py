@@ -4,10 +4,22 @@ hosts may be asked at all, and how a body points at local copies or a proxy."""
 from __future__ import annotations
 
 import html
-import ipaddress
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from urllib.parse import quote, urlsplit
+
+from hotpress._fetch.hosts import is_private, may_fetch
+
+__all__ = [
+    "BUILTIN_REFERERS",
+    "best_srcset",
+    "image_urls",
+    "is_private",
+    "may_fetch",
+    "proxied",
+    "referer_for",
+    "rewrite_images",
+]
 
 BUILTIN_REFERERS: dict[str, str] = {
     # Chinese image hosts refuse a foreign Referer (hotlink protection); their own site's is
@@ -39,29 +51,6 @@ def referer_for(url: str, table: Mapping[str, str]) -> str | None:
         ):
             best = (len(suffix), referer)
     return None if best is None else best[1]
-
-
-def is_private(address: str) -> bool:
-    """Loopback, private, link-local, unique-local, reserved, multicast or unspecified."""
-    try:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
-    except ValueError:
-        return True  # not an address we can judge: treat as not public
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return not ip.is_global or ip.is_multicast
-
-
-def may_fetch(
-    image_addresses: Sequence[str], source_addresses: Sequence[str], *, allow_private: bool
-) -> bool:
-    """An image host may be asked when all its addresses are public, or when the source
-    itself is on a non-public network (a LAN RSSHub), or the config allows it."""
-    if not image_addresses:
-        return False
-    if allow_private or not any(is_private(a) for a in image_addresses):
-        return True
-    return any(is_private(a) for a in source_addresses)
 
 
 def _attrs(tag: str) -> dict[str, str]:

@@ -5,17 +5,15 @@ and covers as published point at the local copies (or, with ``images: remote`` a
 
 from __future__ import annotations
 
-import asyncio
-import socket
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import httpx
 
 from hotpress._fetch import FetchSettings, fetch_all
+from hotpress._fetch.hosts import host_of, may_fetch, resolve
 from hotpress._storage.base import Storage
 from hotpress.exceptions import MediaError
 from hotpress.types import (
@@ -29,7 +27,7 @@ from hotpress.types import (
 )
 
 from .files import inspect, keep, make_thumb
-from .policy import BUILTIN_REFERERS, image_urls, may_fetch, proxied, referer_for, rewrite_images
+from .policy import BUILTIN_REFERERS, image_urls, proxied, referer_for, rewrite_images
 
 MEDIA_URL = "/media/"
 """Where the local copies are, root-relative, in both outputs."""
@@ -101,24 +99,6 @@ def local_item(
     )
 
 
-async def _addresses(hosts: set[str]) -> dict[str, list[str]]:
-    loop = asyncio.get_running_loop()
-
-    async def one(host: str) -> tuple[str, list[str]]:
-        try:
-            infos = await loop.getaddrinfo(host, None, type=socket.SOCK_STREAM)
-        except (OSError, UnicodeError):
-            return host, []
-        return host, sorted({str(info[4][0]) for info in infos})
-
-    pairs = await asyncio.gather(*(one(h) for h in sorted(hosts) if h))
-    return dict(pairs)
-
-
-def _host(url: str) -> str:
-    return (urlsplit(url).hostname or "").lower()
-
-
 def _failed(url: str, old: MediaRecord | None, error: str, now: datetime) -> MediaRecord:
     failures = (old.failures if old else 0) + 1
     return MediaRecord(url=url, failures=failures, next_try=now + retry_wait(failures), error=error)
@@ -170,16 +150,16 @@ async def _download(
         if (r := records.get(url)) is None
         or (r.hash is None and (r.next_try is None or r.next_try <= now))
     ]
-    source_hosts = {_host(sources[k].url) for k in set(wanted.values()) if k in sources}
-    addresses = await _addresses({_host(u) for u in due} | source_hosts)
+    source_hosts = {host_of(sources[k].url) for k in set(wanted.values()) if k in sources}
+    addresses = await resolve({host_of(u) for u in due} | source_hosts)
     table = {**BUILTIN_REFERERS, **dict(options.referers)}
     fresh: list[MediaRecord] = []
     requests: list[FetchRequest] = []
     for url in due:
         spec = sources.get(wanted[url])
-        source_addresses = addresses.get(_host(spec.url), []) if spec else []
+        source_addresses = addresses.get(host_of(spec.url), []) if spec else []
         if not may_fetch(
-            addresses.get(_host(url), []), source_addresses, allow_private=options.allow_private
+            addresses.get(host_of(url), []), source_addresses, allow_private=options.allow_private
         ):
             fresh.append(
                 _failed(url, records.get(url), f"{url}: host not public (or unknown)", now)
