@@ -378,10 +378,11 @@ def publish(
 
 
 def copy_media(settings: Settings) -> int:
-    """Copy kept images the outputs do not hold yet (``images: local``)."""
+    """Copy kept images Hexo's ``source/media/`` does not hold yet (``images: local``; the
+    site's build copies its own)."""
     if settings.images.mode != "local" or settings.media_dir is None:
         return 0
-    targets = media_targets(settings.hexo_dir, settings.site_dir)
+    targets = media_targets(settings.hexo_dir, None)
     return sum(copy_missing(settings.media_dir, target) for target in targets)
 
 

@@ -29,6 +29,12 @@ def build_site(
     """Write the site to ``settings.site_dir``: only pages whose content changed."""
     from hotpress._site.build import build_site as build
 
+    if settings.images.mode == "local" and settings.media_dir and settings.site_dir:
+        from hotpress._media.files import copy_missing
+
+        # The kept images the pages point at (``/media/…``), from the archive's store.
+        copy_missing(settings.media_dir, settings.site_dir / "media")
+
     return build(settings, storage, progress=progress, now=now, force=force)
 
 
