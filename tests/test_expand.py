@@ -139,7 +139,11 @@ def test_a_failed_expansion_keeps_the_list_body_then_rewrites_the_same_post(
 
 
 def test_sources_health_counts_expanded_pending_and_failed(
-    tmp_path: Path, feed_server: FeedServer, seed_post: bytes, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    feed_server: FeedServer,
+    seed_post: bytes,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     seed, answers = seed_question(seed_post)
     questions = [seed, *other_questions(2)]
@@ -150,6 +154,10 @@ def test_sources_health_counts_expanded_pending_and_failed(
     assert cli.main(["sources", "--json", "-c", str(config)]) == 0
     (row,) = json.loads(capsys.readouterr().out)
     assert (row["expanded"], row["expand_pending"], row["expand_failed"]) == (1, 2, 2)
+    monkeypatch.setenv("COLUMNS", "400")  # one line per row: nothing folded
+    assert cli.main(["sources", "-c", str(config)]) == 0
+    table = capsys.readouterr().out
+    assert "expanded / pending" in table and "1 / 2 / 2" in table
 
 
 def test_a_link_that_does_not_match_keeps_the_list_body(
