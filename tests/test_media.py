@@ -346,3 +346,19 @@ def test_a_thumbnail_is_400_by_300(tmp_path: Path) -> None:
     assert rel is not None
     with Image.open(io.BytesIO((tmp_path / rel).read_bytes())) as small:
         assert small.size == (400, 300) and small.format == "JPEG"
+
+
+def test_an_image_kept_from_a_body_gets_a_thumbnail_when_it_becomes_a_cover(
+    tmp_path: Path, feed_server: FeedServer, images: dict[str, str]
+) -> None:
+    two = f'<img src="{images["webp"]}"><img src="{images["jpg"]}">'
+    feed_server.route("/feed.xml", Reply(body=rss(two)))
+    config = config_for(tmp_path, feed_server.url("/feed.xml"))
+    assert cli.main(["run", "-q", "-c", str(config)]) == 0
+    jpg = hashlib.sha256(picture("JPEG")).hexdigest()
+    assert not (tmp_path / f"archive-media/thumbs/{jpg[:2]}/{jpg}.jpg").exists()
+    feed_server.route("/feed.xml", Reply(body=rss(two, f'<img src="{images["jpg"]}">')))
+    assert cli.main(["run", "-q", "-c", str(config)]) == 0
+    assert image_requests(feed_server) == 2  # nothing downloaded again
+    (cover,) = [p for p in hexo_posts(config) if "title: '第 1 条'".encode() in p]
+    assert f"headimg: '/media/thumbs/{jpg[:2]}/{jpg}.jpg'".encode() in cover

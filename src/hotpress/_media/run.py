@@ -26,7 +26,7 @@ from hotpress.types import (
     SourceSpec,
 )
 
-from .files import inspect, keep, make_thumb
+from .files import Inspected, inspect, keep, make_thumb, media_path
 from .policy import BUILTIN_REFERERS, image_urls, proxied, referer_for, rewrite_images
 
 MEDIA_URL = "/media/"
@@ -126,6 +126,19 @@ def _received(
     )
 
 
+def _thumb_later(root: Path, record: MediaRecord) -> MediaRecord | None:
+    assert record.hash is not None
+    try:
+        data = (root / media_path(record.hash, record.ext)).read_bytes()
+    except OSError:
+        return None
+    found = Inspected(
+        record.hash, record.ext, record.type or "", len(data), record.width, record.height
+    )
+    thumb = make_thumb(root, data, found)
+    return replace(record, thumb=thumb) if thumb else None
+
+
 async def _download(
     work: Sequence[MediaWork],
     sources: Mapping[str, SourceSpec],
@@ -174,6 +187,14 @@ async def _download(
         url = result.source_key
         fresh.append(_received(url, result, records.get(url), root, url in covers, now))
     records.update({r.url: r for r in fresh})
+    # An image kept earlier as a body image that is now a cover gets its thumbnail.
+    for url in covers:
+        record = records.get(url)
+        if record is not None and record.hash and not record.thumb:
+            thumbed = _thumb_later(root, record)
+            if thumbed is not None:
+                records[url] = thumbed
+                fresh.append(thumbed)
     return records, fresh
 
 
