@@ -29,11 +29,12 @@ def status(state: SourceState) -> str:
 
 
 def source_states(
-    specs: Sequence[SourceSpec], storage: Storage, now: datetime
+    specs: Sequence[SourceSpec], storage: Storage | None, now: datetime
 ) -> list[SourceState]:
     """The configured sources, in config order, with what the archive knows of each (its
-    URL and category as configured now); a source never fetched shows as "new"."""
-    known = {s.key: s for s in storage.sources(now)}
+    URL and category as configured now); a source never fetched shows as "new" (all of
+    them when there is no archive yet: ``storage`` None)."""
+    known = {s.key: s for s in storage.sources(now)} if storage is not None else {}
     return [
         replace(known[spec.key], url=spec.url, category=spec.category)
         if spec.key in known

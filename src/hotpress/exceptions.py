@@ -14,7 +14,8 @@ where they occur, with the original chained as ``__cause__``::
     │   └── ParseError         the bytes are not a feed hotpress can read
     ├── StorageError           the archive cannot be opened, migrated or written
     │   └── LockedError        another hotpress run holds the archive
-    └── PublishError           an output file could not be written: carries the path
+    ├── PublishError           an output file could not be written: carries the path
+    └── ServeError             `hotpress serve` cannot listen on the address asked for
 """
 
 from __future__ import annotations
@@ -106,3 +107,7 @@ class PublishError(HotpressError):
         self.path = str(path)
         self.message = message
         super().__init__(f"{self.path}: {message}")
+
+
+class ServeError(HotpressError):
+    """The preview server cannot listen where it was asked to (port taken, not allowed)."""

@@ -6,19 +6,22 @@ import argparse
 import asyncio
 import json
 import sys
+from datetime import datetime
 from importlib import resources
 
 from rich.console import Console
-from rich.table import Table
+from rich.markup import escape
 
 from hotpress import core
-from hotpress._cli.common import ago, log, progress
+from hotpress._cli.common import ago, log, output_line, progress
 from hotpress._cli.ops import cmd_check, cmd_init_actions
+from hotpress._cli.table import Cell, Column, print_table
 from hotpress._health import source_states, state_row, status
 from hotpress._lock import RunLock
 from hotpress._retention import apply_retention
 from hotpress._storage import open_storage
 from hotpress.config import Settings, config_path, load_settings
+from hotpress.types import SourceState
 
 
 def cmd_init(args: argparse.Namespace, out: Console) -> int:
@@ -43,10 +46,14 @@ def summarize(report: core.RunReport, out: Console) -> None:
             f"sources: {ok} ok, {len(f.failed)} failed; items: {f.new} new, {f.updated} updated"
         )
         for o in f.failed:
-            out.print(f"  [red]failed[/red] {o.key}: {o.error}", markup=True, highlight=False)
+            out.print(
+                f"  [red]failed[/red] {escape(o.key)}: {escape(o.error or '')}", highlight=False
+            )
     for r in report.outputs:
-        line = f"{r.name}: {r.written} written, {r.unchanged} unchanged"
-        out.print(line + (f" — [red]error[/red]: {r.error}" if r.error else ""), highlight=False)
+        line = escape(output_line(r))
+        out.print(
+            line + (f" — [red]error[/red]: {escape(r.error)}" if r.error else ""), highlight=False
+        )
 
 
 def exit_code(report: core.RunReport) -> int:
@@ -120,42 +127,75 @@ def cmd_serve(args: argparse.Namespace, settings: Settings, out: Console, err: C
     def ready(url: str) -> None:
         out.print(f"serving {settings.site_dir} on {url} (Ctrl-C to stop)")
 
-    serve(settings, host=args.host, port=args.port, on_ready=ready)
+    try:
+        serve(settings, host=args.host, port=args.port, on_ready=ready)
+    except KeyboardInterrupt:
+        # Ctrl-C is the documented way to stop the preview: not an error.
+        out.print("stopped")
     return 0
 
 
 def cmd_sources(args: argparse.Namespace, settings: Settings, out: Console, err: Console) -> int:
     if args.check:
         return cmd_check(args, settings, out, err)
-    # Read-only: a run may hold the archive; sources it has not seen yet show as "new".
-    storage = open_storage(settings.database)
-    try:
-        now = core.utcnow()
-        states = source_states(settings.sources, storage, now)
-    finally:
-        storage.close()
+    now = core.utcnow()
+    # A report never creates an archive; without one, every source is "new".
+    fetched = settings.database.exists()
+    if fetched:
+        # Read-only: a run may hold the archive; sources it has not seen yet show as "new".
+        storage = open_storage(settings.database)
+        try:
+            states = source_states(settings.sources, storage, now)
+        finally:
+            storage.close()
+    else:
+        states = source_states(settings.sources, None, now)
     if args.json:
         rows = [state_row(s) for s in states]
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
         return 0
-    table = Table(title=f"{len(states)} sources — {settings.path}")
-    columns = ("source", "category", "url", "last success", "last attempt", "status")
-    for column in (*columns, "next due", "items", "24h", "last error"):
-        table.add_column(column, overflow="fold")
+    print_sources(states, now, f"{len(states)} sources — {settings.path}", out)
+    if not fetched:
+        out.print(
+            f"nothing has been fetched yet (no archive at {settings.database}); "
+            "`hotpress run` fetches every source",
+            markup=False,
+            highlight=False,
+        )
+    return 0
+
+
+SOURCE_COLUMNS = (
+    Column("source", shrink=16),
+    Column("status"),
+    Column("category", rank=5, shrink=12),
+    Column("last success", rank=3),
+    Column("last attempt", rank=8),
+    Column("next due", rank=6),
+    Column("items", rank=4),
+    Column("24h", rank=7),
+    Column("url", rank=9, shrink=20),
+    Column("last error", rank=2, shrink=20),
+)
+
+
+def print_sources(states: list[SourceState], now: datetime, title: str, out: Console) -> None:
+    rows: list[list[Cell | str]] = []
     for s in states:
         state = status(s)
         colour = {"ok": "green", "failing": "red", "new": "yellow"}[state]
-        table.add_row(
-            s.key,
-            " / ".join(s.category),
-            s.url,
-            ago(s.last_success, now),
-            ago(s.last_attempt, now),
-            f"[{colour}]{state}[/{colour}]" + (f" ×{s.error_count}" if s.error_count else ""),
-            ago(s.next_due, now) if s.next_due else "now",
-            str(s.items_total),
-            str(s.items_24h),
-            s.last_error or "",
+        rows.append(
+            [
+                s.key,
+                Cell(state + (f" ×{s.error_count}" if s.error_count else ""), colour),
+                " / ".join(s.category),
+                ago(s.last_success, now),
+                ago(s.last_attempt, now),
+                ago(s.next_due, now) if s.next_due else "now",
+                str(s.items_total),
+                str(s.items_24h),
+                s.url,
+                s.last_error or "",
+            ]
         )
-    out.print(table)
-    return 0
+    print_table(out, title, SOURCE_COLUMNS, rows)
