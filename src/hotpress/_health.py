@@ -17,7 +17,7 @@ import httpx
 from hotpress._fetch import fetch_all, make_client
 from hotpress._storage.base import Storage
 from hotpress.config import Settings
-from hotpress.core import fetch_settings, parse_result
+from hotpress.core import fetch_settings, parse_result, rsshub_hosts
 from hotpress.exceptions import ParseError
 from hotpress.types import FetchRequest, FetchResult, SourceSpec, SourceState, Validators
 
@@ -124,7 +124,7 @@ async def check_sources(
     client: httpx.AsyncClient | None = None,
 ) -> list[CheckResult]:
     """Fetch and parse each source once; nothing is stored. Results in ``specs`` order."""
-    options = fetch_settings(settings.fetch)
+    options = fetch_settings(settings.fetch, rsshub_hosts(settings))
     requests = [FetchRequest(source_key=s.key, url=s.url) for s in specs]
     if client is None:
         async with make_client(options) as own:
