@@ -103,7 +103,11 @@ def rsshub_hosts(settings: Settings) -> frozenset[str]:
     source with a route), but the public one: the user's own servers."""
     bases = [settings.rsshub]
     # A route source's URL is its RSSHub base + the route (its key).
-    bases += [s.url[: -len(s.key)] for s in settings.sources if s.key.startswith("/")]
+    bases += [
+        s.url[: -len(s.key)]
+        for s in settings.sources
+        if s.key.startswith("/") and s.url.endswith(s.key) and s.url.startswith("http")
+    ]
     hosts = {(urlsplit(base).hostname or "").lower() for base in bases}
     return frozenset(hosts - PUBLIC_RSSHUB - {""})
 
