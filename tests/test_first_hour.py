@@ -332,3 +332,16 @@ def test_no_lock_file_is_left_after_a_run(example: Path) -> None:
     assert cli.main(["run", "-q", "-c", str(example)]) == 0
     assert (example.parent / "example.db").is_file()
     assert not (example.parent / "example.db.lock").exists()
+
+
+def test_many_sources_failing_alike_are_one_summary_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = f"http://127.0.0.1:{free_port()}"  # nothing listens: every route is refused
+    routes = "".join(f"  - category: [a, r{n}]\n    route: /r/{n}\n" for n in range(5))
+    config = tmp_path / "hotpress.yml"
+    config.write_text(f"rsshub: {base}\nfetch:\n  retries: 0\nsources:\n{routes}", "utf-8")
+    assert cli.main(["fetch", "-c", str(config)]) == 1
+    lines = [x for x in capsys.readouterr().out.splitlines() if "failed" in x]
+    assert lines[0] == "sources: 0 ok, 5 failed; items: 0 new, 0 updated"
+    assert lines[1:] == ["  failed 5 sources (/r/0, /r/1, /r/2, …): connection refused"]

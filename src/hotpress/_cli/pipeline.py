@@ -45,15 +45,35 @@ def summarize(report: core.RunReport, out: Console) -> None:
         out.print(
             f"sources: {ok} ok, {len(f.failed)} failed; items: {f.new} new, {f.updated} updated"
         )
-        for o in f.failed:
+        for error, keys in failures(f.failed):
+            if len(keys) < GROUP_FAILURES:
+                for key in keys:
+                    out.print(
+                        f"  [red]failed[/red] {escape(key)}: {escape(error)}", highlight=False
+                    )
+                continue
+            shown = ", ".join(keys[:3]) + (", …" if len(keys) > 3 else "")
             out.print(
-                f"  [red]failed[/red] {escape(o.key)}: {escape(o.error or '')}", highlight=False
+                f"  [red]failed[/red] {len(keys)} sources ({escape(shown)}): {escape(error)}",
+                highlight=False,
             )
     for r in report.outputs:
         line = escape(output_line(r))
         out.print(
             line + (f" — [red]error[/red]: {escape(r.error)}" if r.error else ""), highlight=False
         )
+
+
+GROUP_FAILURES = 3
+"""This many sources failing with the same words are one line (`hotpress sources` has each)."""
+
+
+def failures(failed: list[core.SourceOutcome]) -> list[tuple[str, list[str]]]:
+    """Failed sources grouped by their error, in the order first met."""
+    groups: dict[str, list[str]] = {}
+    for o in failed:
+        groups.setdefault(o.error or "", []).append(o.key)
+    return list(groups.items())
 
 
 def exit_code(report: core.RunReport) -> int:

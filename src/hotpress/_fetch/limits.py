@@ -123,18 +123,29 @@ class HostLimiter:
                 h.next_start = start + h.spacing
                 if start > now:
                     await asyncio.sleep(start - now)
-            async with self._global:
-                if h.spacing > 0:
-                    # Waiting for a global slot may have bunched this start up with the
-                    # previous one (a busy own RSSHub holding every slot): space it again.
-                    now = self._now()
-                    start = max(now, h.last_start + h.spacing)
-                    h.last_start = start
-                    if start > now:
-                        await asyncio.sleep(start - now)
+            await self._start(h)
+            try:
                 yield
+            finally:
+                self._global.release()
         finally:
             self._leave(h)
+
+    async def _start(self, h: _Host) -> None:
+        """Take a global slot. Waiting for one may have bunched this start up with the host's
+        previous one (a busy own RSSHub holding every slot): then give the slot back to
+        others, wait out the spacing and try again (never sleep on a slot)."""
+        while True:
+            await self._global.acquire()
+            if h.spacing <= 0:
+                return
+            now = self._now()
+            start = h.last_start + h.spacing
+            if start <= now:
+                h.last_start = now
+                return
+            self._global.release()
+            await asyncio.sleep(start - now)
 
     def observe(self, host: str, status: int | None, seconds: float) -> None:
         """What a server answered (``status`` None: no answer) and how long it took; only the
