@@ -345,3 +345,12 @@ def test_many_sources_failing_alike_are_one_summary_line(
     lines = [x for x in capsys.readouterr().out.splitlines() if "failed" in x]
     assert lines[0] == "sources: 0 ok, 5 failed; items: 0 new, 0 updated"
     assert lines[1:] == ["  failed 5 sources (/r/0, /r/1, /r/2, …): connection refused"]
+
+
+def test_run_due_with_nothing_due_says_when_the_next_source_is(
+    example: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["run", "-q", "-c", str(example)]) == 0
+    assert cli.main(["run", "--due", "-c", str(example)]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"^sources: none is due yet \(the next one in (59m|1h)\)$", out, re.M), out

@@ -38,8 +38,11 @@ def cmd_init(args: argparse.Namespace, out: Console) -> int:
     return 0
 
 
-def summarize(report: core.RunReport, out: Console) -> None:
-    if report.fetch is not None:
+def summarize(report: core.RunReport, out: Console, *, idle: str | None = None) -> None:
+    """The run's summary; ``idle``: why no source was fetched (``--due``, none due)."""
+    if report.fetch is not None and idle is not None and not report.fetch.outcomes:
+        out.print(f"sources: {idle}", highlight=False, markup=False)
+    elif report.fetch is not None:
         f = report.fetch
         ok = len(f.outcomes) - len(f.failed)
         out.print(
@@ -91,14 +94,24 @@ def due_keys(
     return storage.due_sources(core.utcnow())
 
 
+def none_due(storage: core.Storage) -> str:
+    now = core.utcnow()
+    times = [s.next_due for s in storage.sources(now) if s.next_due is not None]
+    nearest = f" (the next one {ago(min(times), now)})" if times else ""
+    return f"none is due yet{nearest}"
+
+
 def cmd_pipeline(args: argparse.Namespace, settings: Settings, out: Console, err: Console) -> int:
     with RunLock(settings.database, wait=args.wait):
         storage = open_storage(settings.database)
         try:
             with progress(args, err) as bars:
                 fetched = None
+                idle = None
                 if args.command in {"run", "fetch"}:
                     wanted = due_keys(args, settings, storage)
+                    if wanted == []:
+                        idle = none_due(storage)
                     fetched = asyncio.run(
                         core.refresh(settings, storage, keys=wanted, progress=bars)
                     )
@@ -114,7 +127,7 @@ def cmd_pipeline(args: argparse.Namespace, settings: Settings, out: Console, err
         finally:
             storage.close()
     if not args.quiet:
-        summarize(report, out)
+        summarize(report, out, idle=idle)
         if kept is not None and (kept.removed or kept.purged):
             out.print(kept.summary)
     return exit_code(report)
