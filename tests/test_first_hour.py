@@ -354,3 +354,13 @@ def test_run_due_with_nothing_due_says_when_the_next_source_is(
     assert cli.main(["run", "--due", "-c", str(example)]) == 0
     out = capsys.readouterr().out
     assert re.search(r"^sources: none is due yet \(the next one in (59m|1h)\)$", out, re.M), out
+
+
+def test_a_run_without_outputs_says_nothing_was_published(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shutil.copy(EXAMPLES / "feeds" / "zhihu-hot.xml", tmp_path / "feed.xml")
+    config = tmp_path / "hotpress.yml"
+    config.write_text("sources:\n  - category: [a]\n    url: feed.xml\n", encoding="utf-8")
+    assert cli.main(["run", "-c", str(config)]) == 0
+    assert "outputs: none configured, nothing published" in capsys.readouterr().out

@@ -128,6 +128,13 @@ def cmd_pipeline(args: argparse.Namespace, settings: Settings, out: Console, err
             storage.close()
     if not args.quiet:
         summarize(report, out, idle=idle)
+        if args.command in {"run", "publish"} and not outputs:
+            out.print(
+                "outputs: none configured, nothing published (set `output: hexo:` and/or "
+                f"`output: site:` in {settings.path})",
+                highlight=False,
+                markup=False,
+            )
         if kept is not None and (kept.removed or kept.purged):
             out.print(kept.summary)
     return exit_code(report)
