@@ -162,7 +162,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings, out: Console, err: C
     if settings.site_dir is None:
         log.error("%s: no `output: site:` folder configured", settings.path)
         return 1
-    from hotpress._site import serve
+    # The module, not the package: importing hotpress._site.serve anywhere rebinds the
+    # package attribute `serve` to the submodule (its wrapper function is then shadowed).
+    from hotpress._site.serve import serve
 
     def ready(url: str) -> None:
         out.print(f"serving {settings.site_dir} on {url} (Ctrl-C to stop)")
