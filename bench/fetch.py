@@ -262,6 +262,9 @@ def run(quick: bool, runs: int) -> Section:
             higher_is_better=False,
         ),
     ]
+    from bench import fetch_rsshub
+
+    fetch_rsshub.add(sec, quick, runs)
     if full_raw and "failed1" in full_raw[0]:
         r = full_raw[0]
         sec.notes.append(

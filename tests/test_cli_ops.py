@@ -106,7 +106,7 @@ def test_watch_logs_json_lines_and_stops_on_sigterm(
     messages = [line["message"] for line in lines]
     assert messages[0] == "watching 1 sources (Ctrl-C to stop)"
     assert "round: 1 due, 1 ok, 0 failed; 2 new, 0 updated" in messages
-    assert "hexo: 2 written, 0 unchanged" in messages
+    assert "hexo: 2 written, 0 already up to date (2 posts)" in messages
     assert messages[-1] == "stopped after 1 rounds"
     assert {line["level"] for line in lines} <= {"info", "warning"}
     assert len(list((tmp_path / "posts").rglob("*.md"))) == 2

@@ -15,6 +15,8 @@ from typing import Any
 
 import httpx
 
+from hotpress._fetch.errors import describe_network_error
+from hotpress._fetch.headers import status_message
 from hotpress.exceptions import CatalogError
 
 # The Chinese names RSSHub's documentation gives its route groups (docs sidebar, zh locale).
@@ -137,9 +139,11 @@ def fetch_catalog(
         response.raise_for_status()
         data = response.json()
     except httpx.HTTPStatusError as exc:
-        raise CatalogError(f"{url}: HTTP {exc.response.status_code}") from exc
-    except httpx.HTTPError as exc:
-        raise CatalogError(f"{url}: {exc}") from exc
+        status = exc.response.status_code
+        raise CatalogError(f"{url}: {status_message(status, exc.response.reason_phrase)}") from exc
+    except (httpx.HTTPError, OSError) as exc:
+        # The same words as a source's fetch failing the same way.
+        raise CatalogError(f"{url}: {describe_network_error(exc)}") from exc
     except ValueError as exc:
         raise CatalogError(f"{url}: not JSON ({exc})") from exc
     return parse_namespaces(data, labels)

@@ -17,7 +17,7 @@ import httpx
 from hotpress._fetch import fetch_all, make_client
 from hotpress._storage.base import Storage
 from hotpress.config import Settings
-from hotpress.core import fetch_settings, parse_result
+from hotpress.core import fetch_settings, parse_result, rsshub_hosts
 from hotpress.exceptions import ParseError
 from hotpress.types import FetchRequest, FetchResult, SourceSpec, SourceState, Validators
 
@@ -29,11 +29,12 @@ def status(state: SourceState) -> str:
 
 
 def source_states(
-    specs: Sequence[SourceSpec], storage: Storage, now: datetime
+    specs: Sequence[SourceSpec], storage: Storage | None, now: datetime
 ) -> list[SourceState]:
     """The configured sources, in config order, with what the archive knows of each (its
-    URL and category as configured now); a source never fetched shows as "new"."""
-    known = {s.key: s for s in storage.sources(now)}
+    URL and category as configured now); a source never fetched shows as "new" (all of
+    them when there is no archive yet: ``storage`` None)."""
+    known = {s.key: s for s in storage.sources(now)} if storage is not None else {}
     return [
         replace(known[spec.key], url=spec.url, category=spec.category)
         if spec.key in known
@@ -126,7 +127,7 @@ async def check_sources(
     client: httpx.AsyncClient | None = None,
 ) -> list[CheckResult]:
     """Fetch and parse each source once; nothing is stored. Results in ``specs`` order."""
-    options = fetch_settings(settings.fetch)
+    options = fetch_settings(settings.fetch, rsshub_hosts(settings))
     requests = [FetchRequest(source_key=s.key, url=s.url) for s in specs]
     if client is None:
         async with make_client(options) as own:

@@ -1,7 +1,13 @@
-"""One writer per archive: an advisory file lock beside the database."""
+"""One writer per archive: an advisory file lock beside the database.
+
+The lock file (``<database>.lock``, holding the pid) exists only while a run holds it: the
+holder deletes it before letting go. A waiter may then hold a lock on the deleted file, so
+after locking it checks that its file is still the one at the path, and starts again if not.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import time
@@ -26,7 +32,12 @@ class RunLock:
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
+                if self._current(fd):
+                    break
+                # The holder deleted this file on leaving: lock the one at the path now.
+                os.close(fd)
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+                continue
             except BlockingIOError:
                 if time.monotonic() >= deadline:
                     holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
@@ -48,6 +59,18 @@ class RunLock:
         tb: TracebackType | None,
     ) -> None:
         if self._fd is not None:
+            # Deleted while still held, so a run starting now makes a fresh file.
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.path)
             fcntl.flock(self._fd, fcntl.LOCK_UN)
             os.close(self._fd)
             self._fd = None
+
+    def _current(self, fd: int) -> bool:
+        """Whether ``fd`` is still the file at ``self.path`` (not one deleted meanwhile)."""
+        try:
+            at_path = os.stat(self.path)
+        except FileNotFoundError:
+            return False
+        mine = os.fstat(fd)
+        return (mine.st_dev, mine.st_ino) == (at_path.st_dev, at_path.st_ino)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 from rich.console import Console
 
@@ -20,6 +20,32 @@ from hotpress.config import Settings, config_path, load_settings
 from hotpress.exceptions import HotpressError
 
 Command = Callable[[argparse.Namespace, Settings, Console, Console], int]
+
+
+WAIT_HELP = "if another run holds the archive, wait up to SECONDS for it (default 0: refuse)"
+
+
+def _command(
+    sub: Any, common: argparse.ArgumentParser, name: str, summary: str, *examples: str
+) -> argparse.ArgumentParser:
+    """A subcommand with a one-line description (its --help and the command list) and
+    examples under its options."""
+    lines = "\n".join(f"  {e}" for e in examples)
+    return cast(
+        argparse.ArgumentParser,
+        sub.add_parser(
+            name,
+            parents=[common],
+            help=summary,
+            description=summary[:1].upper() + summary[1:] + ".",
+            epilog=f"example{'s' if len(examples) > 1 else ''}:\n{lines}",
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        ),
+    )
+
+
+def _wait(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--wait", type=float, default=0.0, metavar="SECONDS", help=WAIT_HELP)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -35,12 +61,20 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="hotpress",
         description="Turn feeds and RSSHub hot lists into a news blog.",
+        epilog="`hotpress COMMAND --help` describes a command, with an example.",
         parents=[common],
     )
     parser.add_argument("--version", action="version", version=f"hotpress {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("init", parents=[common], help="write a starter hotpress.yml")
+    p = _command(
+        sub,
+        common,
+        "init",
+        "write a starter hotpress.yml (or a GitHub Actions workflow for it)",
+        "hotpress init && hotpress run",
+        "hotpress init --github-actions --pages",
+    )
     p.add_argument("--force", action="store_true", help="overwrite an existing file")
     p.add_argument(
         "--github-actions",
@@ -53,27 +87,58 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--repo", default=".", help="(with --github-actions) repository root")
     p.add_argument("--package", default="hotpress", help="(with --github-actions) pip spec")
 
-    p = sub.add_parser("run", parents=[common], help="fetch every source, then publish")
-    p.add_argument("--due", action="store_true", help="refresh only the sources that are due")
-    p.add_argument("--wait", type=float, default=0.0, help="wait this long for another run")
+    for name, summary, example in (
+        (
+            "run",
+            "fetch every source, store new items, then publish every configured output",
+            "hotpress run -c examples/hotpress.yml",
+        ),
+        ("fetch", "fetch and store every source, do not publish", "hotpress fetch --due"),
+    ):
+        p = _command(sub, common, name, summary, example)
+        p.add_argument(
+            "--due", action="store_true", help="refresh only the sources that are due (cron)"
+        )
+        _wait(p)
 
-    p = sub.add_parser("fetch", parents=[common], help="fetch and store, do not publish")
-    p.add_argument("--due", action="store_true", help="refresh only the sources that are due")
-    p.add_argument("--wait", type=float, default=0.0, help="wait this long for another run")
-
-    p = sub.add_parser("publish", parents=[common], help="write the outputs from the archive")
+    p = _command(
+        sub,
+        common,
+        "publish",
+        "write the outputs (Hexo posts, the site) from the archive, without fetching",
+        "hotpress publish --force",
+    )
     p.add_argument("--force", action="store_true", help="re-render every item")
-    p.add_argument("--wait", type=float, default=0.0, help="wait this long for another run")
+    _wait(p)
 
-    p = sub.add_parser("build", parents=[common], help="build the static site from the archive")
+    p = _command(
+        sub,
+        common,
+        "build",
+        "build the static site (output.site) from the archive",
+        "hotpress build -c examples/hotpress.yml",
+    )
     p.add_argument("--force", action="store_true", help="re-render every page")
-    p.add_argument("--wait", type=float, default=0.0, help="wait this long for another run")
+    _wait(p)
 
-    p = sub.add_parser("serve", parents=[common], help="preview the site, rebuilding on changes")
+    p = _command(
+        sub,
+        common,
+        "serve",
+        "preview the site on this machine, rebuilt when the archive changes (Ctrl-C stops)",
+        "hotpress serve -c examples/hotpress.yml --port 8080",
+    )
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default loopback)")
     p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
 
-    p = sub.add_parser("sources", parents=[common], help="table of sources and their health")
+    p = _command(
+        sub,
+        common,
+        "sources",
+        "list the sources and their health: last fetch, status, items, last error",
+        "hotpress sources | grep failing",
+        "hotpress sources --check",
+    )
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument(
         "--check", action="store_true", help="fetch each source once now (stores nothing)"
@@ -83,29 +148,73 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _ops_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
-    sub.add_parser("watch", parents=[common], help="refresh sources when due, for ever")
+    _command(
+        sub,
+        common,
+        "watch",
+        "refresh each source when it is due and publish after each round, until stopped",
+        "hotpress watch -c /etc/hotpress/hotpress.yml",
+    )
 
-    p = sub.add_parser("catalog", parents=[common], help="list RSSHub routes with categories")
+    p = _command(
+        sub,
+        common,
+        "catalog",
+        "list an RSSHub instance's routes with their category paths",
+        "hotpress catalog --rsshub https://rsshub.app --search zhihu",
+    )
     p.add_argument("--rsshub", help="RSSHub base URL (default: the config's `rsshub:`)")
     p.add_argument("--search", help="only routes whose route or category path has WORD")
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
-    p = sub.add_parser("add", parents=[common], help="add a source to the config")
+    p = _command(
+        sub,
+        common,
+        "add",
+        "add a source to the config (comments and order kept)",
+        "hotpress add /zhihu/hot",
+        "hotpress add https://www.oschina.net/news/rss --category '编程 / 开源中国 / 资讯'",
+    )
     p.add_argument("route", metavar="ROUTE", help="an RSSHub route (/zhihu/hot) or a feed URL")
     p.add_argument("--category", help="category path `A / B / C` (default: from the catalog)")
     p.add_argument("--rsshub", help="RSSHub to ask for the category (default: the config's)")
     p.add_argument("--interval", type=int, help="minutes between refreshes")
 
-    p = sub.add_parser("remove", parents=[common], help="remove a source from the config")
-    p.add_argument("key", metavar="KEY", help="the source's route or URL")
+    p = _command(
+        sub,
+        common,
+        "remove",
+        "remove a source from the config (its archived items stay)",
+        "hotpress remove /zhihu/hot",
+        "hotpress remove feeds/zhihu-hot.xml -c examples/hotpress.yml",
+    )
+    p.add_argument(
+        "key",
+        metavar="KEY",
+        help="the source as the config names it: its route (/zhihu/hot), its URL, or a "
+        "file source's path as written in the config (`hotpress sources` lists them)",
+    )
 
-    p = sub.add_parser("opml", parents=[common], help="import or export the sources as OPML")
+    p = _command(
+        sub,
+        common,
+        "opml",
+        "import or export the sources as OPML (category path as nested outlines)",
+        "hotpress opml export sources.opml",
+        "hotpress opml import feeds.opml",
+    )
     p.add_argument("action", choices=("import", "export"))
     p.add_argument("file", metavar="FILE", nargs="?", help="OPML file (export: default stdout)")
 
-    p = sub.add_parser("prune", parents=[common], help="apply keep_days / keep_per_channel")
+    p = _command(
+        sub,
+        common,
+        "prune",
+        "apply keep_days / keep_per_channel: take old posts out of the outputs",
+        "hotpress prune --purge",
+    )
     p.add_argument("--purge", action="store_true", help="also delete old items from the archive")
-    p.add_argument("--wait", type=float, default=0.0, help="wait this long for another run")
+    _wait(p)
 
 
 _WITH_SETTINGS: dict[str, Command] = {

@@ -6,7 +6,6 @@ A config error stops before any work with a message naming the file, the line an
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import string
@@ -20,6 +19,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from hotpress._config_problems import ConfigProblems, validation_problems
+from hotpress._config_problems import dotted as _dotted
+from hotpress._config_problems import line_for as _line_for
 from hotpress.exceptions import ConfigError
 from hotpress.types import ExpandSpec, FulltextSpec, ImageOptions, SourceSpec
 
@@ -224,7 +226,7 @@ def parse_settings(text: str, path: Path) -> Settings:
     try:
         model = ConfigModel.model_validate(data)
     except ValidationError as exc:
-        raise _config_error(exc, path, lines) from None
+        raise validation_problems(exc, ConfigModel, path, lines) from None
     return _resolve(model, path, lines)
 
 
@@ -276,61 +278,6 @@ def _construct(node: yaml.Node, loc: Loc, lines: dict[Loc, int], path: Path) -> 
         constructor.dispose()
 
 
-def _dotted(loc: Loc) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
-def _line_for(loc: Loc, lines: dict[Loc, int]) -> int | None:
-    while loc:
-        if loc in lines:
-            return lines[loc]
-        loc = loc[:-1]
-    return lines.get(())
-
-
-def _valid_keys(loc: Loc) -> list[str]:
-    model: type[BaseModel] = ConfigModel
-    for part in loc[:-1]:
-        if isinstance(part, int):
-            continue
-        field = model.model_fields.get(part)
-        if field is None:
-            return []
-        annotation = field.annotation
-        inner = getattr(annotation, "__args__", None)
-        candidates = [annotation, *(inner or ())]
-        nested = [c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)]
-        if not nested:
-            return []
-        model = nested[0]
-    return list(model.model_fields)
-
-
-def _config_error(exc: ValidationError, path: Path, lines: dict[Loc, int]) -> ConfigError:
-    err = exc.errors()[0]
-    loc: Loc = tuple(err["loc"])
-    key = _dotted(loc)
-    if err["type"] == "extra_forbidden":
-        valid = _valid_keys(loc)
-        near = difflib.get_close_matches(str(loc[-1]), valid, n=1)
-        hint = f" (did you mean {near[0]!r}?)" if near else ""
-        allowed = ", ".join(valid)
-        message = f"unknown key{hint}; valid keys here: {allowed}"
-    elif err["type"] == "missing":
-        message = "required key is missing"
-    else:
-        got = err.get("input")
-        shown = "" if isinstance(got, dict | list) else f" (got {got!r})"
-        message = f"{err['msg']}{shown}"
-    more = len(exc.errors()) - 1
-    if more:
-        message += f" (and {more} more problem{'s' if more > 1 else ''})"
-    return ConfigError(message, path=path, line=_line_for(loc, lines), key=key)
-
-
 # --- resolution -------------------------------------------------------------------------
 
 
@@ -365,81 +312,40 @@ def _iter_sources(model: ConfigModel) -> Iterator[tuple[int, SourceConfig]]:
 
 def _resolve(model: ConfigModel, path: Path, lines: dict[Loc, int]) -> Settings:
     folder = path.resolve().parent
-    tz = _check_zone(model.timezone, path, lines.get(("timezone",)), "timezone")
-    rsshub = _check_base(model.rsshub, path, lines.get(("rsshub",)), "rsshub")
+    problems: list[ConfigError] = []
+    tz, rsshub = model.timezone, model.rsshub.rstrip("/")
+    try:
+        tz = _check_zone(model.timezone, path, lines.get(("timezone",)), "timezone")
+    except ConfigError as exc:
+        problems.append(exc)
+    try:
+        rsshub = _check_base(model.rsshub, path, lines.get(("rsshub",)), "rsshub")
+    except ConfigError as exc:
+        problems.append(exc)
     specs: list[SourceSpec] = []
     seen: dict[str, int] = {}
     retention: dict[str, Retention] = {}
     for i, src in _iter_sources(model):
-        loc: Loc = ("sources", i)
-        line = _line_for(loc, lines)
-        key = _dotted(loc)
-        if (src.route is None) == (src.url is None):
-            raise ConfigError(
-                "a source needs exactly one of `route:` (an RSSHub route) or `url:`",
-                path=path,
-                line=line,
-                key=key,
-            )
-        if src.route is not None:
-            route = src.route if src.route.startswith("/") else "/" + src.route
-            base = (
-                _check_base(src.rsshub, path, _line_for(loc + ("rsshub",), lines), key + ".rsshub")
-                if src.rsshub
-                else rsshub
-            )
-            url, source_key = base + route, route
-        else:
-            assert src.url is not None
-            url = _resolve_url(src.url, folder)
-            source_key = src.url
-        if source_key in seen:
-            raise ConfigError(
-                f"duplicate source {source_key!r} (already at sources[{seen[source_key]}])",
-                path=path,
-                line=line,
-                key=key,
-            )
-        seen[source_key] = i
-        zone = (
-            _check_zone(
-                src.timezone, path, _line_for(loc + ("timezone",), lines), key + ".timezone"
-            )
-            if src.timezone
-            else tz
-        )
-        author = src.author or (src.category[1] if len(src.category) > 1 else src.category[0])
-        expand = (
-            _expand_spec(src.expand, base_url(url, source_key), path, loc, lines)
-            if src.expand is not None
-            else None
-        )
-        fulltext = _fulltext_spec(src.fulltext)
-        if fulltext is not None and expand is not None:
-            raise ConfigError(
-                "use either `expand:` (a second feed) or `fulltext:` (the article), not both",
-                path=path,
-                line=_line_for(loc + ("fulltext",), lines),
-                key=key + ".fulltext",
-            )
-        specs.append(
-            SourceSpec(
-                key=source_key,
-                category=tuple(src.category),
-                url=url,
-                author=author,
-                timezone=zone,
-                interval_minutes=src.interval or model.interval,
-                expand=expand,
-                fulltext=fulltext,
-            )
-        )
+        try:
+            spec = _resolve_source(i, src, model, path, lines, folder, tz, rsshub, seen)
+        except ConfigError as exc:
+            problems.append(exc)
+            continue
+        specs.append(spec)
         keep = Retention(
             keep_days=src.keep_days or model.keep_days,
             keep_per_channel=src.keep_per_channel or model.keep_per_channel,
         )
         if keep != Retention():
-            retention[source_key] = keep
+            retention[spec.key] = keep
+    images: ImageOptions | None = None
+    try:
+        images = _image_options(model, path, lines)
+    except ConfigError as exc:
+        problems.append(exc)
+    if problems:
+        raise ConfigProblems(problems)
+    assert images is not None
     database = folder / model.database
     return Settings(
         path=path,
@@ -453,7 +359,7 @@ def _resolve(model: ConfigModel, path: Path, lines: dict[Loc, int]) -> Settings:
         rsshub=rsshub,
         retention=retention,
         catalog_labels=dict(model.catalog_labels),
-        images=_image_options(model, path, lines),
+        images=images,
         media_dir=database.parent / f"{database.stem}-media",
     )
 
@@ -553,6 +459,79 @@ def _expand_spec(
     if minutes is None:
         raise fail(f"expected minutes or a duration such as 6h (got {conf.refresh!r})", "refresh")
     return ExpandSpec(link=conf.link, url=template, entry=conf.entry, refresh_minutes=minutes)
+
+
+def _resolve_source(
+    i: int,
+    src: SourceConfig,
+    model: ConfigModel,
+    path: Path,
+    lines: dict[Loc, int],
+    folder: Path,
+    tz: str,
+    rsshub: str,
+    seen: dict[str, int],
+) -> SourceSpec:
+    """One source as a SourceSpec; a ConfigError naming its line when it is wrong."""
+    loc: Loc = ("sources", i)
+    line = _line_for(loc, lines)
+    key = _dotted(loc)
+    if (src.route is None) == (src.url is None):
+        raise ConfigError(
+            "a source needs exactly one of `route:` (an RSSHub route) or `url:`",
+            path=path,
+            line=line,
+            key=key,
+        )
+    if src.route is not None:
+        route = src.route if src.route.startswith("/") else "/" + src.route
+        base = (
+            _check_base(src.rsshub, path, _line_for(loc + ("rsshub",), lines), key + ".rsshub")
+            if src.rsshub
+            else rsshub
+        )
+        url, source_key = base + route, route
+    else:
+        assert src.url is not None
+        url = _resolve_url(src.url, folder)
+        source_key = src.url
+    if source_key in seen:
+        raise ConfigError(
+            f"duplicate source {source_key!r} (already at sources[{seen[source_key]}])",
+            path=path,
+            line=line,
+            key=key,
+        )
+    seen[source_key] = i
+    zone = (
+        _check_zone(src.timezone, path, _line_for(loc + ("timezone",), lines), key + ".timezone")
+        if src.timezone
+        else tz
+    )
+    author = src.author or (src.category[1] if len(src.category) > 1 else src.category[0])
+    expand = (
+        _expand_spec(src.expand, base_url(url, source_key), path, loc, lines)
+        if src.expand is not None
+        else None
+    )
+    fulltext = _fulltext_spec(src.fulltext)
+    if fulltext is not None and expand is not None:
+        raise ConfigError(
+            "use either `expand:` (a second feed) or `fulltext:` (the article), not both",
+            path=path,
+            line=_line_for(loc + ("fulltext",), lines),
+            key=key + ".fulltext",
+        )
+    return SourceSpec(
+        key=source_key,
+        category=tuple(src.category),
+        url=url,
+        author=author,
+        timezone=zone,
+        interval_minutes=src.interval or model.interval,
+        expand=expand,
+        fulltext=fulltext,
+    )
 
 
 def _resolve_url(url: str, folder: Path) -> str:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -99,7 +100,25 @@ class RunReport:
     outputs: tuple[OutputReport, ...] = field(default_factory=tuple)
 
 
-def fetch_settings(config: FetchConfig) -> FetchSettings:
+PUBLIC_RSSHUB = frozenset({"rsshub.app"})
+"""The shared public instance: not the user's own server, so it keeps the politeness."""
+
+
+def rsshub_hosts(settings: Settings) -> frozenset[str]:
+    """Host names of the RSSHub instance(s) the config names (``rsshub:``, globally or on a
+    source with a route), but the public one: the user's own servers."""
+    bases = [settings.rsshub]
+    # A route source's URL is its RSSHub base + the route (its key).
+    bases += [
+        s.url[: -len(s.key)]
+        for s in settings.sources
+        if s.key.startswith("/") and s.url.endswith(s.key) and s.url.startswith("http")
+    ]
+    hosts = {(urlsplit(base).hostname or "").lower() for base in bases}
+    return frozenset(hosts - PUBLIC_RSSHUB - {""})
+
+
+def fetch_settings(config: FetchConfig, own_hosts: Iterable[str] = ()) -> FetchSettings:
     return FetchSettings(
         concurrency=config.concurrency,
         per_host=config.per_host,
@@ -108,6 +127,7 @@ def fetch_settings(config: FetchConfig) -> FetchSettings:
         max_body_bytes=int(config.max_body_mb * 1024 * 1024),
         retries=config.retries,
         min_host_interval=config.min_host_interval,
+        own_hosts=frozenset(own_hosts),
     )
 
 
@@ -262,7 +282,7 @@ async def refresh(
     ]
     # Parsing, sanitizing and storing run on one worker thread (the only user of the archive
     # while the fetches run), so the event loop keeps starting requests meanwhile.
-    options = fetch_settings(settings.fetch)
+    options = fetch_settings(settings.fetch, rsshub_hosts(settings))
     if client is None:
         async with make_client(options) as own:
             report = await _refresh(

@@ -15,7 +15,8 @@ where they occur, with the original chained as ``__cause__``::
     ├── StorageError           the archive cannot be opened, migrated or written
     │   └── LockedError        another hotpress run holds the archive
     ├── PublishError           an output file could not be written: carries the path
-    └── MediaError             an image hotpress refuses to keep (not raster, too many pixels)
+    ├── MediaError             an image hotpress refuses to keep (not raster, too many pixels)
+    └── ServeError             `hotpress serve` cannot listen on the address asked for
 """
 
 from __future__ import annotations
@@ -116,3 +117,7 @@ class MediaError(HotpressError):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+class ServeError(HotpressError):
+    """The preview server cannot listen where it was asked to (port taken, not allowed)."""

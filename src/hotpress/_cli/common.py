@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from rich.console import Console
 
 from hotpress._progress import NullProgress, Progress
+from hotpress._publish.posts import OutputReport
 
 log = logging.getLogger("hotpress")
 
@@ -66,3 +67,17 @@ def span(seconds: int) -> str:
         if seconds >= size:
             return f"{seconds // size}{unit}"
     return f"{seconds}s"
+
+
+UNITS = {"hexo": ("post", "posts"), "site": ("file", "files")}
+
+
+def output_line(report: OutputReport) -> str:
+    """``hexo: 2 written, 12 already up to date (14 posts)``: the same words for every output,
+    in the run summary, after ``publish --force``, a plain build and a watch round."""
+    one, many = UNITS.get(report.name, ("file", "files"))
+    files = report.files
+    return (
+        f"{report.name}: {report.written} written, {report.up_to_date} already up to date "
+        f"({files} {one if files == 1 else many})"
+    )

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import httpx
 from rich.console import Console
-from rich.table import Table
 
 from hotpress import core
 from hotpress._catalog import CatalogRoute, fetch_catalog, find_route, search
-from hotpress._cli.common import log
+from hotpress._cli.common import log, output_line
+from hotpress._cli.table import Cell, Column, print_table
 from hotpress._configedit import NewSource, add_sources, remove_source
 from hotpress._deploy import choose_mode, render_workflow, workflow_values, write_workflow
 from hotpress._health import check_sources
@@ -46,19 +46,26 @@ def cmd_check(args: argparse.Namespace, settings: Settings, out: Console, err: C
         rows = [r.row() for r in results]
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
     else:
-        table = Table(title=f"checked {len(results)} sources (nothing stored)")
-        for column in ("source", "result", "status", "entries", "time", "error"):
-            table.add_column(column, overflow="fold")
-        for r in results:
-            table.add_row(
+        columns = (
+            Column("source", shrink=16),
+            Column("result"),
+            Column("status", rank=3),
+            Column("entries", rank=4),
+            Column("time", rank=5),
+            Column("error", rank=1, shrink=20),
+        )
+        cells: list[list[Cell | str]] = [
+            [
                 r.key,
-                "[green]ok[/green]" if r.ok else "[red]failed[/red]",
+                Cell("ok", "green") if r.ok else Cell("failed", "red"),
                 str(r.status or ""),
                 str(r.entries),
                 f"{r.duration:.1f}s",
                 r.error or "",
-            )
-        out.print(table)
+            ]
+            for r in results
+        ]
+        print_table(out, f"checked {len(results)} sources (nothing stored)", columns, cells)
     return 0 if all(r.ok for r in results) else 1
 
 
@@ -81,10 +88,8 @@ def log_round(result: Round) -> None:
     for r in result.outputs:
         log.log(
             logging.ERROR if r.error else logging.INFO,
-            "%s: %d written, %d unchanged%s",
-            r.name,
-            r.written,
-            r.unchanged,
+            "%s%s",
+            output_line(r),
             f" — error: {r.error}" if r.error else "",
         )
     if result.retention is not None and (result.retention.removed or result.retention.purged):
@@ -130,12 +135,16 @@ def cmd_catalog(
         ]
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
         return 0
-    table = Table(title=f"{len(routes)} routes")
-    for column in ("route", "category", "pattern", "needs"):
-        table.add_column(column, overflow="fold")
-    for r in routes:
-        table.add_row(r.route, r.category_path, r.pattern, ", ".join(r.needs_config))
-    out.print(table)
+    columns = (
+        Column("route", shrink=16),
+        Column("category", rank=1, shrink=12),
+        Column("pattern", rank=3, shrink=16),
+        Column("needs", rank=2, shrink=10),
+    )
+    cells: list[list[Cell | str]] = [
+        [r.route, r.category_path, r.pattern, ", ".join(r.needs_config)] for r in routes
+    ]
+    print_table(out, f"{len(routes)} routes", columns, cells)
     return 0
 
 

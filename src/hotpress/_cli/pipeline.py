@@ -6,19 +6,22 @@ import argparse
 import asyncio
 import json
 import sys
+from datetime import datetime
 from importlib import resources
 
 from rich.console import Console
-from rich.table import Table
+from rich.markup import escape
 
 from hotpress import core
-from hotpress._cli.common import ago, log, progress
+from hotpress._cli.common import ago, log, output_line, progress
 from hotpress._cli.ops import cmd_check, cmd_init_actions
+from hotpress._cli.table import Cell, Column, print_table
 from hotpress._health import source_states, state_row, status
 from hotpress._lock import RunLock
 from hotpress._retention import apply_retention
 from hotpress._storage import open_storage
 from hotpress.config import Settings, config_path, load_settings
+from hotpress.types import SourceState
 
 
 def cmd_init(args: argparse.Namespace, out: Console) -> int:
@@ -35,15 +38,28 @@ def cmd_init(args: argparse.Namespace, out: Console) -> int:
     return 0
 
 
-def summarize(report: core.RunReport, out: Console) -> None:
-    if report.fetch is not None:
+def summarize(report: core.RunReport, out: Console, *, idle: str | None = None) -> None:
+    """The run's summary; ``idle``: why no source was fetched (``--due``, none due)."""
+    if report.fetch is not None and idle is not None and not report.fetch.outcomes:
+        out.print(f"sources: {idle}", highlight=False, markup=False)
+    elif report.fetch is not None:
         f = report.fetch
         ok = len(f.outcomes) - len(f.failed)
         out.print(
             f"sources: {ok} ok, {len(f.failed)} failed; items: {f.new} new, {f.updated} updated"
         )
-        for o in f.failed:
-            out.print(f"  [red]failed[/red] {o.key}: {o.error}", markup=True, highlight=False)
+        for error, keys in failures(f.failed):
+            if len(keys) < GROUP_FAILURES:
+                for key in keys:
+                    out.print(
+                        f"  [red]failed[/red] {escape(key)}: {escape(error)}", highlight=False
+                    )
+                continue
+            shown = ", ".join(keys[:3]) + (", …" if len(keys) > 3 else "")
+            out.print(
+                f"  [red]failed[/red] {len(keys)} sources ({escape(shown)}): {escape(error)}",
+                highlight=False,
+            )
         x = f.expansions
         if x.attempted:
             out.print(
@@ -63,8 +79,22 @@ def summarize(report: core.RunReport, out: Console) -> None:
                 f"{m.updated} items now point at local copies"
             )
     for r in report.outputs:
-        line = f"{r.name}: {r.written} written, {r.unchanged} unchanged"
-        out.print(line + (f" — [red]error[/red]: {r.error}" if r.error else ""), highlight=False)
+        line = escape(output_line(r))
+        out.print(
+            line + (f" — [red]error[/red]: {escape(r.error)}" if r.error else ""), highlight=False
+        )
+
+
+GROUP_FAILURES = 3
+"""This many sources failing with the same words are one line (`hotpress sources` has each)."""
+
+
+def failures(failed: list[core.SourceOutcome]) -> list[tuple[str, list[str]]]:
+    """Failed sources grouped by their error, in the order first met."""
+    groups: dict[str, list[str]] = {}
+    for o in failed:
+        groups.setdefault(o.error or "", []).append(o.key)
+    return list(groups.items())
 
 
 def exit_code(report: core.RunReport) -> int:
@@ -82,14 +112,24 @@ def due_keys(
     return storage.due_sources(core.utcnow())
 
 
+def none_due(storage: core.Storage) -> str:
+    now = core.utcnow()
+    times = [s.next_due for s in storage.sources(now) if s.next_due is not None]
+    nearest = f" (the next one {ago(min(times), now)})" if times else ""
+    return f"none is due yet{nearest}"
+
+
 def cmd_pipeline(args: argparse.Namespace, settings: Settings, out: Console, err: Console) -> int:
     with RunLock(settings.database, wait=args.wait):
         storage = open_storage(settings.database)
         try:
             with progress(args, err) as bars:
                 fetched = None
+                idle = None
                 if args.command in {"run", "fetch"}:
                     wanted = due_keys(args, settings, storage)
+                    if wanted == []:
+                        idle = none_due(storage)
                     fetched = asyncio.run(
                         core.refresh(settings, storage, keys=wanted, progress=bars)
                     )
@@ -105,7 +145,14 @@ def cmd_pipeline(args: argparse.Namespace, settings: Settings, out: Console, err
         finally:
             storage.close()
     if not args.quiet:
-        summarize(report, out)
+        summarize(report, out, idle=idle)
+        if args.command in {"run", "publish"} and not outputs:
+            out.print(
+                "outputs: none configured, nothing published (set `output: hexo:` and/or "
+                f"`output: site:` in {settings.path})",
+                highlight=False,
+                markup=False,
+            )
         if kept is not None and (kept.removed or kept.purged):
             out.print(kept.summary)
     return exit_code(report)
@@ -133,50 +180,90 @@ def cmd_serve(args: argparse.Namespace, settings: Settings, out: Console, err: C
     if settings.site_dir is None:
         log.error("%s: no `output: site:` folder configured", settings.path)
         return 1
-    from hotpress._site import serve
+    # The module, not the package: importing hotpress._site.serve anywhere rebinds the
+    # package attribute `serve` to the submodule (its wrapper function is then shadowed).
+    from hotpress._site.serve import serve
 
     def ready(url: str) -> None:
         out.print(f"serving {settings.site_dir} on {url} (Ctrl-C to stop)")
 
-    serve(settings, host=args.host, port=args.port, on_ready=ready)
+    try:
+        serve(settings, host=args.host, port=args.port, on_ready=ready)
+    except KeyboardInterrupt:
+        # Ctrl-C is the documented way to stop the preview: not an error.
+        out.print("stopped")
     return 0
 
 
 def cmd_sources(args: argparse.Namespace, settings: Settings, out: Console, err: Console) -> int:
     if args.check:
         return cmd_check(args, settings, out, err)
-    # Read-only: a run may hold the archive; sources it has not seen yet show as "new".
-    storage = open_storage(settings.database)
-    try:
-        now = core.utcnow()
-        states = source_states(settings.sources, storage, now)
-    finally:
-        storage.close()
+    now = core.utcnow()
+    # A report never creates an archive; without one, every source is "new".
+    fetched = settings.database.exists()
+    if fetched:
+        # Read-only: a run may hold the archive; sources it has not seen yet show as "new".
+        storage = open_storage(settings.database)
+        try:
+            states = source_states(settings.sources, storage, now)
+        finally:
+            storage.close()
+    else:
+        states = source_states(settings.sources, None, now)
     if args.json:
         rows = [state_row(s) for s in states]
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
         return 0
-    table = Table(title=f"{len(states)} sources — {settings.path}")
-    columns = ("source", "category", "url", "last success", "last attempt", "status")
+    print_sources(states, now, f"{len(states)} sources — {settings.path}", out)
+    if not fetched:
+        out.print(
+            f"nothing has been fetched yet (no archive at {settings.database}); "
+            "`hotpress run` fetches every source",
+            markup=False,
+            highlight=False,
+        )
+    return 0
+
+
+SOURCE_COLUMNS = (
+    Column("source", shrink=16),
+    Column("status"),
+    Column("category", rank=5, shrink=12),
+    Column("last success", rank=3),
+    Column("last attempt", rank=8),
+    Column("next due", rank=6),
+    Column("items", rank=4),
+    Column("24h", rank=7),
+    Column("url", rank=9, shrink=20),
+    Column("last error", rank=2, shrink=20),
+)
+
+
+EXPAND_COLUMN = Column("expanded / pending / failed", rank=5)
+
+
+def print_sources(states: list[SourceState], now: datetime, title: str, out: Console) -> None:
+    rows: list[list[Cell | str]] = []
     expanding = any(s.expanded or s.expand_pending or s.expand_failed for s in states)
-    extra = ("expanded / pending / failed",) if expanding else ()
-    for column in (*columns, "next due", "items", "24h", *extra, "last error"):
-        table.add_column(column, overflow="fold")
     for s in states:
         state = status(s)
         colour = {"ok": "green", "failing": "red", "new": "yellow"}[state]
-        table.add_row(
-            s.key,
-            " / ".join(s.category),
-            s.url,
-            ago(s.last_success, now),
-            ago(s.last_attempt, now),
-            f"[{colour}]{state}[/{colour}]" + (f" ×{s.error_count}" if s.error_count else ""),
-            ago(s.next_due, now) if s.next_due else "now",
-            str(s.items_total),
-            str(s.items_24h),
-            *((f"{s.expanded} / {s.expand_pending} / {s.expand_failed}",) if expanding else ()),
-            s.last_error or "",
+        rows.append(
+            [
+                s.key,
+                Cell(state + (f" ×{s.error_count}" if s.error_count else ""), colour),
+                " / ".join(s.category),
+                ago(s.last_success, now),
+                ago(s.last_attempt, now),
+                ago(s.next_due, now) if s.next_due else "now",
+                str(s.items_total),
+                str(s.items_24h),
+                s.url,
+                *((f"{s.expanded} / {s.expand_pending} / {s.expand_failed}",) if expanding else ()),
+                s.last_error or "",
+            ]
         )
-    out.print(table)
-    return 0
+    columns: tuple[Column, ...] = SOURCE_COLUMNS
+    if expanding:
+        columns = (*SOURCE_COLUMNS[:-1], EXPAND_COLUMN, SOURCE_COLUMNS[-1])
+    print_table(out, title, columns, rows)

@@ -7,6 +7,7 @@ batch with one event loop and one client; ``fetch_all`` is only a loop over it.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Sequence
 from urllib.parse import urlsplit
 
@@ -65,10 +66,16 @@ async def fetch_all(
 
     async def one(request: FetchRequest) -> FetchResult:
         result = await fetch_one(request, client=client, settings=settings, limiter=limiter)
+        if result.error is not None and result.status is None:
+            # No answer at all (timeout, connection lost): slow, if it took long enough.
+            limiter.observe(_host(request.url), None, result.duration)
         if on_result is not None:
             on_result(result)
         return result
 
+    hooks = _Timing(limiter) if limiter.own_hosts else None
+    if hooks is not None:
+        hooks.install(client)
     try:
         async with asyncio.TaskGroup() as group:
             tasks = [group.create_task(one(request)) for request in requests]
@@ -77,4 +84,39 @@ async def fetch_all(
         if len(group_error.exceptions) == 1:
             raise group_error.exceptions[0] from None
         raise
+    finally:
+        if hooks is not None:
+            hooks.remove(client)
     return [task.result() for task in tasks]
+
+
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
+
+
+class _Timing:
+    """httpx event hooks telling the limiter each answer's status and time to headers (the
+    server's own time: what "slow" means), for every attempt and redirect hop."""
+
+    _KEY = "hotpress_started"
+
+    def __init__(self, limiter: HostLimiter) -> None:
+        self.limiter = limiter
+
+    async def request(self, request: httpx.Request) -> None:
+        request.extensions[self._KEY] = time.monotonic()
+
+    async def response(self, response: httpx.Response) -> None:
+        started = response.request.extensions.get(self._KEY)
+        seconds = time.monotonic() - started if isinstance(started, float) else 0.0
+        host = (response.request.url.host or "").lower()
+        self.limiter.observe(host, response.status_code, seconds)
+
+    def install(self, client: httpx.AsyncClient) -> None:
+        client.event_hooks["request"].append(self.request)
+        client.event_hooks["response"].append(self.response)
+
+    def remove(self, client: httpx.AsyncClient) -> None:
+        hooks = client.event_hooks
+        hooks["request"] = [h for h in hooks["request"] if h != self.request]
+        hooks["response"] = [h for h in hooks["response"] if h != self.response]

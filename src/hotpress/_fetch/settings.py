@@ -33,7 +33,12 @@ class FetchSettings:
     max_retry_after: float = 30.0
     """Longest ``Retry-After`` honoured inside a run; longer ones fail now and are reported."""
     min_host_interval: float = 0.0
-    """Minimum spacing between request starts to one host."""
+    """Minimum spacing between request starts to one host (not to ``own_hosts``)."""
+    own_hosts: frozenset[str] = frozenset()
+    """Host names of the user's own RSSHub: full ``concurrency``, no spacing, backing off
+    on 429/503 and on slow answers (see ``limits``)."""
+    slow_answer: float = 5.0
+    """An own host answering slower than this (headers, seconds) gets fewer requests."""
     user_agent: str = DEFAULT_USER_AGENT
 
     def __post_init__(self) -> None:
@@ -50,6 +55,7 @@ class FetchSettings:
             "backoff_base",
             "max_retry_after",
             "min_host_interval",
+            "slow_answer",
         ):
             if getattr(self, name) < 0:
                 raise ValueError(f"FetchSettings.{name} must not be negative")

@@ -26,7 +26,20 @@ class OutputReport:
     name: str
     written: int = 0
     unchanged: int = 0
+    """Files rendered again with the bytes already on disk (or known to be current)."""
     error: str | None = None
+    total: int | None = None
+    """Files of this output hotpress keeps after the run (written ones included); None:
+    ``written + unchanged`` (an output that accounts for every file on each run)."""
+
+    @property
+    def files(self) -> int:
+        return self.total if self.total is not None else self.written + self.unchanged
+
+    @property
+    def up_to_date(self) -> int:
+        """Files that needed no write: already as they should be."""
+        return max(self.files - self.written, 0)
 
 
 def render_pending(pending: Pending) -> bytes:
@@ -180,4 +193,5 @@ def publish_hexo(
         with contextlib.suppress(PublishError):
             writer.close()
         progress.end("posts")
-    return OutputReport(OUTPUT, writer.written, writer.unchanged, error)
+    total = storage.count_publications(OUTPUT)
+    return OutputReport(OUTPUT, writer.written, writer.unchanged, error, total=total)

@@ -76,6 +76,8 @@ class Writer:
         self._tmp_ready = False
         self.written = 0
         self.unchanged = 0
+        self.created = 0
+        """Of ``written``, the files that did not exist before."""
 
     def sync(self) -> None:
         """Make every file written so far durable: one flush of the output's file system, not
@@ -185,6 +187,7 @@ class Writer:
         self._seen.add(rel)
         fresh = self._folder(rel)
         target = f"{self._prefix}{rel}"
+        existed = False
         try:
             mode = _NEW_FILE_MODE
             if not fresh:  # in a folder made by this run, no file can be in the way
@@ -193,6 +196,7 @@ class Writer:
                 except FileNotFoundError:
                     pass
                 else:
+                    existed = True
                     if S_ISLNK(stat.st_mode):
                         raise PublishError("refusing to write through a symlink", path=target)
                     mode = stat.st_mode & 0o777
@@ -203,6 +207,7 @@ class Writer:
         except OSError as exc:
             raise PublishError(f"cannot write: {exc}", path=target) from exc
         self.written += 1
+        self.created += not existed
         return True
 
     def _temp(self) -> tuple[int, str]:

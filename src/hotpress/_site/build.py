@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from hotpress._progress import NullProgress, Progress
 from hotpress._publish.posts import OutputReport
-from hotpress._publish.writer import Writer, sweep_temp
+from hotpress._publish.writer import TEMP_DIR, Writer, sweep_temp
 from hotpress._site import extra, listing, parallel, search, status
 from hotpress._site.items import ItemPages
 from hotpress._site.pages import Renderer
@@ -64,11 +64,15 @@ def build_site(
     # Pages never show the build time (relative dates are made in the browser); ``now`` only
     # stands in for the status page's "as of" before any source was fetched.
     now = now or datetime.now(UTC)
+    known = len(state) - 1 - ("@files" in state)  # the state's entries but "@build"
     if not force and state.get("@build") == mark and (root / "index.html").is_file():
         sweep_temp(root)  # what a killed build left behind
         # Fetch results change the status page without changing the archive's items.
-        written, unchanged, error = _status(settings, storage, theme, root, now)
-        return OutputReport(OUTPUT, written, len(state) - 1 + unchanged, error)
+        written, unchanged, created, error = _status(settings, storage, theme, root, now)
+        files = int(state["@files"]) + created if "@files" in state else None
+        return OutputReport(OUTPUT, written, known + unchanged, error, total=files)
+    # The same test as _build's: a full build counts the folder's files afterwards.
+    full = force or state.get("@salt") != salt or not (root / "index.html").is_file()
     renderer = Renderer(make_env(theme), settings.site, settings.timezone)
     # Not durable: the site is rebuilt from the archive; the rename still keeps it atomic.
     writer = Writer(root, durable=False)
@@ -80,12 +84,35 @@ def build_site(
         return OutputReport(OUTPUT, writer.written, writer.unchanged, str(exc))
     finally:
         writer.close()
-    storage.save_site_state({"@build": mark})
-    skipped = max(0, len(state) - 1 - writer.path_count - worker_lists)
-    written, unchanged, error = _status(settings, storage, theme, root, now, renderer)
+    skipped = max(0, known - writer.path_count - worker_lists)
+    written, unchanged, created, error = _status(settings, storage, theme, root, now, renderer)
+    if full or "@files" not in state or "@build" not in state:
+        files = count_files(root)
+    else:  # a build never deletes a file: the folder grew by the files it created
+        files = int(state["@files"]) + writer.created + created
+    storage.save_site_state({"@build": mark, "@files": str(files)})
     return OutputReport(
-        OUTPUT, writer.written + written, writer.unchanged + skipped + unchanged, error
+        OUTPUT,
+        writer.written + written,
+        writer.unchanged + skipped + unchanged,
+        error,
+        total=files,
     )
+
+
+def count_files(root: Path) -> int:
+    """Files in the site folder (hotpress's temporary folder left out)."""
+    count = 0
+    stack = [str(root)]
+    while stack:
+        with os.scandir(stack.pop()) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    if entry.name != TEMP_DIR:
+                        stack.append(entry.path)
+                else:
+                    count += 1
+    return count
 
 
 def _status(
@@ -95,11 +122,11 @@ def _status(
     root: Path,
     now: datetime,
     renderer: Renderer | None = None,
-) -> tuple[int, int, str | None]:
-    """Write the ``status/`` page when ``site.status`` is on: (written, unchanged, error).
-    It is not part of the build state: it is rendered on every build (two queries)."""
+) -> tuple[int, int, int, str | None]:
+    """Write the ``status/`` page when ``site.status`` is on: (written, unchanged, created,
+    error). It is not part of the build state: it is rendered on every build (two queries)."""
     if not settings.site.status:
-        return 0, 0, None
+        return 0, 0, 0, None
     if renderer is None:
         renderer = Renderer(make_env(theme), settings.site, settings.timezone)
     writer = Writer(root, durable=False)
@@ -107,10 +134,10 @@ def _status(
         for name, data in status.status_files(settings.sources, storage, renderer, now):
             writer.write(name, data)
     except PublishError as exc:
-        return writer.written, writer.unchanged, str(exc)
+        return writer.written, writer.unchanged, writer.created, str(exc)
     finally:
         writer.close()
-    return writer.written, writer.unchanged, None
+    return writer.written, writer.unchanged, writer.created, None
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,9 @@ build with its own connection when one lands.
 
 from __future__ import annotations
 
+import errno
 import functools
+import socket
 import sqlite3
 import threading
 from collections.abc import Callable
@@ -17,7 +19,7 @@ from typing import Any
 
 from hotpress._publish.posts import OutputReport
 from hotpress.config import Settings
-from hotpress.exceptions import PublishError
+from hotpress.exceptions import PublishError, ServeError
 
 
 class _Handler(SimpleHTTPRequestHandler):
@@ -39,10 +41,31 @@ class _Handler(SimpleHTTPRequestHandler):
 
 
 def make_server(root: Path, host: str = "127.0.0.1", port: int = 8000) -> ThreadingHTTPServer:
-    """An HTTP server for the built site (port 0 picks a free port)."""
+    """An HTTP server for the built site (port 0 picks a free port).
+
+    Raises :class:`ServeError` with one sentence when the address cannot be bound."""
     handler = functools.partial(_Handler, directory=str(root))
     _Handler.extensions_map = {**_Handler.extensions_map, ".json": "application/json"}
-    return ThreadingHTTPServer((host, port), handler)
+    try:
+        return ThreadingHTTPServer((host, port), handler)
+    except OSError as exc:
+        raise ServeError(_bind_problem(exc, host, port)) from exc
+
+
+def _bind_problem(exc: OSError, host: str, port: int) -> str:
+    where = f"{host}:{port}"
+    if exc.errno == errno.EADDRINUSE:
+        return (
+            f"port {port} is already in use on {host} (another `hotpress serve`?); "
+            f"choose another with --port, e.g. --port {port + 1 if port < 65535 else 8080}"
+        )
+    if exc.errno == errno.EACCES:
+        return f"not allowed to listen on {where} (ports below 1024 need root); use --port 8000"
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return f"cannot listen on {where}: {host} is not an address of this machine (see --host)"
+    if isinstance(exc, socket.gaierror):
+        return f"cannot listen on {where}: unknown host name {host!r} (see --host)"
+    return f"cannot listen on {where}: {exc.strerror or exc}"
 
 
 def _stamp(database: Path) -> tuple[tuple[int, int], ...]:
@@ -114,10 +137,15 @@ def serve(
     archive changes."""
     if settings.site_dir is None:
         raise PublishError("no site folder configured (output.site)", path=settings.path)
-    report = _build_once(settings)
+    # Listen first: a taken port is reported at once, not after a build.
+    server = make_server(settings.site_dir, host, port)
+    try:
+        report = _build_once(settings)
+    except BaseException:
+        server.server_close()
+        raise
     if on_build is not None:
         on_build(report)
-    server = make_server(settings.site_dir, host, port)
     stop = stop or threading.Event()
 
     # serve_forever only returns on shutdown(), which must come from another thread.

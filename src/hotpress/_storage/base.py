@@ -126,6 +126,9 @@ class Storage(SiteStore, Protocol):
 
     def record_publications(self, output: str, done: Sequence[Publication]) -> None: ...
 
+    def count_publications(self, output: str) -> int:
+        """How many items have a file in ``output`` (posts retention removed included)."""
+
     def iter_items(self, *, newest_first: bool = True) -> Iterator[StoredItem]: ...
 
     def count_items(self) -> int: ...

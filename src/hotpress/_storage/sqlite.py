@@ -498,6 +498,12 @@ class SQLiteStorage(SiteQueriesMixin, ExpansionQueriesMixin, MediaQueriesMixin):
         ).fetchone()
         return None if row is None else int(row[0])
 
+    def count_publications(self, output: str) -> int:
+        row = self._db.execute(
+            "SELECT COUNT(*) FROM publications WHERE output = ?", (output,)
+        ).fetchone()
+        return int(row[0])
+
     def record_publications(self, output: str, done: Sequence[Publication]) -> None:
         def work() -> None:
             self._db.executemany(
