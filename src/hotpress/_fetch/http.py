@@ -109,10 +109,18 @@ def _next_url(response: httpx.Response, seen: set[str], hops: int, limit: int) -
     return str(target)
 
 
+def _check_port(url: str) -> None:
+    # httpx takes any number; the socket layer then raises OverflowError, which is no
+    # httpx error and used to escape the source's handling (and cancel the whole batch).
+    port = httpx.URL(url).port
+    if port is not None and not 0 < port < 65536:
+        raise _Failed(f"invalid URL: port {port} is out of range (1-65535)", url=url)
+
+
 async def _read_body(response: httpx.Response, cap: int) -> bytes:
     url = str(response.url)
     declared = response.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > cap:
+    if declared.isascii() and declared.isdigit() and int(declared) > cap:
         raise _Failed(f"response larger than {size(cap)}", url=url, status=response.status_code)
     received = 0
     parts: list[bytes] = []
@@ -162,6 +170,7 @@ async def _attempt(
     while True:
         in_body = False
         try:
+            _check_port(url)
             async with client.stream("GET", url, headers=headers) as response:
                 status = response.status_code
                 if status in _REDIRECTS:
