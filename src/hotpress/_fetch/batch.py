@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from ..types import FetchRequest, FetchResult
+from .guard import Resolver
 from .http import fetch_http
 from .limits import HostLimiter
 from .local import fetch_local, is_local
@@ -25,8 +26,12 @@ async def fetch_one(
     client: httpx.AsyncClient,
     settings: FetchSettings,
     limiter: HostLimiter | None = None,
+    resolve: Resolver | None = None,
 ) -> FetchResult:
-    """Fetch one source. Never raises for a failure of the source (see ``FetchResult.error``)."""
+    """Fetch one source. Never raises for a failure of the source (see ``FetchResult.error``).
+
+    ``resolve`` looks up host names for the redirect check (``guard.py``); the system's
+    resolver when ``None``."""
     if is_local(request.url):
         return await fetch_local(request, max_body_bytes=settings.max_body_bytes)
     scheme = urlsplit(request.url).scheme.lower()
@@ -46,6 +51,7 @@ async def fetch_one(
         client=client,
         settings=settings,
         limiter=limiter or HostLimiter.from_settings(settings),
+        resolve=resolve,
     )
 
 
@@ -55,6 +61,7 @@ async def fetch_all(
     client: httpx.AsyncClient,
     settings: FetchSettings,
     on_result: Callable[[FetchResult], None] | None = None,
+    resolve: Resolver | None = None,
 ) -> list[FetchResult]:
     """Fetch every source concurrently (global and per-host caps); results in request order.
 
@@ -64,7 +71,9 @@ async def fetch_all(
     limiter = HostLimiter.from_settings(settings)
 
     async def one(request: FetchRequest) -> FetchResult:
-        result = await fetch_one(request, client=client, settings=settings, limiter=limiter)
+        result = await fetch_one(
+            request, client=client, settings=settings, limiter=limiter, resolve=resolve
+        )
         if on_result is not None:
             on_result(result)
         return result

@@ -18,6 +18,7 @@ from ..types import FetchRequest, FetchResult, Validators
 from .decode import BodyTooLarge, Chain
 from .errorpage import error_detail
 from .errors import describe_transport_error, is_retryable_transport_error
+from .guard import Resolver, redirect_refusal, system_resolver
 from .headers import (
     conditional_headers,
     parse_max_age,
@@ -161,7 +162,7 @@ async def _error_detail(response: httpx.Response) -> str | None:
 
 
 async def _attempt(
-    client: httpx.AsyncClient, request: FetchRequest, settings: FetchSettings
+    client: httpx.AsyncClient, request: FetchRequest, settings: FetchSettings, resolve: Resolver
 ) -> _Got:
     url = request.url
     seen = {url}
@@ -176,6 +177,9 @@ async def _attempt(
                 if status in _REDIRECTS:
                     url = _next_url(response, seen, hops, settings.max_redirects)
                     hops += 1
+                    refusal = await redirect_refusal(request.url, url, resolve)
+                    if refusal is not None:
+                        raise _Failed(refusal, url=str(response.url))
                     continue
                 final = str(response.url)
                 now = time.time()
@@ -237,6 +241,7 @@ async def fetch_http(
     client: httpx.AsyncClient,
     settings: FetchSettings,
     limiter: HostLimiter,
+    resolve: Resolver | None = None,
 ) -> FetchResult:
     loop = asyncio.get_running_loop()
     started = loop.time()
@@ -251,7 +256,7 @@ async def fetch_http(
             t0 = loop.time()
             try:
                 async with asyncio.timeout(budget) as deadline:
-                    got = await _attempt(client, request, settings)
+                    got = await _attempt(client, request, settings, resolve or system_resolver)
             except _Failed as exc:
                 failed = exc
             except TimeoutError:
