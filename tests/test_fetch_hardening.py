@@ -16,9 +16,11 @@ import pytest
 
 from feedserver import FeedServer, Reply
 from hotpress import cli
-from hotpress._fetch import FetchSettings, fetch_one, make_client
+from hotpress._fetch import FetchSettings, fetch_all, fetch_one, make_client
 from hotpress._fetch.guard import internal_kind, redirect_refusal
 from hotpress._mask import public_text
+from hotpress.config import FetchConfig
+from hotpress.core import fetch_settings
 from hotpress.types import FetchRequest, FetchResult, Validators
 
 FAST = FetchSettings(connect_timeout=1, read_timeout=1, total_timeout=5, retries=0)
@@ -245,3 +247,61 @@ def test_an_error_page_s_secret_is_masked_in_last_error_and_on_the_status_page(
     page = (tmp_path / "public/status/index.html").read_text(encoding="utf-8")
     assert "HTTP 403" in page and SECRET not in page
     assert SECRET not in (tmp_path / "public/status/index.json").read_text(encoding="utf-8")
+
+
+# --- a host that stops answering ---------------------------------------------------------
+
+
+def fetch_batch(urls: Sequence[str], settings: FetchSettings) -> list[FetchResult]:
+    async def go() -> list[FetchResult]:
+        requests = [FetchRequest(f"s{i}", url) for i, url in enumerate(urls)]
+        async with make_client(settings) as client:
+            return await fetch_all(requests, client=client, settings=settings)
+
+    return asyncio.run(go())
+
+
+def test_a_host_that_stops_answering_costs_two_rounds_not_one_per_source(
+    feed_server: FeedServer,
+) -> None:
+    feed_server.route("/slow", Reply(body=FEED, delay=30))  # the status line never comes
+    feed_server.route("/good", Reply(body=FEED, headers=RSS))
+    settings = FetchSettings(
+        connect_timeout=1,
+        read_timeout=0.3,
+        total_timeout=0.6,
+        per_host=2,
+        retries=1,
+        backoff_base=0.01,
+    )
+    slow = [feed_server.url(f"/slow?{i}") for i in range(10)]
+    # The same server under another host name: a stalled host holds up no other host.
+    results = fetch_batch([*slow, feed_server.url("/good", host="localhost")], settings)
+    assert results[-1].error is None and results[-1].content == FEED
+    assert all(r.error for r in results[:-1])
+    skipped = [r for r in results[:-1] if "stopped answering" in (r.error or "")]
+    assert len(skipped) >= 10 - 3 * settings.per_host
+    assert "4 requests in a row timed out" in (skipped[0].error or "")
+    # Two rounds of per_host requests time out, those already started finish; no more.
+    # (Without the watch: 10 sources x 2 attempts = 20 requests.)
+    assert len(feed_server.requests_to("/slow")) <= 3 * settings.per_host
+
+
+def test_an_answer_between_timeouts_keeps_the_host_in_use(feed_server: FeedServer) -> None:
+    """Slow routes next to quick ones on one host: every source is tried."""
+    feed_server.route("/slow", Reply(body=FEED, delay=30))
+    feed_server.route("/quick", Reply(body=FEED, headers=RSS))
+    settings = FetchSettings(
+        connect_timeout=1, read_timeout=0.3, total_timeout=0.6, per_host=1, retries=0
+    )
+    urls = [feed_server.url(f"/{'slow' if i % 2 else 'quick'}?{i}") for i in range(8)]
+    results = fetch_batch(urls, settings)
+    assert not any("stopped answering" in (r.error or "") for r in results)
+    assert [r.error is None for r in results] == [i % 2 == 0 for i in range(8)]
+
+
+@pytest.mark.parametrize("timeout", [1.0, 6.0, 30.0, 120.0])
+def test_a_source_s_whole_allowance_follows_fetch_timeout(timeout: float) -> None:
+    settings = fetch_settings(FetchConfig(timeout=timeout))
+    assert settings.read_timeout == timeout
+    assert settings.total_timeout == 2 * timeout

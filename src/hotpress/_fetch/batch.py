@@ -18,6 +18,7 @@ from .http import fetch_http
 from .limits import HostLimiter
 from .local import fetch_local, is_local
 from .settings import FetchSettings
+from .stall import StallWatch
 
 
 async def fetch_one(
@@ -27,6 +28,7 @@ async def fetch_one(
     settings: FetchSettings,
     limiter: HostLimiter | None = None,
     resolve: Resolver | None = None,
+    stalls: StallWatch | None = None,
 ) -> FetchResult:
     """Fetch one source. Never raises for a failure of the source (see ``FetchResult.error``).
 
@@ -52,6 +54,7 @@ async def fetch_one(
         settings=settings,
         limiter=limiter or HostLimiter.from_settings(settings),
         resolve=resolve,
+        stalls=stalls,
     )
 
 
@@ -69,10 +72,16 @@ async def fetch_all(
     An exception from ``on_result`` or a bug cancels the rest and propagates as itself.
     """
     limiter = HostLimiter.from_settings(settings)
+    stalls = StallWatch(settings.per_host)
 
     async def one(request: FetchRequest) -> FetchResult:
         result = await fetch_one(
-            request, client=client, settings=settings, limiter=limiter, resolve=resolve
+            request,
+            client=client,
+            settings=settings,
+            limiter=limiter,
+            resolve=resolve,
+            stalls=stalls,
         )
         if on_result is not None:
             on_result(result)
