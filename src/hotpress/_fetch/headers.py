@@ -18,8 +18,10 @@ def _wait(value: float) -> float:
 
 
 def seconds(value: float) -> str:
-    """``30`` -> ``"30 s"``, ``0.25`` -> ``"0.25 s"``."""
-    return f"{value:g} s"
+    """``30`` -> ``"30 s"``, ``0.25`` -> ``"0.25 s"``, ``2592000`` -> ``"2592000 s (30 days)"``."""
+    if value < 100_000:
+        return f"{value:g} s"
+    return f"{value:.0f} s ({value / 86400:.3g} days)"
 
 
 def size(n: int) -> str:
