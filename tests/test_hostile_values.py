@@ -22,6 +22,7 @@ from hotpress._fetch.headers import LONGEST_WAIT, parse_max_age, parse_retry_aft
 from hotpress._parse import parse_feed
 from hotpress._parse.dates import EARLIEST, LATEST, parse_date
 from hotpress._schedule import MAX_WAIT, next_due
+from hotpress._storage.migrations import MIGRATIONS
 
 RSS = {"Content-Type": "application/rss+xml; charset=utf-8"}
 JSON = {"Content-Type": "application/feed+json"}
@@ -275,3 +276,31 @@ def test_a_surrogate_reference_inside_cdata_stays_literal_text() -> None:
     )
     (entry,) = parse_feed(body, url="https://example.org/f.xml").entries
     assert entry.content == "<p>&#xD800;</p>"
+
+
+def test_an_archive_holding_an_edge_date_from_an_earlier_version_builds_again(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    feed_server.route("/good", Reply(body=GOOD, headers=RSS))
+    feed_server.route(
+        "/j", Reply(body=json_feed(date_published="2024-01-15T00:00:00Z"), headers=JSON)
+    )
+    urls = [feed_server.url("/good"), feed_server.url("/j")]
+    assert run(tmp_path, urls)[0] == 0
+    # What an earlier version stored for a year-9999 date; then the migration that heals
+    # such archives (found by content: the coordinator may renumber migrations).
+    (step,) = [m for m in MIGRATIONS if "253370678400" in m]
+    with sqlite3.connect(tmp_path / "a.db") as db:
+        db.execute("UPDATE items SET date = 253402300799, published = 253402300799")
+        old = [row[0] for row in db.execute("SELECT id FROM items")]
+        db.executescript(step)
+    db.close()
+    feed_server.route("/good", Reply(body=GOOD.replace(b"g1", b"g2"), headers=RSS))
+    assert run(tmp_path, urls)[0] == 0
+    with sqlite3.connect(tmp_path / "a.db") as db:
+        marks = ",".join("?" * len(old))
+        query = f"SELECT date = first_seen, published FROM items WHERE id IN ({marks})"
+        rows = db.execute(query, old).fetchall()
+    db.close()
+    assert len(rows) == 2 and all(same and when is None for same, when in rows)
+    assert "JSON-ITEM" in published(tmp_path)
