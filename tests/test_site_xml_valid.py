@@ -15,10 +15,12 @@ from lxml import etree
 
 from feedserver import FeedServer, Reply
 from hotpress import cli
+from hotpress._opml import export_opml
 from hotpress._site.extra import sitemaps
 from hotpress._site.feeds import FeedEntry, FeedMeta, atom, rss
 from hotpress._site.store import SitemapRow
 from hotpress._site.xmltext import NOT_XML
+from hotpress.types import SourceSpec
 from test_properties import PROFILE
 
 # Every character XML 1.0 forbids, range by range (a str holds nothing above U+10FFFF).
@@ -185,3 +187,16 @@ def test_forbidden_characters_from_feeds_never_reach_the_site_s_xml(
     # Controls that Python counts as white space became a space when the title was cleaned.
     assert re.search("JSON ?TITLE", seen) and "RSSTITLE" in seen
     assert re.search("RSS ?BODY", seen)
+
+
+@pytest.mark.parametrize("char", FORBIDDEN, ids=[f"U+{ord(c):04X}" for c in FORBIDDEN])
+def test_opml_export_stays_valid(char: str) -> None:
+    spec = SourceSpec(
+        key="k",
+        category=(f"G{char}", f"S{char}"),
+        url=f"https://e.example/{char}",
+        author="a",
+        timezone="UTC",
+    )
+    root = strict(export_opml([spec], title=f"T{char}"))
+    assert [o.get("text") for o in root.iter("outline")] == ["G", "S"]
