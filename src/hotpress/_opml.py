@@ -15,6 +15,7 @@ from email.utils import format_datetime
 
 from lxml import etree
 
+from hotpress._site.xmltext import NOT_XML
 from hotpress.exceptions import OpmlError
 from hotpress.types import SourceSpec
 
@@ -66,15 +67,20 @@ def parse_opml(data: bytes) -> list[OpmlFeed]:
     return feeds
 
 
+def _xml(text: str) -> str:
+    # lxml refuses (ValueError) what XML 1.0 forbids; a config may hold it ("\x01" in YAML).
+    return NOT_XML.sub("", text)
+
+
 def _sub(parent: etree._Element, text: str) -> etree._Element:
-    return etree.SubElement(parent, "outline", text=text, title=text)
+    return etree.SubElement(parent, "outline", text=_xml(text), title=_xml(text))
 
 
 def export_opml(sources: Sequence[SourceSpec], *, title: str, now: datetime | None = None) -> bytes:
     """The sources as OPML 2.0, grouped by every level of their category path but the last."""
     root = etree.Element("opml", version="2.0")
     head = etree.SubElement(root, "head")
-    etree.SubElement(head, "title").text = title
+    etree.SubElement(head, "title").text = _xml(title)
     etree.SubElement(head, "dateCreated").text = format_datetime(now or datetime.now(UTC))
     body = etree.SubElement(root, "body")
     groups: dict[tuple[str, ...], etree._Element] = {(): body}
@@ -87,7 +93,7 @@ def export_opml(sources: Sequence[SourceSpec], *, title: str, now: datetime | No
             parent = groups[prefix]
         leaf = _sub(parent, spec.category[-1])
         leaf.set("type", "rss")
-        leaf.set("xmlUrl", spec.url)
+        leaf.set("xmlUrl", _xml(spec.url))
     data: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
     return data
 

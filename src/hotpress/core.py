@@ -124,6 +124,9 @@ def fetch_settings(config: FetchConfig, own_hosts: Iterable[str] = ()) -> FetchS
         per_host=config.per_host,
         connect_timeout=min(10.0, config.timeout / 3),
         read_timeout=config.timeout,
+        # One source's whole allowance, retries and their waits included: a server that
+        # drips a byte now and then never trips the read timeout, only this.
+        total_timeout=2 * config.timeout,
         max_body_bytes=int(config.max_body_mb * 1024 * 1024),
         retries=config.retries,
         min_host_interval=config.min_host_interval,

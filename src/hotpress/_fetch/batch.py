@@ -14,10 +14,12 @@ from urllib.parse import urlsplit
 import httpx
 
 from ..types import FetchRequest, FetchResult
+from .guard import Resolver
 from .http import fetch_http
 from .limits import HostLimiter
 from .local import fetch_local, is_local
 from .settings import FetchSettings
+from .stall import StallWatch
 
 
 async def fetch_one(
@@ -26,8 +28,13 @@ async def fetch_one(
     client: httpx.AsyncClient,
     settings: FetchSettings,
     limiter: HostLimiter | None = None,
+    resolve: Resolver | None = None,
+    stalls: StallWatch | None = None,
 ) -> FetchResult:
-    """Fetch one source. Never raises for a failure of the source (see ``FetchResult.error``)."""
+    """Fetch one source. Never raises for a failure of the source (see ``FetchResult.error``).
+
+    ``resolve`` looks up host names for the redirect check (``guard.py``); the system's
+    resolver when ``None``."""
     if is_local(request.url):
         return await fetch_local(request, max_body_bytes=settings.max_body_bytes)
     scheme = urlsplit(request.url).scheme.lower()
@@ -47,6 +54,8 @@ async def fetch_one(
         client=client,
         settings=settings,
         limiter=limiter or HostLimiter.from_settings(settings),
+        resolve=resolve,
+        stalls=stalls,
     )
 
 
@@ -56,6 +65,7 @@ async def fetch_all(
     client: httpx.AsyncClient,
     settings: FetchSettings,
     on_result: Callable[[FetchResult], None] | None = None,
+    resolve: Resolver | None = None,
 ) -> list[FetchResult]:
     """Fetch every source concurrently (global and per-host caps); results in request order.
 
@@ -63,9 +73,17 @@ async def fetch_all(
     An exception from ``on_result`` or a bug cancels the rest and propagates as itself.
     """
     limiter = HostLimiter.from_settings(settings)
+    stalls = StallWatch(settings.per_host)
 
     async def one(request: FetchRequest) -> FetchResult:
-        result = await fetch_one(request, client=client, settings=settings, limiter=limiter)
+        result = await fetch_one(
+            request,
+            client=client,
+            settings=settings,
+            limiter=limiter,
+            resolve=resolve,
+            stalls=stalls,
+        )
         if result.error is not None and result.status is None:
             # No answer at all (timeout, connection lost): slow, if it took long enough.
             limiter.observe(_host(request.url), None, result.duration)

@@ -49,35 +49,67 @@ class Identity(_Bounded):
 
 
 class Zlib(_Bounded):
-    """gzip (``wbits=31``, members concatenated) and deflate (zlib-wrapped or raw)."""
+    """gzip (``wbits=31``, members concatenated) and deflate (zlib-wrapped or raw).
+
+    Bytes after the end of the compressed data (after the last gzip member that decodes)
+    are ignored, as browsers and curl do: some servers pad or append junk to gzip bodies."""
 
     def __init__(self, cap: int, wbits: int) -> None:
         super().__init__(cap)
         self.wbits = wbits
         self.first = True
         self.inflater = zlib.decompressobj(wbits)
+        self.members = 0
+        """Complete gzip members decoded so far."""
+        self.ended = False
+        """A complete member was followed by something that is not one: ignore the rest."""
 
     def decode(self, data: bytes) -> bytes:
+        if self.ended:
+            return b""
         try:
-            out = self.inflater.decompress(data, self._room())
+            out = self._inflate(data)
         except zlib.error:
+            if self.members:  # trailing garbage after a complete member
+                self.ended = True
+                return b""
             # Many servers send raw deflate under "deflate"; try that once, like browsers.
             if not (self.first and self.wbits == zlib.MAX_WBITS):
                 raise
             self.wbits = -zlib.MAX_WBITS
             self.inflater = zlib.decompressobj(self.wbits)
-            out = self.inflater.decompress(data, self._room())
+            out = self._inflate(data)
         self.first = False
-        parts = [self._take(out)]
+        parts = [out]
         # A gzip body may hold several members back to back.
-        while self.inflater.eof and self.inflater.unused_data and self.wbits == 31:
+        while self.inflater.eof and self.wbits == 31:
+            self.members += 1
             rest = self.inflater.unused_data
             self.inflater = zlib.decompressobj(self.wbits)
-            parts.append(self._take(self.inflater.decompress(rest, self._room())))
+            if not rest:
+                break
+            if not rest.startswith(b"\x1f\x8b"[: len(rest)]):
+                self.ended = True  # trailing garbage after a complete member
+                break
+            try:
+                parts.append(self._inflate(rest))
+            except zlib.error:
+                self.ended = True  # looked like a member, was not: garbage all the same
+                break
         return b"".join(parts)
 
+    def _inflate(self, data: bytes) -> bytes:
+        return self._take(self.inflater.decompress(data, self._room()))
+
     def flush(self) -> bytes:
-        return self._take(self.inflater.flush(self._room()))
+        if self.ended:
+            return b""
+        try:
+            return self._take(self.inflater.flush(self._room()))
+        except zlib.error:
+            if self.members:
+                return b""
+            raise
 
 
 class Brotli(_Bounded):

@@ -1,7 +1,8 @@
 """What an HTTP error page says, in one line: RSSHub's error message, a JSON error, a title.
 
-Pure: bytes in, a short sentence (or ``None``) out. Used to make "HTTP 503" failures
-actionable ("HTTP 503 Service Unavailable: ConfigNotFoundError: Test config not found error").
+Pure: bytes in, a short sentence (or ``None``) out, secrets masked (``hotpress._mask``). Used
+to make "HTTP 503" failures actionable
+("HTTP 503 Service Unavailable: ConfigNotFoundError: Test config not found error").
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import re
 
 from lxml import html as lxml_html
 from lxml.etree import ParserError, XMLSyntaxError
+
+from .._mask import public_text
 
 MAX_DETAIL = 200
 _SPACE = re.compile(r"\s+")
@@ -77,7 +80,13 @@ def _from_json(body: bytes) -> str | None:
 
 
 def error_detail(body: bytes, content_type: str | None) -> str | None:
-    """A one-line explanation from an error response's body, if it holds one."""
+    """A one-line explanation from an error response's body, if it holds one, with what
+    looks like a secret masked (it is stored, printed and may be published)."""
+    found = _detail(body, content_type)
+    return public_text(found) if found else None
+
+
+def _detail(body: bytes, content_type: str | None) -> str | None:
     if not body.strip():
         return None
     kind = (content_type or "").split(";")[0].strip().lower()

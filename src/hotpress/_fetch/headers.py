@@ -8,10 +8,20 @@ from http import HTTPStatus
 
 from ..types import Validators
 
+LONGEST_WAIT = 30 * 24 * 3600.0
+"""What a server's ``Retry-After``, ``max-age`` or ``Expires`` may ask for at most (30 days):
+beyond it the number is nonsense (a 25-digit count, a date in year 9999), not a plan."""
+
+
+def _wait(value: float) -> float:
+    return min(max(0.0, value), LONGEST_WAIT)
+
 
 def seconds(value: float) -> str:
-    """``30`` -> ``"30 s"``, ``0.25`` -> ``"0.25 s"``."""
-    return f"{value:g} s"
+    """``30`` -> ``"30 s"``, ``0.25`` -> ``"0.25 s"``, ``2592000`` -> ``"2592000 s (30 days)"``."""
+    if value < 100_000:
+        return f"{value:g} s"
+    return f"{value:.0f} s ({value / 86400:.3g} days)"
 
 
 def size(n: int) -> str:
@@ -53,16 +63,17 @@ def _http_date(value: str) -> float | None:
 
 def parse_retry_after(value: str | None, now: float) -> float | None:
     """Seconds to wait from ``Retry-After`` (delta-seconds or an HTTP date); ``None`` if absent
-    or unreadable. A date in the past means "now" (0)."""
+    or unreadable. A date in the past means "now" (0); more than :data:`LONGEST_WAIT` means
+    that long."""
     if value is None:
         return None
     value = value.strip()
-    if value.isdigit():
-        return float(value)
+    if value.isascii() and value.isdigit():
+        return _wait(float(value))
     when = _http_date(value)
     if when is None:
         return None
-    return max(0.0, when - now)
+    return _wait(when - now)
 
 
 def _cache_control(value: str) -> dict[str, str | None]:
@@ -82,8 +93,8 @@ def parse_max_age(headers: Mapping[str, str], now: float) -> float | None:
     if "no-store" in directives or "no-cache" in directives:
         return 0.0
     max_age = directives.get("max-age")
-    if max_age is not None and max_age.isdigit():
-        return float(max_age)
+    if max_age is not None and max_age.isascii() and max_age.isdigit():
+        return _wait(float(max_age))
     expires = headers.get("expires")
     if expires is None:
         return None
@@ -91,4 +102,4 @@ def parse_max_age(headers: Mapping[str, str], now: float) -> float | None:
     if when is None:
         return 0.0
     date = _http_date(headers.get("date", "")) or now
-    return max(0.0, when - date)
+    return _wait(when - date)

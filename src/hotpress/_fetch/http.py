@@ -18,6 +18,7 @@ from ..types import FetchRequest, FetchResult, Validators
 from .decode import BodyTooLarge, Chain
 from .errorpage import error_detail
 from .errors import describe_transport_error, is_retryable_transport_error
+from .guard import Resolver, redirect_refusal, system_resolver
 from .headers import (
     conditional_headers,
     parse_max_age,
@@ -28,6 +29,7 @@ from .headers import (
 )
 from .limits import HostLimiter
 from .settings import FetchSettings
+from .stall import StallWatch
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _ERROR_BODY_CAP = 64 * 1024
@@ -75,9 +77,12 @@ class _Failed(FetchError):
         status: int | None = None,
         retry_after: float | None = None,
         retryable: bool = False,
+        timed_out: bool = False,
     ) -> None:
         super().__init__(message, url=url, status=status, retry_after=retry_after)
         self.retryable = retryable
+        self.timed_out = timed_out
+        """No answer in time (what makes a host count as stalled, see ``stall.py``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,10 +114,18 @@ def _next_url(response: httpx.Response, seen: set[str], hops: int, limit: int) -
     return str(target)
 
 
+def _check_port(url: str) -> None:
+    # httpx takes any number; the socket layer then raises OverflowError, which is no
+    # httpx error and used to escape the source's handling (and cancel the whole batch).
+    port = httpx.URL(url).port
+    if port is not None and not 0 < port < 65536:
+        raise _Failed(f"invalid URL: port {port} is out of range (1-65535)", url=url)
+
+
 async def _read_body(response: httpx.Response, cap: int) -> bytes:
     url = str(response.url)
     declared = response.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > cap:
+    if declared.isascii() and declared.isdigit() and int(declared) > cap:
         raise _Failed(f"response larger than {size(cap)}", url=url, status=response.status_code)
     received = 0
     parts: list[bytes] = []
@@ -153,7 +166,7 @@ async def _error_detail(response: httpx.Response) -> str | None:
 
 
 async def _attempt(
-    client: httpx.AsyncClient, request: FetchRequest, settings: FetchSettings
+    client: httpx.AsyncClient, request: FetchRequest, settings: FetchSettings, resolve: Resolver
 ) -> _Got:
     url = request.url
     seen = {url}
@@ -162,11 +175,15 @@ async def _attempt(
     while True:
         in_body = False
         try:
+            _check_port(url)
             async with client.stream("GET", url, headers=headers) as response:
                 status = response.status_code
                 if status in _REDIRECTS:
                     url = _next_url(response, seen, hops, settings.max_redirects)
                     hops += 1
+                    refusal = await redirect_refusal(request.url, url, resolve)
+                    if refusal is not None:
+                        raise _Failed(refusal, url=str(response.url))
                     continue
                 final = str(response.url)
                 now = time.time()
@@ -210,7 +227,8 @@ async def _attempt(
         except httpx.HTTPError as exc:
             message = describe_transport_error(exc, settings, in_body=in_body)
             retryable = is_retryable_transport_error(exc)
-            raise _Failed(message, url=url, retryable=retryable) from exc
+            timed_out = isinstance(exc, httpx.TimeoutException)
+            raise _Failed(message, url=url, retryable=retryable, timed_out=timed_out) from exc
 
 
 def _backoff(settings: FetchSettings, attempt: int) -> float:
@@ -228,6 +246,8 @@ async def fetch_http(
     client: httpx.AsyncClient,
     settings: FetchSettings,
     limiter: HostLimiter,
+    resolve: Resolver | None = None,
+    stalls: StallWatch | None = None,
 ) -> FetchResult:
     loop = asyncio.get_running_loop()
     started = loop.time()
@@ -235,26 +255,74 @@ async def fetch_http(
         host = _host(request.url)
     except httpx.InvalidURL as exc:
         return _failure(request, _Failed(f"invalid URL: {exc}", url=request.url), 0.0)
+    result = await _fetch_http(request, host, client, settings, limiter, resolve, stalls)
+    if isinstance(result, _Failed):
+        return _failure(request, result, loop.time() - started)
+    if result is None:
+        return _failure(request, _host_stalled(request, host, stalls), loop.time() - started)
+    return _success(request, result, loop.time() - started)
+
+
+def _host_stalled(request: FetchRequest, host: str, stalls: StallWatch | None) -> _Failed:
+    streak = stalls.stalled(host) if stalls is not None else None
+    return _Failed(
+        f"not tried: {host} stopped answering in this run ({streak} requests in a row "
+        "timed out); it is tried again next run",
+        url=request.url,
+        timed_out=True,
+    )
+
+
+def _deadline_failure(
+    request: FetchRequest, settings: FetchSettings, earlier: _Failed | None
+) -> _Failed:
+    total = seconds(settings.total_timeout)
+    if earlier is not None:  # a retry ran out of time: the first failure says what happened
+        message = f"{earlier.message}; gave up after {total} in total, retries included"
+    else:
+        message = (
+            f"gave up after {total} in total (the server is too slow to send the whole response)"
+        )
+    return _Failed(
+        message, url=request.url, status=earlier.status if earlier else None, timed_out=True
+    )
+
+
+async def _fetch_http(
+    request: FetchRequest,
+    host: str,
+    client: httpx.AsyncClient,
+    settings: FetchSettings,
+    limiter: HostLimiter,
+    resolve: Resolver | None,
+    stalls: StallWatch | None,
+) -> _Got | _Failed | None:
+    """The response, the last failure, or ``None`` when the host stalled before the first
+    attempt. Each attempt tells ``stalls`` whether it timed out."""
+    loop = asyncio.get_running_loop()
     # Time spent queued behind other sources does not count against the deadline.
     budget = settings.total_timeout
+    failed: _Failed | None = None
     for attempt in range(settings.retries + 1):
         async with limiter.slot(host):
+            if stalls is not None and stalls.stalled(host) is not None:
+                return failed  # the host stopped answering while this one waited
             t0 = loop.time()
             try:
                 async with asyncio.timeout(budget) as deadline:
-                    got = await _attempt(client, request, settings)
+                    got = await _attempt(client, request, settings, resolve or system_resolver)
             except _Failed as exc:
                 failed = exc
             except TimeoutError:
                 if not deadline.expired():
                     raise
-                failed = _Failed(
-                    f"gave up after {seconds(settings.total_timeout)} in total "
-                    "(the server is too slow to send the whole response)",
-                    url=request.url,
-                )
+                failed = _deadline_failure(request, settings, failed)
             else:
-                return _success(request, got, loop.time() - started)
+                if stalls is not None:
+                    stalls.record(host, timed_out=False)
+                return got
+            if stalls is not None:
+                stalls.record(host, timed_out=failed.timed_out)
             budget -= loop.time() - t0
         if not failed.retryable or attempt == settings.retries:
             break
@@ -268,7 +336,7 @@ async def fetch_http(
             break
         await asyncio.sleep(delay)
         budget -= delay
-    return _failure(request, failed, loop.time() - started)
+    return failed
 
 
 def _success(request: FetchRequest, got: _Got, duration: float) -> FetchResult:

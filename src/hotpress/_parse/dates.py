@@ -11,7 +11,18 @@ import re
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-__all__ = ["parse_date", "parse_timestamp"]
+__all__ = ["EARLIEST", "LATEST", "parse_date", "parse_timestamp"]
+
+# Instants every later step can show in any time zone and step a month from (archives, the
+# site's local dates). A date outside is not a date but a placeholder (Go's zero time
+# 0001-01-01, .NET's DateTime.MaxValue 9999-12-31): it reads as undated, like "Invalid Date".
+EARLIEST = datetime(2, 1, 1, tzinfo=UTC)
+LATEST = datetime(9998, 12, 31, tzinfo=UTC)
+
+
+def _plausible(found: datetime | None) -> datetime | None:
+    return found if found is not None and EARLIEST <= found <= LATEST else None
+
 
 _CHINA__ZONES = frozenset(
     {
@@ -70,7 +81,7 @@ def parse_timestamp(value: str | float | None) -> datetime | None:
         number = float(value)
         if number > 1e11:  # milliseconds (JavaScript ``Date.now()``)
             number /= 1000
-        return datetime.fromtimestamp(number, UTC)
+        return _plausible(datetime.fromtimestamp(number, UTC))
     except (ValueError, OverflowError, OSError):
         return None
 
@@ -83,7 +94,7 @@ def parse_date(text: str | None, tz: str = "UTC") -> datetime | None:
     if not s or len(s) > 100:
         return None
     try:
-        return _parse(s, tz)
+        return _plausible(_parse(s, tz))
     except (ValueError, OverflowError):
         # datetime() refuses day 99, hour 25, year 10000 after the offset shift...
         return None

@@ -6,6 +6,7 @@ JSON from the wild is untrusted: every field is type-checked, a wrong type reads
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from typing import Any
 
@@ -17,10 +18,27 @@ from hotpress.types import ParsedEntry, ParsedFeed
 
 __all__ = ["parse_json"]
 
+# An escaped backslash, a surrogate pair, or a lone surrogate escape ("\ud800"): JSON allows
+# the last, Python decodes it to a str no UTF-8 codec (archive, files) will encode.
+_SURROGATE_ESCAPE = re.compile(
+    r"\\\\"
+    r"|(?P<pair>\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+    r"|(?P<lone>\\u[dD][89a-fA-F][0-9a-fA-F]{2})"
+)
+_HAS_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _lone_surrogates_replaced(text: str) -> str:
+    """The JSON text with each lone surrogate escape read as U+FFFD (as a UTF-8 decoder
+    reads an ill-formed sequence): the one place a feed's text can bring a surrogate in."""
+    if not _HAS_SURROGATE_ESCAPE.search(text):
+        return text
+    return _SURROGATE_ESCAPE.sub(lambda m: "\\ufffd" if m["lone"] else m[0], text)
+
 
 def parse_json(text: str, *, url: str, tz: str, encoding: str) -> ParsedFeed:
     try:
-        doc = json.loads(text)
+        doc = json.loads(_lone_surrogates_replaced(text))
     except (ValueError, RecursionError) as err:
         raise ParseError(f"not a feed: invalid JSON ({err})", url=url) from err
     if not isinstance(doc, dict):

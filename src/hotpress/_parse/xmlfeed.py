@@ -50,6 +50,9 @@ _ENTITY_OR_AMP = re.compile(
     rb"<!\[CDATA\[.*?\]\]>|&(?:([A-Za-z][A-Za-z0-9]{0,31});|(#[0-9]+;|#[xX][0-9A-Fa-f]+;))?",
     re.DOTALL,
 )
+_CHAR_REF = re.compile(
+    rb"<!\[CDATA\[.*?\]\]>|&#(?:[xX]0*([0-9A-Fa-f]{1,8})|0*([0-9]{1,10}));", re.DOTALL
+)
 _XML_PREDEFINED = frozenset({b"amp", b"lt", b"gt", b"quot", b"apos"})
 _HTML_START = re.compile(rb"^(?:\s|<!--.*?-->)*<(?:!doctype\s+html|html[\s>])", re.I | re.S)
 _HTML_TITLE = re.compile(rb"<title[^>]*>([^<]{1,200})", re.I)
@@ -99,7 +102,7 @@ def parse_document(data: bytes, url: str) -> etree._Element:
     except etree.XMLSyntaxError as err:
         first = err
     _refuse_if_hostile(first, url)
-    if "ntity" in first.msg or b"&#X" in data:
+    if "ntity" in first.msg or "CharRef" in first.msg or b"&#X" in data:
         data = _repair_entities(data)
         try:
             return _parse(data, url, recover=False)
@@ -109,7 +112,7 @@ def parse_document(data: bytes, url: str) -> etree._Element:
     if _is_truncated(first, data):
         raise ParseError(f"truncated XML: {first.msg}", url=url) from first
     try:
-        root = _parse(data, url, recover=True)
+        root = _parse(_surrogate_refs_replaced(data), url, recover=True)
     except etree.XMLSyntaxError as err:
         raise ParseError(f"not well-formed XML: {err.msg}", url=url) from err
     if root is None:
@@ -218,7 +221,23 @@ def _repair_entities(data: bytes) -> bytes:
             return b"&amp;" + m[0][1:]  # unknown: shown as written, as a browser does
         return b"".join(b"&#%d;" % ord(c) for c in chars)
 
-    return _ENTITY_OR_AMP.sub(fix, data)
+    return _surrogate_refs_replaced(_ENTITY_OR_AMP.sub(fix, data))
+
+
+def _surrogate_refs_replaced(data: bytes) -> bytes:
+    """``&#xD800;`` (any reference to a surrogate) -> ``&#xFFFD;``. libxml2's recover mode
+    keeps such a reference as the bytes of the surrogate, which lxml then cannot decode: one
+    item would fail the whole feed. Other references XML forbids are left to the parser."""
+    if b"&#" not in data:
+        return data
+
+    def fix(m: re.Match[bytes]) -> bytes:
+        if m[1] is None and m[2] is None:  # CDATA: literal text
+            return m[0]
+        value = int(m[1], 16) if m[1] is not None else int(m[2])
+        return b"&#xFFFD;" if 0xD800 <= value <= 0xDFFF else m[0]
+
+    return _CHAR_REF.sub(fix, data)
 
 
 def _html_title(data: bytes) -> str:

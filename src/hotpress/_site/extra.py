@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from xml.sax.saxutils import escape
 
 from hotpress._site.pages import Link, Renderer
 from hotpress._site.store import SitemapRow
 from hotpress._site.urls import category_dir, item_file, month_dir
+from hotpress._site.xmltext import xml_text
 
 SITEMAP_CHUNK = 10_000
 """URLs per sitemap file (the protocol allows 50,000): items by id, so only the newest file
@@ -87,7 +87,7 @@ def sitemaps(
 
     def urlset(entries: Iterable[tuple[str, str | None]]) -> bytes:
         body = "".join(
-            f"<url><loc>{escape(loc)}</loc>"
+            f"<url><loc>{xml_text(loc)}</loc>"
             + (f"<lastmod>{mod}</lastmod>" if mod else "")
             + "</url>\n"
             for loc, mod in entries
@@ -125,7 +125,7 @@ def sitemaps(
     yield "sitemap-pages.xml", urlset((url_of(p), None) for p in pages)
     parts.append(("sitemap-pages.xml", None))
     index = "".join(
-        f"<sitemap><loc>{escape(absolute)}/{name}</loc>"
+        f"<sitemap><loc>{xml_text(absolute)}/{name}</loc>"
         + (f"<lastmod>{mod}</lastmod>" if mod else "")
         + "</sitemap>\n"
         for name, mod in parts

@@ -7,9 +7,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
-from xml.sax.saxutils import escape, quoteattr
 
 from hotpress._site.text import excerpt
+from hotpress._site.xmltext import xml_attr, xml_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,21 +52,21 @@ def rss(meta: FeedMeta, entries: Sequence[FeedEntry]) -> bytes:
     out = [
         '<?xml version="1.0" encoding="utf-8"?>\n'
         '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel>',
-        f"<title>{escape(meta.title)}</title><link>{escape(meta.home)}</link>",
-        f"<description>{escape(meta.description or meta.title)}</description>",
-        f"<language>{escape(meta.language)}</language>",
+        f"<title>{xml_text(meta.title)}</title><link>{xml_text(meta.home)}</link>",
+        f"<description>{xml_text(meta.description or meta.title)}</description>",
+        f"<language>{xml_text(meta.language)}</language>",
         f"<lastBuildDate>{format_datetime(_updated(entries), usegmt=True)}</lastBuildDate>",
-        f'<atom:link href={quoteattr(meta.base + "feed.xml")} rel="self"'
+        f'<atom:link href={xml_attr(meta.base + "feed.xml")} rel="self"'
         ' type="application/rss+xml"/>',
     ]
     for e in entries:
         out.append(
-            f"<item><title>{escape(e.title)}</title><link>{escape(e.url)}</link>"
-            f'<guid isPermaLink="true">{escape(e.url)}</guid>'
+            f"<item><title>{xml_text(e.title)}</title><link>{xml_text(e.url)}</link>"
+            f'<guid isPermaLink="true">{xml_text(e.url)}</guid>'
             f"<pubDate>{format_datetime(e.date.astimezone(UTC), usegmt=True)}</pubDate>"
-            f"<author>{escape(e.author)}</author>"
-            + "".join(f"<category>{escape(c)}</category>" for c in e.categories)
-            + f"<description>{escape(e.content)}</description></item>"
+            f"<author>{xml_text(e.author)}</author>"
+            + "".join(f"<category>{xml_text(c)}</category>" for c in e.categories)
+            + f"<description>{xml_text(e.content)}</description></item>"
         )
     out.append("</channel></rss>\n")
     return "\n".join(out).encode()
@@ -75,24 +75,24 @@ def rss(meta: FeedMeta, entries: Sequence[FeedEntry]) -> bytes:
 def atom(meta: FeedMeta, entries: Sequence[FeedEntry]) -> bytes:
     out = [
         '<?xml version="1.0" encoding="utf-8"?>\n'
-        f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang={quoteattr(meta.language)}>',
-        f"<title>{escape(meta.title)}</title><id>{escape(meta.home)}</id>",
+        f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang={xml_attr(meta.language)}>',
+        f"<title>{xml_text(meta.title)}</title><id>{xml_text(meta.home)}</id>",
         f"<updated>{_iso(_updated(entries))}</updated>",
-        f'<link href={quoteattr(meta.home)} rel="alternate" type="text/html"/>',
-        f'<link href={quoteattr(meta.base + "atom.xml")} rel="self" type="application/atom+xml"/>',
+        f'<link href={xml_attr(meta.home)} rel="alternate" type="text/html"/>',
+        f'<link href={xml_attr(meta.base + "atom.xml")} rel="self" type="application/atom+xml"/>',
     ]
     if meta.description:
-        out.append(f"<subtitle>{escape(meta.description)}</subtitle>")
+        out.append(f"<subtitle>{xml_text(meta.description)}</subtitle>")
     for e in entries:
         out.append(
-            f"<entry><title>{escape(e.title)}</title>"
-            f'<link href={quoteattr(e.url)} rel="alternate" type="text/html"/>'
-            f"<id>{escape(e.url)}</id><published>{_iso(e.date)}</published>"
+            f"<entry><title>{xml_text(e.title)}</title>"
+            f'<link href={xml_attr(e.url)} rel="alternate" type="text/html"/>'
+            f"<id>{xml_text(e.url)}</id><published>{_iso(e.date)}</published>"
             f"<updated>{_iso(e.updated)}</updated>"
-            f"<author><name>{escape(e.author)}</name></author>"
-            + "".join(f"<category term={quoteattr(c)}/>" for c in e.categories)
-            + f"<summary>{escape(excerpt(e.content))}</summary>"
-            f'<content type="html">{escape(e.content)}</content></entry>'
+            f"<author><name>{xml_text(e.author)}</name></author>"
+            + "".join(f"<category term={xml_attr(c)}/>" for c in e.categories)
+            + f"<summary>{xml_text(excerpt(e.content))}</summary>"
+            f'<content type="html">{xml_text(e.content)}</content></entry>'
         )
     out.append("</feed>\n")
     return "\n".join(out).encode()

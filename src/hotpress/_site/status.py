@@ -2,7 +2,8 @@
 
 The page is public, so what could be a secret is masked: user info in a URL, and the values of
 query parameters whose name says key, token, secret, password, code, auth, signature, session
-or cookie (RSSHub's access key travels as ``?key=`` or ``?code=``); the same in error texts.
+or cookie (RSSHub's access key travels as ``?key=`` or ``?code=``); the same in error texts
+(``hotpress._mask``, shared with the fetch stage, which masks what a server says).
 A local file source shows the path its config gives, not where it resolved to. The page never
 shows the build time: it is "as of" the newest fetch attempt, and "items in the
 last 24 h" count back from then, so a build over unchanged sources writes the same bytes.
@@ -11,48 +12,22 @@ last 24 h" count back from then, so a build over unchanged sources writes the sa
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from urllib.parse import urlsplit, urlunsplit
 
 from hotpress._fetch.local import is_local
 from hotpress._health import source_states, state_row, status
+from hotpress._mask import MASK, SECRET_NAME, public_text, public_url
 from hotpress._site.pages import Renderer
 from hotpress._storage.base import Storage
 from hotpress.types import SourceSpec, SourceState
 
+__all__ = ["DATA", "MASK", "PAGE", "SECRET_NAME", "public_text", "public_url", "status_files"]
+
 PAGE = "status/index.html"
 DATA = "status/index.json"
-SECRET_NAME = re.compile(r"key|token|secret|pass|code|auth|sig|session|cookie", re.IGNORECASE)
-MASK = "***"
-# name=value in a query string, wherever it appears in a text (an error message quoting a URL).
-_QUERY_PAIR = re.compile(r"([?&;]([^=&#\s\"'<>]*)=)([^&#\s\"'<>]*)")
-_USERINFO = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.\-]*://)[^/@\s\"'<>]*@")
 _ORDER = {"failing": 0, "new": 1, "ok": 2}
-
-
-def _mask_pair(match: re.Match[str]) -> str:
-    if match.group(3) and SECRET_NAME.search(match.group(2)):
-        return match.group(1) + MASK
-    return match.group(0)
-
-
-def public_text(text: str) -> str:
-    """``text`` with URL user info and secret-looking query values masked."""
-    return _QUERY_PAIR.sub(_mask_pair, _USERINFO.sub(r"\1" + MASK + "@", text))
-
-
-def public_url(url: str) -> str:
-    """A source URL fit for a public page (see :func:`public_text`)."""
-    parts = urlsplit(url)
-    if "@" in parts.netloc:
-        parts = parts._replace(netloc=MASK + "@" + parts.netloc.rsplit("@", 1)[1])
-    query = parts.query
-    if query:
-        query = _QUERY_PAIR.sub(_mask_pair, "?" + query)[1:]
-    return urlunsplit(parts._replace(query=query))
 
 
 @dataclass(frozen=True, slots=True)

@@ -78,6 +78,13 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE sources ADD COLUMN body_digest TEXT;
     ALTER TABLE items ADD COLUMN raw_hash TEXT;
     """,
+    # 4: dates outside 0002-01-01 .. 9998-12-31 UTC (_parse/dates.py EARLIEST/LATEST), which
+    # earlier versions stored and the site build then overflowed on, read as undated now
+    """
+    UPDATE items SET published = NULL, date = first_seen, revision = revision + 1
+    WHERE date < -62104060800 OR date > 253370678400
+       OR published < -62104060800 OR published > 253370678400;
+    """,
     # N (full content, issue 14): the expansion of each item whose source has `expand:` (the
     # second feed its body comes from); images kept locally (`images: local`): each image URL
     # once, which items name it, and each item's body pointing at the local copies
