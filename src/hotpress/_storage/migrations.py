@@ -78,4 +78,10 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE sources ADD COLUMN body_digest TEXT;
     ALTER TABLE items ADD COLUMN raw_hash TEXT;
     """,
+    # 4: neighbours by (source, date, id) are two index seeks, however many items share a date
+    # (the old index ended at the date, so ties were scanned and sorted)
+    """
+    CREATE INDEX IF NOT EXISTS items_source_date_id ON items (source_id, date, id);
+    DROP INDEX IF EXISTS items_source_date;
+    """,
 )
