@@ -136,7 +136,10 @@ def publish_hexo(
     """Write the posts of new and changed items. Never deletes a post. On a write error the
     run stops this output; what was not written stays pending for the next run."""
     progress = progress or NullProgress()
-    sweep_temp(root)  # what a run killed mid-write left behind
+    try:
+        sweep_temp(root)  # what a run killed mid-write left behind
+    except PublishError as exc:  # e.g. a symlinked temp folder: nothing is written
+        return OutputReport(OUTPUT, error=str(exc))
     # Durable in batches: synced before each batch of posts is recorded as published.
     writer = Writer(root, defer_sync=True)
     recorder = _Recorder(writer, storage)

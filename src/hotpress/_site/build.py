@@ -65,7 +65,10 @@ def build_site(
     # stands in for the status page's "as of" before any source was fetched.
     now = now or datetime.now(UTC)
     if not force and state.get("@build") == mark and (root / "index.html").is_file():
-        sweep_temp(root)  # what a killed build left behind
+        try:
+            sweep_temp(root)  # what a killed build left behind
+        except PublishError as exc:
+            return OutputReport(OUTPUT, error=str(exc))
         # Fetch results change the status page without changing the archive's items.
         written, unchanged, error = _status(settings, storage, theme, root, now)
         return OutputReport(OUTPUT, written, len(state) - 1 + unchanged, error)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from hotpress._storage.base import FetchLogEntry, Pending, Publication, RetentionCandidate
+from hotpress._storage.guard import check_archive
 from hotpress._storage.migrations import MIGRATIONS
 from hotpress._storage.site_sqlite import SiteQueriesMixin
 from hotpress.exceptions import StorageError
@@ -80,14 +81,22 @@ class SQLiteStorage(SiteQueriesMixin):
             self._db = sqlite3.connect(
                 str(path), isolation_level=None, timeout=30, check_same_thread=False
             )
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute("PRAGMA foreign_keys=ON")
-            self._migrate()
+            try:
+                # Before anything writes to it (WAL mode is written into the file).
+                check_archive(self._db, self.path)
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=NORMAL")
+                self._db.execute("PRAGMA foreign_keys=ON")
+                self._migrate()
+            except BaseException:
+                self._db.close()
+                raise
         except sqlite3.DatabaseError as exc:
             raise StorageError(f"cannot open archive {self.path}: {exc}") from exc
         except OSError as exc:
-            raise StorageError(f"cannot create archive folder for {self.path}: {exc}") from exc
+            raise StorageError(
+                f"cannot open archive {self.path}: cannot create or use its folder: {exc}"
+            ) from exc
         self._ids: dict[str, int] = {}
 
     # --- plumbing -----------------------------------------------------------------------
