@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from hotpress._yamlguard import compose_config
 from hotpress.exceptions import ConfigError
 from hotpress.types import SourceSpec
 
@@ -76,6 +78,10 @@ class FetchConfig(_Model):
     """Seconds between the starts of two requests to one host (one RSSHub serves all routes)."""
 
 
+_CONTROLS = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+"""C0 and C1 controls but the whitespace ones (which separate words)."""
+
+
 class SourceConfig(_Model):
     category: list[str]
     route: str | None = None
@@ -97,7 +103,8 @@ class SourceConfig(_Model):
             raise ValueError("needs at least one level, e.g. [社交媒体, 知乎, 知乎热榜]")
         cleaned = []
         for level in levels:
-            text = " ".join(str(level).split())
+            # Control characters (a NUL split a level in two on the site) are dropped.
+            text = " ".join(_CONTROLS.sub("", str(level)).split())
             if not text:
                 raise ValueError("a category level is empty")
             if text in {".", ".."}:
@@ -190,7 +197,7 @@ Loc = tuple[str | int, ...]
 
 def _load_yaml(text: str, path: Path) -> tuple[Any, dict[Loc, int]]:
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = compose_config(text, path)  # refuses alias bombs and recursive aliases
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
