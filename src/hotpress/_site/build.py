@@ -23,6 +23,7 @@ from hotpress._site import extra, listing, parallel, search, status
 from hotpress._site.items import ItemPages
 from hotpress._site.pages import Renderer
 from hotpress._site.plan import Plan, plan_lists
+from hotpress._site.slugs import category_dirs
 from hotpress._site.store import OrderRow, SiteSource, SiteStore
 from hotpress._site.theme import fingerprint, make_env, static_files
 from hotpress._storage.base import Storage
@@ -72,7 +73,8 @@ def build_site(
         # Fetch results change the status page without changing the archive's items.
         written, unchanged, error = _status(settings, storage, theme, root, now)
         return OutputReport(OUTPUT, written, len(state) - 1 + unchanged, error)
-    renderer = Renderer(make_env(theme), settings.site, settings.timezone)
+    # Category folders are given out (and stored) before any page links to one.
+    renderer = Renderer(make_env(theme), settings.site, settings.timezone, category_dirs(storage))
     # Not durable: the site is rebuilt from the archive; the rename still keeps it atomic.
     writer = Writer(root, durable=False)
     try:
@@ -209,7 +211,7 @@ def _build_lists(run: _Run, rebuild: bool, pool: parallel.SitePool | None) -> No
     plan = plan_lists(
         order(),
         lists_of=lists_of,
-        base_of=lambda key: listing.list_base(key, sources),
+        base_of=lambda key: listing.list_base(key, renderer),
         source_revision=revisions,
         per_page=settings.site.per_page,
         feed_size=FEED_SIZE,

@@ -96,7 +96,10 @@ def _start_worker(context: WorkerContext) -> None:
     # Never closed: closing removes the shared temp folder, which other workers still use;
     # the main process's writer removes it at the end of the build.
     writer = Writer(context.root, durable=False)
-    renderer = Renderer(make_env(context.theme), context.site, context.timezone)
+    # The main process stored every category's folder before starting the pool.
+    renderer = Renderer(
+        make_env(context.theme), context.site, context.timezone, storage.site_category_dirs()
+    )
     pages = ItemPages(storage, writer, renderer, context.output)
     _worker = _Worker(context, storage, writer, renderer, pages)
 

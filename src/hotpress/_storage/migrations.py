@@ -84,4 +84,12 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX IF NOT EXISTS items_source_date_id ON items (source_id, date, id);
     DROP INDEX IF EXISTS items_source_date;
     """,
+    # 5: each site category's folder, given once and kept (unique per category path, compared
+    # as a case-folding disk compares names)
+    """
+    CREATE TABLE IF NOT EXISTS site_categories (
+        path TEXT PRIMARY KEY,           -- JSON array of the category's levels
+        dir TEXT NOT NULL UNIQUE         -- its folder below the site root: c/tech/github
+    );
+    """,
 )

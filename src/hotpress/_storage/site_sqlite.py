@@ -115,6 +115,24 @@ class SiteQueriesMixin:
             for r in rows:
                 yield SitemapRow(r[0], r[1], r[2], r[3])
 
+    def site_category_dirs(self) -> dict[tuple[str, ...], str]:
+        rows = self._db.execute("SELECT path, dir FROM site_categories")
+        return {tuple(json.loads(path)): folder for path, folder in rows}
+
+    def save_category_dirs(self, dirs: Mapping[tuple[str, ...], str]) -> None:
+        if not dirs:
+            return
+        rows = [(json.dumps(list(p), ensure_ascii=False), d) for p, d in dirs.items()]
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            self._db.executemany(
+                "INSERT INTO site_categories (path, dir) VALUES (?, ?) ON CONFLICT DO NOTHING", rows
+            )
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
     def site_state(self) -> dict[str, str]:
         return dict(self._db.execute("SELECT path, digest FROM site_pages"))
 
