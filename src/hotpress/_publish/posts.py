@@ -12,6 +12,7 @@ from pathlib import Path
 
 from hotpress._progress import NullProgress, Progress
 from hotpress._publish.filenames import category_dir, post_filename
+from hotpress._publish.folded import FoldedNames
 from hotpress._publish.hexo import render_post
 from hotpress._publish.writer import Writer, sweep_temp
 from hotpress._storage.base import Pending, Publication, Storage
@@ -53,13 +54,13 @@ def _choose_path(
     pending: Pending,
     data: bytes,
     root: Path,
-    storage: Storage,
-    chosen: set[str],
+    names: FoldedNames,
     new_folders: dict[str, bool],
 ) -> str:
     """A new post's path: the title's name unless another item (or a file hotpress did not
-    write) holds it. A file holding exactly these bytes is this item's own post from a run
-    that stopped before recording it, so it is reused rather than duplicated.
+    write) holds it, compared as a case-folding disk compares names (``folded``). A file
+    holding exactly these bytes is this item's own post from a run that stopped before
+    recording it, so it is reused rather than duplicated.
 
     ``new_folders`` remembers, per folder, whether it was missing when this run first came
     to it: then every file in it is this run's, all in ``chosen``, and none is read."""
@@ -71,13 +72,16 @@ def _choose_path(
 
     def taken(name: str) -> bool:
         rel = folder + name
-        if rel in chosen:
-            return True
-        owner = storage.path_owner(OUTPUT, rel)
+        owner = names.owner(rel)  # recorded before, or chosen in this run
         if owner is not None:
             return owner != item.id
         if new:
             return False
+        exact = names.on_disk(folder, name)
+        if exact is None:
+            return False
+        if exact != name:  # another file the disk would take for this one
+            return True
         try:
             with open(os.path.join(root, rel), "rb") as handle:
                 return handle.read() != data
@@ -144,7 +148,7 @@ def publish_hexo(
     writer = Writer(root, defer_sync=True)
     recorder = _Recorder(writer, storage)
     batch: list[Publication] = []
-    chosen: set[str] = set()
+    names = FoldedNames(lambda: storage.publication_paths(OUTPUT), str(root))
     new_folders: dict[str, bool] = {}
     error: str | None = None
 
@@ -152,8 +156,8 @@ def publish_hexo(
     try:
         for pending in storage.pending(OUTPUT, force=force):
             data = render_pending(pending)
-            rel = pending.path or _choose_path(pending, data, root, storage, chosen, new_folders)
-            chosen.add(rel)
+            rel = pending.path or _choose_path(pending, data, root, names, new_folders)
+            names.claim(rel, pending.item.id)
             writer.write(rel, data)
             batch.append(
                 Publication(

@@ -477,6 +477,13 @@ class SQLiteStorage(SiteQueriesMixin):
         ).fetchone()
         return None if row is None else int(row[0])
 
+    def publication_paths(self, output: str) -> Iterator[tuple[str, int]]:
+        cursor = self._db.execute(
+            "SELECT path, item_id FROM publications WHERE output = ?", (output,)
+        )
+        while rows := cursor.fetchmany(2000):
+            yield from rows
+
     def record_publications(self, output: str, done: Sequence[Publication]) -> None:
         def work() -> None:
             self._db.executemany(
