@@ -34,4 +34,5 @@ def test_quick_benchmarks_write_a_report_with_every_section(tmp_path: Path) -> N
     assert "| whole pipeline vs feedparser parse-only | ≥ 10× |" in text
     assert "answered 304" in text
     assert "hotpress, default site" in text and "hotpress, peers' page set" in text
+    assert "one date vs distinct dates | ≤ 1.5× |" in text
     assert "n/a" not in text.split("## Fetch")[1].split("##")[0]
