@@ -15,6 +15,23 @@ from hotpress.types import StoredItem
 
 _CHUNK = 500
 
+# The nearest item of the same source by (date, id): first a tie on the date, else the nearest
+# other date; each an index seek on (source_id, date, id), and COALESCE stops at the first
+# found. One row-value bound ``(date, id) < (?, ?)`` is not a seek in SQLite (it bounds the
+# date only, then scans and sorts every item of that date): a build of many items sharing one
+# date was quadratic.
+_NEIGHBOR = """
+    SELECT i.id, i.title, p.path, i.identity,
+        COALESCE(p.revision = i.revision AND p.source_revision = s.revision, 0)
+    FROM items i JOIN sources s ON s.id = i.source_id
+    LEFT JOIN publications p ON p.item_id = i.id AND p.output = :output
+    WHERE i.id = COALESCE(
+        (SELECT id FROM items WHERE source_id = (SELECT source_id FROM items WHERE id = :id)
+            AND date = :date AND id {op} :id ORDER BY id {order} LIMIT 1),
+        (SELECT id FROM items WHERE source_id = (SELECT source_id FROM items WHERE id = :id)
+            AND date {op} :date ORDER BY date {order}, id {order} LIMIT 1))
+"""
+
 
 class SiteQueriesMixin:
     _db: sqlite3.Connection
@@ -61,49 +78,10 @@ class SiteQueriesMixin:
     def site_neighbors(
         self, item: StoredItem, output: str
     ) -> tuple[Neighbor | None, Neighbor | None]:
-        stamp = int(item.date.timestamp())
-        row = self._db.execute("SELECT source_id FROM items WHERE id = ?", (item.id,)).fetchone()
-        if row is None:
-            return None, None
-        source = row[0]
-        # Two seeks on (source_id, date, id) per side: a tie on the date first, then the
-        # nearest other date. One row-value bound ``(date, id) < (?, ?)`` is not a seek in
-        # SQLite (it bounds the date only and scans every item of that date), which made a
-        # build of items sharing one date quadratic.
-        older = self._neighbor_id(source, stamp, item.id, "<", "DESC")
-        newer = self._neighbor_id(source, stamp, item.id, ">", "ASC")
-        found: dict[int, Neighbor | None] = {i: None for i in (older, newer) if i is not None}
-        if found:
-            marks = ",".join("?" * len(found))
-            for r in self._db.execute(
-                "SELECT i.id, i.title, p.path, i.identity,"
-                " COALESCE(p.revision = i.revision AND p.source_revision = s.revision, 0)"
-                " FROM items i JOIN sources s ON s.id = i.source_id"
-                " LEFT JOIN publications p ON p.item_id = i.id AND p.output = ?"
-                f" WHERE i.id IN ({marks})",
-                (output, *found),
-            ):
-                found[r[0]] = _neighbor(r)
-        return (
-            None if older is None else found[older],
-            None if newer is None else found[newer],
-        )
-
-    def _neighbor_id(
-        self, source: int, stamp: int, item_id: int, op: str, order: str
-    ) -> int | None:
-        tie = self._db.execute(
-            f"SELECT id FROM items WHERE source_id = ? AND date = ? AND id {op} ?"
-            f" ORDER BY id {order} LIMIT 1",
-            (source, stamp, item_id),
-        ).fetchone()
-        if tie is None:
-            tie = self._db.execute(
-                f"SELECT id FROM items WHERE source_id = ? AND date {op} ?"
-                f" ORDER BY date {order}, id {order} LIMIT 1",
-                (source, stamp),
-            ).fetchone()
-        return None if tie is None else int(tie[0])
+        args = {"output": output, "id": item.id, "date": int(item.date.timestamp())}
+        older = self._db.execute(_NEIGHBOR.format(op="<", order="DESC"), args).fetchone()
+        newer = self._db.execute(_NEIGHBOR.format(op=">", order="ASC"), args).fetchone()
+        return _neighbor(older), _neighbor(newer)
 
     def site_sitemap(self, output: str) -> Iterator[SitemapRow]:
         cursor = self._db.execute(
