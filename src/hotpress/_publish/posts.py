@@ -63,7 +63,7 @@ def _choose_path(
     recording it, so it is reused rather than duplicated.
 
     ``new_folders`` remembers, per folder, whether it was missing when this run first came
-    to it: then every file in it is this run's, all in ``chosen``, and none is read."""
+    to it: then every file in it is this run's, all claimed in ``names``, and none is read."""
     item = pending.item
     folder = _folder_of(item.category)
     new = new_folders.get(folder)
