@@ -10,6 +10,7 @@ import pytest
 from lxml import html
 
 from golden.sample import SOURCES, make_item, sample_archive, sample_settings, store
+from hotpress._catalog import parse_namespaces
 from hotpress._site import build_site
 from hotpress._site.slugs import assign_dirs, fold
 from hotpress._storage.sqlite import SQLiteStorage
@@ -130,3 +131,21 @@ def test_a_nul_in_a_category_level_never_splits_it(tmp_path: Path) -> None:
     tree = (public / "categories" / "index.html").read_text()
     assert tree.count('href="/c/') == 2  # two levels, not three
     storage.close()
+
+
+def test_a_nul_in_rsshubs_catalog_names_never_reaches_a_category() -> None:
+    routes = parse_namespaces(
+        {
+            "hn": {
+                "name": "Hacker\0News",
+                "routes": {
+                    "/top": {"name": "T\0op\x85", "categories": ["programming"]},
+                    "/new\0": {"name": "\0", "categories": ["pro\0gramming"]},
+                },
+            }
+        }
+    )
+    assert [r.category for r in routes] == [
+        ("编程", "HackerNews", "Top"),
+        ("programming", "HackerNews", "/new"),
+    ]
