@@ -52,7 +52,10 @@ SHARDS_PER_WORKER = 4
 ITEMS, PAGES = "site items", "site pages"
 """The progress stages the build shows."""
 LIST_CHUNK = 100
-"""List pages per task (whole lists are kept together)."""
+"""List pages per task (small lists are kept together)."""
+LIST_PIECE = 4 * LIST_CHUNK
+"""A longer list is split into tasks of this many pages: one list of every item (a month
+whose 100,000 items share one date) must not leave one worker rendering it alone at the end."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,16 +175,17 @@ class SitePool:
             self._futures.append(self._executor.submit(_render_shard, k, shards, force))
 
     def lists(self, plan: Plan, sources: dict[int, SiteSource], per_page: int) -> None:
-        """Queue the plan's list pages, whole lists per task."""
+        """Queue the plan's list pages: small lists together, long ones in pieces."""
         by_list: dict[str, list[PageJob]] = {}
         for job in plan.jobs:
             by_list.setdefault(job.key, []).append(job)
         chunk: list[PageJob] = []
         for jobs in by_list.values():
-            chunk.extend(jobs)
-            if len(chunk) >= LIST_CHUNK:
-                self._submit_lists(chunk, plan.counts, sources, per_page)
-                chunk = []
+            for start in range(0, len(jobs), LIST_PIECE):
+                chunk.extend(jobs[start : start + LIST_PIECE])
+                if len(chunk) >= LIST_CHUNK:
+                    self._submit_lists(chunk, plan.counts, sources, per_page)
+                    chunk = []
         if chunk:
             self._submit_lists(chunk, plan.counts, sources, per_page)
 
