@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import fetch, fullcontent, hexo_out, ingest, site
+from bench import fetch, fullcontent, hexo_out, ingest, site, site_ties
 from bench.archive import empty_trash
 from bench.common import REPO, Section, table
 from bench.report import render
@@ -61,6 +61,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default=",".join(ALL), help="comma list of " + ", ".join(ALL))
     parser.add_argument("--runs", type=int, default=None, help="runs per figure (default 5/3)")
     parser.add_argument("--site-sizes", type=_ints, default="10000,30000,100000")
+    parser.add_argument(
+        "--tie-sizes",
+        type=_ints,
+        default="10000,100000",
+        help="site builds with every item on one date vs distinct dates (sizes)",
+    )
     parser.add_argument("--hexo-sizes", type=_ints, default="1000,10000,30000")
     parser.add_argument("--hugo-sizes", type=_ints, default="1000,10000,30000,100000")
     parser.add_argument("--peer-runs", type=int, default=1)
@@ -176,6 +182,8 @@ def _run_sections(args: argparse.Namespace, wanted: list[str], runs: int) -> lis
                 big_runs=args.big_runs,
                 reuse=args.reuse_peers,
             )
+            ties = quick_sizes if args.quick else args.tie_sizes
+            site_ties.run(sec, ties, min(runs, 3), args.big_runs)
         sections.append(sec)
         _print(sec)
     return sections

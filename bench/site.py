@@ -255,7 +255,7 @@ def run(
         sec.notes.append(f"Not available: hotpress._site.build_site cannot be imported ({exc}).")
         return sec
     log: list[str] = []
-    versions = ensure_peers(log) if not quick else {}
+    versions = ensure_peers(log) if not quick and any(peer_sizes.values()) else {}
     sec.setup = [
         f"hotpress: median of {runs} runs per size; peers: {peer_runs} run(s) per size, each "
         f"step bounded at {bound:.0f} s. Page sets: home pagination (30 per page), item pages, "

@@ -36,4 +36,5 @@ def test_quick_benchmarks_write_a_report_with_every_section(tmp_path: Path) -> N
     assert "| own RSSHub: hotpress defaults, rerun (304s) |" in text
     assert "| own RSSHub rerun: hotpress vs the old script | > 1× |" in text
     assert "hotpress, default site" in text and "hotpress, peers' page set" in text
+    assert "one date vs distinct dates | ≤ 1.5× |" in text
     assert "n/a" not in text.split("## Fetch")[1].split("##")[0]

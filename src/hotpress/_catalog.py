@@ -91,9 +91,17 @@ def _needs_config(route: Mapping[str, Any]) -> tuple[str, ...]:
     )
 
 
+_CONTROLS = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+"""Controls but the whitespace ones: a NUL in a level split it in two on the site."""
+
+
 def _clean(text: object, fallback: str) -> str:
-    cleaned = " ".join(str(text or "").split())
-    return cleaned or fallback
+    """A category level from RSSHub's answer: controls dropped, whitespace collapsed."""
+    for value in (text, fallback):
+        cleaned = " ".join(_CONTROLS.sub("", str(value or "")).split())
+        if cleaned:
+            return cleaned
+    return "?"
 
 
 def parse_namespaces(data: object, labels: Mapping[str, str] | None = None) -> list[CatalogRoute]:
@@ -122,7 +130,11 @@ def parse_namespaces(data: object, labels: Mapping[str, str] | None = None) -> l
                     pattern=pattern,
                     namespace=str(ns_key),
                     category_key=key,
-                    category=(names.get(key, key), ns_name, _clean(route.get("name"), path)),
+                    category=(
+                        _clean(names.get(key, key), FALLBACK_CATEGORY),
+                        ns_name,
+                        _clean(route.get("name"), str(path)),
+                    ),
                     needs_config=_needs_config(route),
                 )
             )

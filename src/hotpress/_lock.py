@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from types import TracebackType
 
-from hotpress.exceptions import LockedError
+from hotpress.exceptions import LockedError, StorageError
 
 
 class RunLock:
@@ -26,8 +26,15 @@ class RunLock:
         self._fd: int | None = None
 
     def __enter__(self) -> RunLock:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            # The archive's folder cannot be made or written: say so about the archive.
+            database = self.path.with_name(self.path.name.removesuffix(".lock"))
+            raise StorageError(
+                f"cannot open archive {database}: cannot create or use its folder: {exc}"
+            ) from exc
         deadline = time.monotonic() + self.wait
         while True:
             try:

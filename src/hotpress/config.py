@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from hotpress._config_problems import ConfigProblems, validation_problems
 from hotpress._config_problems import dotted as _dotted
 from hotpress._config_problems import line_for as _line_for
+from hotpress._yamlguard import compose_config
 from hotpress.exceptions import ConfigError
 from hotpress.types import ExpandSpec, FulltextSpec, ImageOptions, SourceSpec
 
@@ -104,6 +105,10 @@ class FulltextConfig(_Model):
     shorter_than: int | None = Field(default=None, ge=1)
 
 
+_CONTROLS = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+"""C0 and C1 controls but the whitespace ones (which separate words)."""
+
+
 class SourceConfig(_Model):
     category: list[str]
     route: str | None = None
@@ -129,7 +134,8 @@ class SourceConfig(_Model):
             raise ValueError("needs at least one level, e.g. [社交媒体, 知乎, 知乎热榜]")
         cleaned = []
         for level in levels:
-            text = " ".join(str(level).split())
+            # Control characters (a NUL split a level in two on the site) are dropped.
+            text = " ".join(_CONTROLS.sub("", str(level)).split())
             if not text:
                 raise ValueError("a category level is empty")
             if text in {".", ".."}:
@@ -237,7 +243,7 @@ Loc = tuple[str | int, ...]
 
 def _load_yaml(text: str, path: Path) -> tuple[Any, dict[Loc, int]]:
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = compose_config(text, path)  # refuses alias bombs and recursive aliases
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None

@@ -8,6 +8,7 @@ import json
 import sys
 from datetime import datetime
 from importlib import resources
+from pathlib import Path
 
 from rich.console import Console
 from rich.markup import escape
@@ -21,6 +22,7 @@ from hotpress._lock import RunLock
 from hotpress._retention import apply_retention
 from hotpress._storage import open_storage
 from hotpress.config import Settings, config_path, load_settings
+from hotpress.exceptions import StorageError
 from hotpress.types import SourceState
 
 
@@ -201,6 +203,8 @@ def cmd_sources(args: argparse.Namespace, settings: Settings, out: Console, err:
     now = core.utcnow()
     # A report never creates an archive; without one, every source is "new".
     fetched = settings.database.exists()
+    if not fetched:
+        _check_archive_folder(settings.database)
     if fetched:
         # Read-only: a run may hold the archive; sources it has not seen yet show as "new".
         storage = open_storage(settings.database)
@@ -223,6 +227,19 @@ def cmd_sources(args: argparse.Namespace, settings: Settings, out: Console, err:
             highlight=False,
         )
     return 0
+
+
+def _check_archive_folder(database: Path) -> None:
+    """An archive that could never be made there (a file where a folder must be) is an error,
+    not "nothing fetched yet"."""
+    for folder in database.parents:
+        if folder.exists():
+            if not folder.is_dir():
+                raise StorageError(
+                    f"cannot open archive {database}: cannot create or use its folder: "
+                    f"{folder} is not a folder"
+                )
+            return
 
 
 SOURCE_COLUMNS = (

@@ -10,13 +10,14 @@ import ctypes
 import errno
 import os
 import re
+import stat
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 from hotpress.exceptions import PublishError
 
-__all__ = ["TEMP_DIR", "SyncFs", "sweep_temp", "sync_filesystem"]
+__all__ = ["TEMP_DIR", "SyncFs", "check_temp_folder", "sweep_temp", "sync_filesystem"]
 
 TEMP_DIR = ".hotpress-tmp"
 _TEMP_NAME = re.compile(r"(\d+)-.*\.tmp")
@@ -73,10 +74,30 @@ def sync_filesystem(fd: int, syncfs: SyncFs | None = _SYNCFS) -> None:
     os.sync()
 
 
+def check_temp_folder(folder: Path) -> None:
+    """Refuse a temp folder that is a symlink (or not a folder): following it would write
+    temp files, and let the sweep delete files, wherever it points, outside the output."""
+    try:
+        mode = os.lstat(folder).st_mode
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise PublishError(f"cannot read the temp folder: {exc}", path=folder) from exc
+    if stat.S_ISLNK(mode):
+        raise PublishError(
+            "the temp folder is a symlink; refusing to follow it out of the output"
+            " (remove the link: hotpress makes the folder itself)",
+            path=folder,
+        )
+    if not stat.S_ISDIR(mode):
+        raise PublishError("the temp folder's name is taken by a file", path=folder)
+
+
 def sweep_temp(root: Path) -> int:
     """Remove temp files that writers which no longer run left under ``root``; how many."""
     folder = Path(root) / TEMP_DIR
     removed = 0
+    check_temp_folder(folder)
     try:
         entries = list(os.scandir(folder))
     except (FileNotFoundError, NotADirectoryError):

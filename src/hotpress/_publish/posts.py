@@ -12,6 +12,7 @@ from pathlib import Path
 
 from hotpress._progress import NullProgress, Progress
 from hotpress._publish.filenames import category_dir, post_filename
+from hotpress._publish.folded import FoldedNames
 from hotpress._publish.hexo import render_post
 from hotpress._publish.writer import Writer, sweep_temp
 from hotpress._storage.base import Pending, Publication, Storage
@@ -66,16 +67,16 @@ def _choose_path(
     pending: Pending,
     data: bytes,
     root: Path,
-    storage: Storage,
-    chosen: set[str],
+    names: FoldedNames,
     new_folders: dict[str, bool],
 ) -> str:
     """A new post's path: the title's name unless another item (or a file hotpress did not
-    write) holds it. A file holding exactly these bytes is this item's own post from a run
-    that stopped before recording it, so it is reused rather than duplicated.
+    write) holds it, compared as a case-folding disk compares names (``folded``). A file
+    holding exactly these bytes is this item's own post from a run that stopped before
+    recording it, so it is reused rather than duplicated.
 
     ``new_folders`` remembers, per folder, whether it was missing when this run first came
-    to it: then every file in it is this run's, all in ``chosen``, and none is read."""
+    to it: then every file in it is this run's, all claimed in ``names``, and none is read."""
     item = pending.item
     folder = _folder_of(item.category)
     new = new_folders.get(folder)
@@ -84,13 +85,16 @@ def _choose_path(
 
     def taken(name: str) -> bool:
         rel = folder + name
-        if rel in chosen:
-            return True
-        owner = storage.path_owner(OUTPUT, rel)
+        owner = names.owner(rel)  # recorded before, or chosen in this run
         if owner is not None:
             return owner != item.id
         if new:
             return False
+        exact = names.on_disk(folder, name)
+        if exact is None:
+            return False
+        if exact != name:  # another file the disk would take for this one
+            return True
         try:
             with open(os.path.join(root, rel), "rb") as handle:
                 return handle.read() != data
@@ -149,12 +153,15 @@ def publish_hexo(
     """Write the posts of new and changed items. Never deletes a post. On a write error the
     run stops this output; what was not written stays pending for the next run."""
     progress = progress or NullProgress()
-    sweep_temp(root)  # what a run killed mid-write left behind
+    try:
+        sweep_temp(root)  # what a run killed mid-write left behind
+    except PublishError as exc:  # e.g. a symlinked temp folder: nothing is written
+        return OutputReport(OUTPUT, error=str(exc))
     # Durable in batches: synced before each batch of posts is recorded as published.
     writer = Writer(root, defer_sync=True)
     recorder = _Recorder(writer, storage)
     batch: list[Publication] = []
-    chosen: set[str] = set()
+    names = FoldedNames(lambda: storage.publication_paths(OUTPUT), str(root))
     new_folders: dict[str, bool] = {}
     error: str | None = None
 
@@ -162,8 +169,8 @@ def publish_hexo(
     try:
         for pending in storage.pending(OUTPUT, force=force):
             data = render_pending(pending)
-            rel = pending.path or _choose_path(pending, data, root, storage, chosen, new_folders)
-            chosen.add(rel)
+            rel = pending.path or _choose_path(pending, data, root, names, new_folders)
+            names.claim(rel, pending.item.id)
             writer.write(rel, data)
             batch.append(
                 Publication(

@@ -34,7 +34,13 @@ import threading
 from pathlib import Path, PurePosixPath
 from stat import S_ISLNK
 
-from hotpress._publish.disk import TEMP_DIR, SyncFs, sweep_temp, sync_filesystem
+from hotpress._publish.disk import (
+    TEMP_DIR,
+    SyncFs,
+    check_temp_folder,
+    sweep_temp,
+    sync_filesystem,
+)
 from hotpress.exceptions import PublishError
 
 __all__ = ["TEMP_DIR", "SyncFs", "Writer", "sweep_temp", "sync_filesystem"]
@@ -212,7 +218,13 @@ class Writer:
 
     def _temp(self) -> tuple[int, str]:
         if not self._tmp_ready:
-            self._tmp.mkdir(parents=True, exist_ok=True)
+            try:
+                self._tmp.mkdir(parents=True, exist_ok=True)
+            except FileExistsError:
+                pass  # a symlink or a file: refused below
+            except OSError as exc:
+                raise PublishError(f"cannot create the temp folder: {exc}", path=self._tmp) from exc
+            check_temp_folder(self._tmp)
             sweep_temp(self.root)
             if self.durable and self.defer_sync and self._fs_fd is None:
                 self._fs_fd = os.open(self._tmp, os.O_RDONLY)

@@ -23,6 +23,7 @@ from hotpress._site import extra, listing, parallel, search, status
 from hotpress._site.items import ItemPages
 from hotpress._site.pages import Renderer
 from hotpress._site.plan import Plan, plan_lists
+from hotpress._site.slugs import category_dirs
 from hotpress._site.store import OrderRow, SiteSource, SiteStore
 from hotpress._site.theme import fingerprint, make_env, static_files
 from hotpress._storage.base import Storage
@@ -66,14 +67,18 @@ def build_site(
     now = now or datetime.now(UTC)
     known = len(state) - 1 - ("@files" in state)  # the state's entries but "@build"
     if not force and state.get("@build") == mark and (root / "index.html").is_file():
-        sweep_temp(root)  # what a killed build left behind
+        try:
+            sweep_temp(root)  # what a killed build left behind
+        except PublishError as exc:
+            return OutputReport(OUTPUT, error=str(exc))
         # Fetch results change the status page without changing the archive's items.
         written, unchanged, created, error = _status(settings, storage, theme, root, now)
         files = int(state["@files"]) + created if "@files" in state else None
         return OutputReport(OUTPUT, written, known + unchanged, error, total=files)
     # The same test as _build's: a full build counts the folder's files afterwards.
     full = force or state.get("@salt") != salt or not (root / "index.html").is_file()
-    renderer = Renderer(make_env(theme), settings.site, settings.timezone)
+    # Category folders are given out (and stored) before any page links to one.
+    renderer = Renderer(make_env(theme), settings.site, settings.timezone, category_dirs(storage))
     # Not durable: the site is rebuilt from the archive; the rename still keeps it atomic.
     writer = Writer(root, durable=False)
     try:
@@ -233,7 +238,7 @@ def _build_lists(run: _Run, rebuild: bool, pool: parallel.SitePool | None) -> No
     plan = plan_lists(
         order(),
         lists_of=lists_of,
-        base_of=lambda key: listing.list_base(key, sources),
+        base_of=lambda key: listing.list_base(key, renderer),
         source_revision=revisions,
         per_page=settings.site.per_page,
         feed_size=FEED_SIZE,

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from hotpress._site.pages import Link, Renderer
 from hotpress._site.store import SitemapRow
-from hotpress._site.urls import category_dir, item_file, month_dir
+from hotpress._site.urls import item_file, month_dir
 from hotpress._site.xmltext import xml_text
 
 SITEMAP_CHUNK = 10_000
@@ -36,7 +37,7 @@ def category_tree(
                 continue
             node = Node(
                 prefix[-1],
-                renderer.u(category_dir(prefix) + "/"),
+                renderer.u(renderer.category_dir(prefix) + "/"),
                 counts.get(category_key(prefix), 0),
             )
             index[prefix] = node
@@ -45,7 +46,14 @@ def category_tree(
 
 
 def category_key(path: tuple[str, ...]) -> str:
-    return "c\0" + "\0".join(path)
+    """A category list's key: ``c`` and its levels as a JSON array (any character may be in
+    a level; a separator character would split it)."""
+    return "c" + json.dumps(list(path), ensure_ascii=False)
+
+
+def category_path(key: str) -> tuple[str, ...]:
+    """The levels of a key made by :func:`category_key`."""
+    return tuple(json.loads(key[1:]))
 
 
 def month_key(year: int, month: int) -> str:

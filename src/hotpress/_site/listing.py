@@ -12,22 +12,22 @@ from hotpress._site.feeds import FORMATS, FeedEntry, FeedMeta
 from hotpress._site.pages import Link, Renderer, local_media
 from hotpress._site.plan import Plan
 from hotpress._site.store import SiteSource, SiteStore
-from hotpress._site.urls import category_dir, month_dir
+from hotpress._site.urls import month_dir
 
 
-def list_base(key: str, sources: dict[int, SiteSource]) -> str:
+def list_base(key: str, renderer: Renderer) -> str:
     if key == "all":
         return ""
-    if key.startswith("c\0"):
-        return category_dir(tuple(key.split("\0")[1:]))
+    if key.startswith("c"):
+        return renderer.category_dir(extra.category_path(key))
     return month_dir(int(key[1:5]), int(key[6:8]))
 
 
 def heading(key: str) -> tuple[str, list[Link], tuple[str, ...] | None]:
     if key == "all":
         return "", [], None
-    if key.startswith("c\0"):
-        path = tuple(key.split("\0")[1:])
+    if key.startswith("c"):
+        path = extra.category_path(key)
         return " / ".join(path), [], path
     return f"{key[1:5]} 年 {key[6:8]} 月", [], None
 
@@ -65,7 +65,7 @@ def render_lists(
                 children = children_of[path] = [
                     Link(
                         kid,
-                        renderer.u(category_dir((*path, kid)) + "/"),
+                        renderer.u(renderer.category_dir((*path, kid)) + "/"),
                         plan.counts.get(extra.category_key((*path, kid)), 0),
                     )
                     for kid in kids
@@ -77,7 +77,7 @@ def render_lists(
             ]
         data = renderer.list_page(
             job,
-            base=list_base(job.key, sources),
+            base=list_base(job.key, renderer),
             cards=cards,
             heading=title,
             crumbs=crumbs,
@@ -97,7 +97,7 @@ def render_feeds(
     output: str,
 ) -> None:
     for key, (_digest, ids) in plan.feeds.items():
-        base = list_base(key, sources)
+        base = list_base(key, renderer)
         found = storage.site_items(ids, output)
         entries = []
         for i in ids:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -40,8 +40,16 @@ def local_media(text: str, prefix: str) -> str:
 class Renderer:
     """Renders pages of one site; holds the template environment and URL prefix."""
 
-    def __init__(self, env: jinja2.Environment, site: SiteConfig, timezone: str) -> None:
+    def __init__(
+        self,
+        env: jinja2.Environment,
+        site: SiteConfig,
+        timezone: str,
+        dirs: Mapping[tuple[str, ...], str] | None = None,
+    ) -> None:
         self.env = env
+        self.dirs = dict(dirs or {})
+        """Category path -> its folder, as stored in the archive (``slugs.category_dirs``)."""
         self.site = site
         self.zone = ZoneInfo(timezone)
         self.prefix = urlsplit(site.url).path.rstrip("/")
@@ -65,6 +73,11 @@ class Renderer:
         text = self.env.get_template(template).render(site=self.site, u=self.u, **context)
         return text.encode()
 
+    def category_dir(self, path: Sequence[str]) -> str:
+        """The folder of a category path (``c/…``): the one given out to it, else (a path
+        no source has) the plain slugs."""
+        return self.dirs.get(tuple(path)) or category_dir(path)
+
     def has_feeds(self, key: str) -> bool:
         """Whether the list ``key`` has feeds (``site.feeds``, ``site.list_feeds``)."""
         return bool(self.site.feeds) and (self.site.list_feeds or key == "all")
@@ -74,7 +87,7 @@ class Renderer:
         found = self._crumbs.get(key)
         if found is None:
             found = self._crumbs[key] = [
-                Link(level, self.u(category_dir(category[: i + 1]) + "/"))
+                Link(level, self.u(self.category_dir(category[: i + 1]) + "/"))
                 for i, level in enumerate(category)
             ]
         return list(found)

@@ -52,7 +52,10 @@ SHARDS_PER_WORKER = 4
 ITEMS, PAGES = "site items", "site pages"
 """The progress stages the build shows."""
 LIST_CHUNK = 100
-"""List pages per task (whole lists are kept together)."""
+"""List pages per task (small lists are kept together)."""
+LIST_PIECE = 4 * LIST_CHUNK
+"""A longer list is split into tasks of this many pages: one list of every item (a month
+whose 100,000 items share one date) must not leave one worker rendering it alone at the end."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +99,10 @@ def _start_worker(context: WorkerContext) -> None:
     # Never closed: closing removes the shared temp folder, which other workers still use;
     # the main process's writer removes it at the end of the build.
     writer = Writer(context.root, durable=False)
-    renderer = Renderer(make_env(context.theme), context.site, context.timezone)
+    # The main process stored every category's folder before starting the pool.
+    renderer = Renderer(
+        make_env(context.theme), context.site, context.timezone, storage.site_category_dirs()
+    )
     pages = ItemPages(storage, writer, renderer, context.output)
     _worker = _Worker(context, storage, writer, renderer, pages)
 
@@ -169,16 +175,17 @@ class SitePool:
             self._futures.append(self._executor.submit(_render_shard, k, shards, force))
 
     def lists(self, plan: Plan, sources: dict[int, SiteSource], per_page: int) -> None:
-        """Queue the plan's list pages, whole lists per task."""
+        """Queue the plan's list pages: small lists together, long ones in pieces."""
         by_list: dict[str, list[PageJob]] = {}
         for job in plan.jobs:
             by_list.setdefault(job.key, []).append(job)
         chunk: list[PageJob] = []
         for jobs in by_list.values():
-            chunk.extend(jobs)
-            if len(chunk) >= LIST_CHUNK:
-                self._submit_lists(chunk, plan.counts, sources, per_page)
-                chunk = []
+            for start in range(0, len(jobs), LIST_PIECE):
+                chunk.extend(jobs[start : start + LIST_PIECE])
+                if len(chunk) >= LIST_CHUNK:
+                    self._submit_lists(chunk, plan.counts, sources, per_page)
+                    chunk = []
         if chunk:
             self._submit_lists(chunk, plan.counts, sources, per_page)
 

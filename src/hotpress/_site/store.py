@@ -86,6 +86,12 @@ class SiteStore(Protocol):
     def site_sitemap(self, output: str) -> Iterator[SitemapRow]:
         """Every item by id with its path and last change (Unix seconds)."""
 
+    def site_category_dirs(self) -> dict[tuple[str, ...], str]:
+        """Category path -> its folder, for every folder ever given out (never changes)."""
+
+    def save_category_dirs(self, dirs: Mapping[tuple[str, ...], str]) -> None:
+        """Store new category folders (a path or folder already stored is kept as it is)."""
+
     def site_state(self) -> dict[str, str]:
         """Build state: page path -> digest of what it was rendered from."""
 

@@ -8,7 +8,10 @@
   ``/items/<hex>/`` scheme keep their URLs;
 - category: ``/c/<slug>/<slug>/.../`` one slug per level: an ASCII level name becomes a
   lower-case slug (``GitHub Trending`` -> ``github-trending``), any other name the first
-  8 hex of its SHA-1 (``知乎热榜`` -> ``c2f0...``), so no percent-encoded CJK appears;
+  8 hex of its SHA-1 (``知乎热榜`` -> ``c2f0...``), so no percent-encoded CJK appears.
+  That is only the first choice: a folder another category path holds already (compared
+  as a case-folding disk compares names) gets a hash suffix, and every folder is stored
+  once given out (``slugs``), so a category keeps its URL forever;
 - lists: the front page (``index.html``) shows the newest items; older ones live on numbered
   pages counted from the OLDEST (``page/1/`` holds the first ``per_page`` items ever), so a
   page's content never moves when items are added and only the newest pages change;

@@ -124,6 +124,9 @@ class Storage(SiteStore, Protocol):
     def path_owner(self, output: str, path: str) -> int | None:
         """The item id published at ``path`` in ``output``, if any."""
 
+    def publication_paths(self, output: str) -> Iterator[tuple[str, int]]:
+        """Every (path, item id) published to ``output`` (paths reserved by the site too)."""
+
     def record_publications(self, output: str, done: Sequence[Publication]) -> None: ...
 
     def count_publications(self, output: str) -> int:

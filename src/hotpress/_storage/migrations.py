@@ -85,7 +85,7 @@ MIGRATIONS: tuple[str, ...] = (
     WHERE date < -62104060800 OR date > 253370678400
        OR published < -62104060800 OR published > 253370678400;
     """,
-    # N (full content, issue 14): the expansion of each item whose source has `expand:` (the
+    # 5 (full content, issue 14): the expansion of each item whose source has `expand:` (the
     # second feed its body comes from); images kept locally (`images: local`): each image URL
     # once, which items name it, and each item's body pointing at the local copies
     """
@@ -125,5 +125,19 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE items ADD COLUMN local_content TEXT;
     ALTER TABLE items ADD COLUMN local_cover TEXT;
     ALTER TABLE items ADD COLUMN media_revision INTEGER;
+    """,
+    # 6: neighbours by (source, date, id) are two index seeks, however many items share a date
+    # (the old index ended at the date, so ties were scanned and sorted)
+    """
+    CREATE INDEX IF NOT EXISTS items_source_date_id ON items (source_id, date, id);
+    DROP INDEX IF EXISTS items_source_date;
+    """,
+    # 7: each site category's folder, given once and kept (unique per category path, compared
+    # as a case-folding disk compares names)
+    """
+    CREATE TABLE IF NOT EXISTS site_categories (
+        path TEXT PRIMARY KEY,           -- JSON array of the category's levels
+        dir TEXT NOT NULL UNIQUE         -- its folder below the site root: c/tech/github
+    );
     """,
 )

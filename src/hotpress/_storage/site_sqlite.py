@@ -15,6 +15,23 @@ from hotpress.types import StoredItem
 
 _CHUNK = 500
 
+# The nearest item of the same source by (date, id): first a tie on the date, else the nearest
+# other date; each an index seek on (source_id, date, id), and COALESCE stops at the first
+# found. One row-value bound ``(date, id) < (?, ?)`` is not a seek in SQLite (it bounds the
+# date only, then scans and sorts every item of that date): a build of many items sharing one
+# date was quadratic.
+_NEIGHBOR = """
+    SELECT i.id, i.title, p.path, i.identity,
+        COALESCE(p.revision = i.revision AND p.source_revision = s.revision, 0)
+    FROM items i JOIN sources s ON s.id = i.source_id
+    LEFT JOIN publications p ON p.item_id = i.id AND p.output = :output
+    WHERE i.id = COALESCE(
+        (SELECT id FROM items WHERE source_id = (SELECT source_id FROM items WHERE id = :id)
+            AND date = :date AND id {op} :id ORDER BY id {order} LIMIT 1),
+        (SELECT id FROM items WHERE source_id = (SELECT source_id FROM items WHERE id = :id)
+            AND date {op} :date ORDER BY date {order}, id {order} LIMIT 1))
+"""
+
 
 class SiteQueriesMixin:
     _db: sqlite3.Connection
@@ -61,18 +78,9 @@ class SiteQueriesMixin:
     def site_neighbors(
         self, item: StoredItem, output: str
     ) -> tuple[Neighbor | None, Neighbor | None]:
-        stamp = int(item.date.timestamp())
-        query = (
-            "SELECT i.id, i.title, p.path, i.identity,"
-            " COALESCE(p.revision = i.revision AND p.source_revision = s.revision, 0)"
-            " FROM items i JOIN sources s ON s.id = i.source_id"
-            " LEFT JOIN publications p ON p.item_id = i.id AND p.output = ?"
-            " WHERE i.source_id = (SELECT source_id FROM items WHERE id = ?)"
-            " AND (i.date, i.id) {op} (?, ?) ORDER BY i.date {order}, i.id {order} LIMIT 1"
-        )
-        args = (output, item.id, stamp, item.id)
-        older = self._db.execute(query.format(op="<", order="DESC"), args).fetchone()
-        newer = self._db.execute(query.format(op=">", order="ASC"), args).fetchone()
+        args = {"output": output, "id": item.id, "date": int(item.date.timestamp())}
+        older = self._db.execute(_NEIGHBOR.format(op="<", order="DESC"), args).fetchone()
+        newer = self._db.execute(_NEIGHBOR.format(op=">", order="ASC"), args).fetchone()
         return _neighbor(older), _neighbor(newer)
 
     def site_sitemap(self, output: str) -> Iterator[SitemapRow]:
@@ -84,6 +92,24 @@ class SiteQueriesMixin:
         while rows := cursor.fetchmany(2000):
             for r in rows:
                 yield SitemapRow(r[0], r[1], r[2], r[3])
+
+    def site_category_dirs(self) -> dict[tuple[str, ...], str]:
+        rows = self._db.execute("SELECT path, dir FROM site_categories")
+        return {tuple(json.loads(path)): folder for path, folder in rows}
+
+    def save_category_dirs(self, dirs: Mapping[tuple[str, ...], str]) -> None:
+        if not dirs:
+            return
+        rows = [(json.dumps(list(p), ensure_ascii=False), d) for p, d in dirs.items()]
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            self._db.executemany(
+                "INSERT INTO site_categories (path, dir) VALUES (?, ?) ON CONFLICT DO NOTHING", rows
+            )
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
 
     def site_state(self) -> dict[str, str]:
         return dict(self._db.execute("SELECT path, digest FROM site_pages"))

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from hotpress._storage.base import FetchLogEntry, Pending, Publication, RetentionCandidate
 from hotpress._storage.expand_sqlite import ExpansionQueriesMixin
+from hotpress._storage.guard import check_archive
 from hotpress._storage.media_sqlite import MediaQueriesMixin
 from hotpress._storage.migrations import MIGRATIONS
 from hotpress._storage.site_sqlite import SiteQueriesMixin
@@ -97,14 +98,22 @@ class SQLiteStorage(SiteQueriesMixin, ExpansionQueriesMixin, MediaQueriesMixin):
             self._db = sqlite3.connect(
                 str(path), isolation_level=None, timeout=30, check_same_thread=False
             )
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute("PRAGMA foreign_keys=ON")
-            self._migrate()
+            try:
+                # Before anything writes to it (WAL mode is written into the file).
+                check_archive(self._db, self.path)
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=NORMAL")
+                self._db.execute("PRAGMA foreign_keys=ON")
+                self._migrate()
+            except BaseException:
+                self._db.close()
+                raise
         except sqlite3.DatabaseError as exc:
             raise StorageError(f"cannot open archive {self.path}: {exc}") from exc
         except OSError as exc:
-            raise StorageError(f"cannot create archive folder for {self.path}: {exc}") from exc
+            raise StorageError(
+                f"cannot open archive {self.path}: cannot create or use its folder: {exc}"
+            ) from exc
         self._ids: dict[str, int] = {}
 
     # --- plumbing -----------------------------------------------------------------------
@@ -503,6 +512,13 @@ class SQLiteStorage(SiteQueriesMixin, ExpansionQueriesMixin, MediaQueriesMixin):
             "SELECT COUNT(*) FROM publications WHERE output = ?", (output,)
         ).fetchone()
         return int(row[0])
+
+    def publication_paths(self, output: str) -> Iterator[tuple[str, int]]:
+        cursor = self._db.execute(
+            "SELECT path, item_id FROM publications WHERE output = ?", (output,)
+        )
+        while rows := cursor.fetchmany(2000):
+            yield from rows
 
     def record_publications(self, output: str, done: Sequence[Publication]) -> None:
         def work() -> None:
