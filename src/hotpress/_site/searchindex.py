@@ -1,0 +1,194 @@
+"""The search index as a whole, kept up to date build after build.
+
+Layout under ``search-index/``:
+
+- ``index.json``: what the browser reads first: the levels (shard count and tag each), the
+  item-record chunk size, a short tag per segment (for the records' cache) and the category
+  paths (for the filter).
+- ``b/``: the *base* level, postings of every item as of its last merge (``search.py``).
+- ``d/``: the *delta* level, postings of the items of every segment that changed since
+  (new items, edited items, items of a renamed source). Rebuilt whole when it changes; when
+  it holds more than ``MERGE`` items, the base is rebuilt from all items instead and the
+  delta is empty. A base posting of an edited or removed item is stale, not wrong: the
+  browser checks every candidate against its current record.
+- ``docs/<id // DOCS>.bin``: gzip'd JSON records ``[id, url, title, date, category, lead]``
+  of ``DOCS`` consecutive item ids, rewritten with their segment.
+
+A segment is ``SEGMENT`` consecutive item ids; its digest (of its items' revisions) says
+whether anything in it changed, without reading any item.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from hotpress._site import search
+from hotpress._site.search import Doc, Postings
+
+SEGMENT = 1000
+DOCS = 8
+"""Item records per chunk file (divides ``SEGMENT``)."""
+MERGE = 2000
+"""Items the delta level may hold before the base is rebuilt."""
+FOLDER = search.FOLDER
+_HTML_CUT = 1500
+
+
+class SegmentDigests:
+    """Digests of every segment from one pass over the archive order (no content read)."""
+
+    def __init__(self, salt: str) -> None:
+        self.salt = f"{salt}\0search{search.VERSION}".encode()
+        self._hashes: dict[int, hashlib._Hash] = {}
+        self.ids: dict[int, list[int]] = defaultdict(list)
+
+    def add(self, item_id: int, revision: int, source_revision: int) -> None:
+        segment = item_id // SEGMENT
+        digest = self._hashes.get(segment)
+        if digest is None:
+            digest = self._hashes[segment] = hashlib.sha1(self.salt)
+        digest.update(b"%d,%d,%d;" % (item_id, revision, source_revision))
+        self.ids[segment].append(item_id)
+
+    def digests(self) -> dict[int, str]:
+        return {k: h.hexdigest() for k, h in self._hashes.items()}
+
+
+def texts(doc: Doc) -> tuple[int, str, str]:
+    """What is indexed of an item: ``(id, title, category + lead)``, lower-cased."""
+    return doc.id, doc.title.lower(), f"{doc.category}\n{lead(doc)}".lower()
+
+
+def lead(doc: Doc) -> str:
+    """The first ``LEAD`` characters of the body text, reading only as much HTML as needed."""
+    cut = doc.text[:_HTML_CUT]
+    if len(cut) < len(doc.text):
+        lt = cut.rfind("<")
+        if lt > cut.rfind(">"):
+            cut = cut[:lt]
+        short = Doc(doc.id, doc.url, doc.title, doc.date, doc.category, cut).lead()
+        if len(short) >= search.LEAD:
+            return short
+    return doc.lead()
+
+
+def chunk_files(segment: int, docs: Iterable[Doc]) -> list[tuple[str, bytes]]:
+    """Every record chunk of one segment (empty ones too: an item may have gone)."""
+    chunks: dict[int, list[list[object]]] = {
+        c: [] for c in range(segment * SEGMENT // DOCS, (segment + 1) * SEGMENT // DOCS)
+    }
+    for doc in sorted(docs, key=lambda d: d.id):
+        chunks[doc.id // DOCS].append(
+            [doc.id, doc.url, doc.title, doc.date, doc.category, lead(doc)]
+        )
+    return [(f"{FOLDER}/docs/{c}.bin", _gzip(_json(records))) for c, records in chunks.items()]
+
+
+@dataclass
+class Update:
+    """What one build changed in the index (for the bench and the tests)."""
+
+    merged: bool = False
+    delta_items: int = 0
+    files: int = 0
+
+
+def update_index(
+    digests: dict[int, str],
+    ids: dict[int, list[int]],
+    before: dict[str, str],
+    load: Callable[[int], list[Doc]],
+    write: Callable[[str, bytes], object],
+    categories: list[str],
+    base_before: str | None,
+) -> tuple[dict[str, str], Update]:
+    """Bring the index up to date: the state entries to keep, and what was done.
+    ``load(segment)`` gives the segment's items, ``write(name, data)`` writes a file;
+    ``before`` is the last build's state (empty to rewrite every record and the delta),
+    ``base_before`` its ``@search-base`` entry if the base files are still there (a forced
+    build keeps the base: it cannot be made again from the items as they were)."""
+    loaded: dict[int, list[Doc]] = {}
+    done = Update()
+
+    def docs(segment: int) -> list[Doc]:
+        if segment not in loaded:
+            loaded[segment] = load(segment)
+        return loaded[segment]
+
+    def put(name: str, data: bytes) -> None:
+        write(name, data)
+        done.files += 1
+
+    for segment, digest in sorted(digests.items()):
+        if before.get(f"@search/{segment}") != digest:
+            for name, data in chunk_files(segment, docs(segment)):
+                put(name, data)
+    base_state = json.loads(base_before or "null")
+    if base_state is not None and base_state.get("version") != search.VERSION:
+        base_state = None
+    dirty = sorted(
+        k
+        for k, d in digests.items()
+        if base_state is None or base_state["segs"].get(str(k)) != d[:10]
+    )
+    gone = base_state is not None and any(int(k) not in digests for k in base_state["segs"])
+    if base_state is None or gone or sum(len(ids[k]) for k in dirty) > MERGE:
+        found = Postings.concat(
+            [search.postings([texts(d) for d in docs(k)]) for k in sorted(digests)]
+        )
+        shards, files = search.level_files(found, f"{FOLDER}/b/")
+        tag = hashlib.sha1(json.dumps(sorted(digests.items())).encode()).hexdigest()[:10]
+        base_state = {
+            "version": search.VERSION,
+            "shards": shards,
+            "tag": tag,
+            "segs": {str(k): d[:10] for k, d in digests.items()},
+        }
+        for name, data in files:
+            put(name, data)
+        dirty = []
+        done.merged = True
+    delta_tag = hashlib.sha1(
+        json.dumps([base_state["tag"], [(k, digests[k]) for k in dirty]]).encode()
+    ).hexdigest()[:10]
+    delta_state = json.loads(before.get("@search-delta") or "null")
+    if dirty and (delta_state is None or delta_state["tag"] != delta_tag):
+        found = Postings.concat([search.postings([texts(d) for d in docs(k)]) for k in dirty])
+        shards, files = search.level_files(found, f"{FOLDER}/d/")
+        delta_state = {"shards": shards, "tag": delta_tag}
+        for name, data in files:
+            put(name, data)
+    done.delta_items = sum(len(ids[k]) for k in dirty)
+    manifest = {
+        "version": search.VERSION,
+        "base": [base_state["shards"], base_state["tag"]],
+        "delta": [delta_state["shards"], delta_state["tag"]] if dirty and delta_state else None,
+        "docs": DOCS,
+        "segment": SEGMENT,
+        "page": search.PAGE,
+        "more": search.MORE,
+        "segs": {str(k): d[:8] for k, d in sorted(digests.items())},
+        "cats": sorted(set(categories)),
+    }
+    put(f"{FOLDER}/index.json", _json(manifest))
+    state = {f"@search/{k}": d for k, d in digests.items()}
+    state["@search-base"] = json.dumps(base_state, separators=(",", ":"))
+    if dirty and delta_state:
+        state["@search-delta"] = json.dumps(delta_state, separators=(",", ":"))
+    return state, done
+
+
+def _json(value: object) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _gzip(data: bytes) -> bytes:
+    return gzip.compress(data, compresslevel=9, mtime=0)
+
+
+__all__ = ["DOCS", "MERGE", "SEGMENT", "SegmentDigests", "Update", "chunk_files", "update_index"]
