@@ -66,6 +66,13 @@ def word_key(word: str) -> int:
     return zlib.crc32(word.encode()) & _WORD_MASK
 
 
+def category_keys(path: str) -> list[int]:
+    """The keys of a category path and its ancestors (``a / b`` -> ``a``, ``a / b``): the
+    category filter is one more term of the query."""
+    names = path.split(" / ")
+    return [word_key("\0c" + " / ".join(names[: i + 1])) for i in range(len(names)) if path]
+
+
 def query_keys(text: str) -> set[int]:
     """The keys a query looks up: its words and bigrams, and a lone CJK character's key."""
     lowered = text.lower()
@@ -156,13 +163,19 @@ class Postings:
         return Postings(keys[order], ids[order], title[order])
 
 
-def postings(docs: list[tuple[int, str, str]]) -> Postings:
-    """The postings of ``(id, title, rest)`` texts (already lower-cased)."""
+def postings(docs: list[tuple[int, str, str, str]]) -> Postings:
+    """The postings of ``(id, title, rest, category path)`` (texts already lower-cased)."""
     if not docs:
         return Postings.empty()
     ids = np.array([d[0] for d in docs], dtype=np.uint64)
     title_keys, title_owner = _terms([d[1] for d in docs], chars=True)
     rest_keys, rest_owner = _terms([d[2] for d in docs], chars=False)
+    paths: dict[str, list[int]] = {}
+    cats = [paths.setdefault(d[3], category_keys(d[3])) for d in docs]
+    rest_keys = np.concatenate((rest_keys, np.array([k for c in cats for k in c], np.uint64)))
+    rest_owner = np.concatenate(
+        (rest_owner, np.repeat(np.arange(len(docs), dtype=np.uint64), [len(c) for c in cats]))
+    )
     # key | inverted id | not-in-title: one sort orders by key, newest first, title first.
     inverted = np.uint64(0x7FFFFFFF) - ids
     packed = np.concatenate(
@@ -300,6 +313,7 @@ __all__ = [
     "PAGE",
     "Doc",
     "Postings",
+    "category_keys",
     "level_files",
     "postings",
     "query_keys",

@@ -31,7 +31,7 @@ from hotpress._site import search
 from hotpress._site.search import Doc, Postings
 
 SEGMENT = 1000
-DOCS = 8
+DOCS = 4
 """Item records per chunk file (divides ``SEGMENT``)."""
 MERGE = 2000
 """Items the delta level may hold before the base is rebuilt."""
@@ -59,9 +59,10 @@ class SegmentDigests:
         return {k: h.hexdigest() for k, h in self._hashes.items()}
 
 
-def texts(doc: Doc) -> tuple[int, str, str]:
-    """What is indexed of an item: ``(id, title, category + lead)``, lower-cased."""
-    return doc.id, doc.title.lower(), f"{doc.category}\n{lead(doc)}".lower()
+def texts(doc: Doc) -> tuple[int, str, str, str]:
+    """What is indexed of an item: ``(id, title, category + lead, category)``, the texts
+    lower-cased."""
+    return doc.id, doc.title.lower(), f"{doc.category}\n{lead(doc)}".lower(), doc.category
 
 
 def lead(doc: Doc) -> str:
