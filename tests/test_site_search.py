@@ -163,3 +163,21 @@ def test_adding_an_item_rewrites_its_records_the_delta_and_the_manifest_only(
         assert [i for i, _ in found] == [new_id]
     finally:
         storage.close()
+
+
+def test_a_category_and_its_ancestors_are_terms_of_every_item_in_it() -> None:
+    docs = [
+        Doc(1, "/1", "一", "2024-01-01", "科技 / 汽车", "<p>无</p>"),
+        Doc(2, "/2", "二", "2024-01-01", "科技 / 手机", "<p>无</p>"),
+        Doc(3, "/3", "三", "2024-01-01", "体育", "<p>无</p>"),
+    ]
+    shards, files = _level(docs)
+
+    def members(path: str) -> set[int]:
+        key = search.category_keys(path)[-1]
+        return {i for i, _ in read_shard(files[f"x/{shard_of(key, shards)}.bin"], key)[1]}
+
+    assert members("科技") == {1, 2}
+    assert members("科技 / 汽车") == {1}
+    assert members("体育") == {3}
+    assert search.category_keys("") == []
