@@ -11,7 +11,7 @@ import pytest
 from golden.sample import SOURCES, make_item, sample_archive, sample_settings, store
 from hotpress._site import build_site, search, searchindex
 from hotpress._site.search import Doc, postings, query_keys, read_shard, shard_of
-from hotpress._site.searchindex import texts
+from hotpress._site.searchindex import record, texts
 
 
 def _doc(item_id: int, title: str, body: str) -> Doc:
@@ -19,7 +19,7 @@ def _doc(item_id: int, title: str, body: str) -> Doc:
 
 
 def _level(docs: list[Doc]) -> tuple[int, dict[str, bytes]]:
-    shards, files = search.level_files(postings([texts(d) for d in docs]), "x/")
+    shards, files = search.level_files(postings([texts(record(d)) for d in docs]), "x/")
     return shards, dict(files)
 
 

@@ -28,6 +28,7 @@ import re
 import zlib
 from dataclasses import dataclass
 from itertools import pairwise
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -151,17 +152,6 @@ class Postings:
         nothing = np.zeros(0, np.uint64)
         return Postings(nothing, nothing, nothing)
 
-    @staticmethod
-    def concat(parts: list[Postings]) -> Postings:
-        """Postings of disjoint item sets, merged into key order (ids stay descending)."""
-        if not parts:
-            return Postings.empty()
-        keys = np.concatenate([p.keys for p in parts])
-        ids = np.concatenate([p.ids for p in parts])
-        title = np.concatenate([p.title for p in parts])
-        order = np.lexsort((-ids.astype(np.int64), keys))
-        return Postings(keys[order], ids[order], title[order])
-
 
 def postings(docs: list[tuple[int, str, str, str]]) -> Postings:
     """The postings of ``(id, title, rest, category path)`` (texts already lower-cased)."""
@@ -238,9 +228,9 @@ def level_files(found: Postings, prefix: str) -> tuple[int, list[tuple[str, byte
         else np.zeros(count, np.uint64)
     )
     page = np.where(rank < PAGE, 0, (rank - PAGE) // MORE + 1).astype(np.uint64)
-    order = np.lexsort((rank, keys, page, shard))
-    keys, ids, title, totals = keys[order], ids[order], title[order], totals[order]
-    group = (shard[order] << np.uint64(24)) | page[order]
+    group = (shard << np.uint64(24)) | page
+    order = np.argsort(group, kind="stable")  # stable: by key, newest first inside a group
+    keys, ids, title, totals, group = (a[order] for a in (keys, ids, title, totals, group))
     term_start = np.concatenate(([True], (keys[1:] != keys[:-1]) | (group[1:] != group[:-1])))
     previous = np.concatenate(([np.uint64(0)], ids[:-1]))
     gap = np.where(term_start, ids, previous - np.minimum(previous, ids))
@@ -263,7 +253,7 @@ def level_files(found: Postings, prefix: str) -> tuple[int, list[tuple[str, byte
 
 def _shard_file(
     keys: _U64,
-    counts: npt.NDArray[np.int64],
+    counts: npt.NDArray[Any],
     ends: npt.NDArray[np.int64],
     data: npt.NDArray[np.uint8],
     low: int,

@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from hotpress._site import search
-from hotpress._site.search import Doc, Postings
+from hotpress._site.search import Doc
 
 SEGMENT = 1000
 DOCS = 4
@@ -59,10 +59,18 @@ class SegmentDigests:
         return {k: h.hexdigest() for k, h in self._hashes.items()}
 
 
-def texts(doc: Doc) -> tuple[int, str, str, str]:
+Record = tuple[int, str, str, str, str, str]
+"""What the browser gets of an item: ``(id, url, title, date, category, lead)``."""
+
+
+def record(doc: Doc) -> Record:
+    return doc.id, doc.url, doc.title, doc.date, doc.category, lead(doc)
+
+
+def texts(rec: Record) -> tuple[int, str, str, str]:
     """What is indexed of an item: ``(id, title, category + lead, category)``, the texts
     lower-cased."""
-    return doc.id, doc.title.lower(), f"{doc.category}\n{lead(doc)}".lower(), doc.category
+    return rec[0], rec[2].lower(), f"{rec[4]}\n{rec[5]}".lower(), rec[4]
 
 
 def lead(doc: Doc) -> str:
@@ -78,16 +86,14 @@ def lead(doc: Doc) -> str:
     return doc.lead()
 
 
-def chunk_files(segment: int, docs: Iterable[Doc]) -> list[tuple[str, bytes]]:
+def chunk_files(segment: int, records: Iterable[Record]) -> list[tuple[str, bytes]]:
     """Every record chunk of one segment (empty ones too: an item may have gone)."""
-    chunks: dict[int, list[list[object]]] = {
+    chunks: dict[int, list[Record]] = {
         c: [] for c in range(segment * SEGMENT // DOCS, (segment + 1) * SEGMENT // DOCS)
     }
-    for doc in sorted(docs, key=lambda d: d.id):
-        chunks[doc.id // DOCS].append(
-            [doc.id, doc.url, doc.title, doc.date, doc.category, lead(doc)]
-        )
-    return [(f"{FOLDER}/docs/{c}.bin", _gzip(_json(records))) for c, records in chunks.items()]
+    for rec in sorted(records):
+        chunks[rec[0] // DOCS].append(rec)
+    return [(f"{FOLDER}/docs/{c}.bin", _gzip(_json(recs))) for c, recs in chunks.items()]
 
 
 @dataclass
@@ -113,12 +119,12 @@ def update_index(
     ``before`` is the last build's state (empty to rewrite every record and the delta),
     ``base_before`` its ``@search-base`` entry if the base files are still there (a forced
     build keeps the base: it cannot be made again from the items as they were)."""
-    loaded: dict[int, list[Doc]] = {}
+    loaded: dict[int, list[Record]] = {}
     done = Update()
 
-    def docs(segment: int) -> list[Doc]:
+    def docs(segment: int) -> list[Record]:
         if segment not in loaded:
-            loaded[segment] = load(segment)
+            loaded[segment] = [record(d) for d in load(segment)]
         return loaded[segment]
 
     def put(name: str, data: bytes) -> None:
@@ -139,9 +145,7 @@ def update_index(
     )
     gone = base_state is not None and any(int(k) not in digests for k in base_state["segs"])
     if base_state is None or gone or sum(len(ids[k]) for k in dirty) > MERGE:
-        found = Postings.concat(
-            [search.postings([texts(d) for d in docs(k)]) for k in sorted(digests)]
-        )
+        found = search.postings([texts(r) for k in sorted(digests) for r in docs(k)])
         shards, files = search.level_files(found, f"{FOLDER}/b/")
         tag = hashlib.sha1(json.dumps(sorted(digests.items())).encode()).hexdigest()[:10]
         base_state = {
@@ -159,7 +163,7 @@ def update_index(
     ).hexdigest()[:10]
     delta_state = json.loads(before.get("@search-delta") or "null")
     if dirty and (delta_state is None or delta_state["tag"] != delta_tag):
-        found = Postings.concat([search.postings([texts(d) for d in docs(k)]) for k in dirty])
+        found = search.postings([texts(r) for k in dirty for r in docs(k)])
         shards, files = search.level_files(found, f"{FOLDER}/d/")
         delta_state = {"shards": shards, "tag": delta_tag}
         for name, data in files:
@@ -192,4 +196,16 @@ def _gzip(data: bytes) -> bytes:
     return gzip.compress(data, compresslevel=9, mtime=0)
 
 
-__all__ = ["DOCS", "MERGE", "SEGMENT", "SegmentDigests", "Update", "chunk_files", "update_index"]
+__all__ = [
+    "DOCS",
+    "MERGE",
+    "SEGMENT",
+    "Record",
+    "SegmentDigests",
+    "Update",
+    "chunk_files",
+    "lead",
+    "record",
+    "texts",
+    "update_index",
+]
