@@ -149,6 +149,7 @@
     this.queue = [];
     this.seen = new Set();
     this.found = [];
+    this.checked = this.matched = 0;
     this.take(this.driver.map(function (p) { return { ids: p.ids, title: p.title }; }));
   }
 
@@ -196,8 +197,12 @@
         return self.next(want, budget - pages.length);
       });
     }
+    // As many candidates as the share that passed so far says are needed, in few files.
+    var rate = this.checked ? Math.max(this.matched / this.checked, 0.05) : 1;
+    var take = Math.ceil((goal - this.found.length) / rate) + 2;
     var batch = [], chunks = new Set();
-    while (this.queue.length && (chunks.size < BATCH || chunks.has(Math.floor(this.queue[0] / manifest.docs)))) {
+    while (this.queue.length && batch.length < take &&
+           (chunks.size < BATCH || chunks.has(Math.floor(this.queue[0] / manifest.docs)))) {
       var id = this.queue.shift();
       batch.push(id);
       chunks.add(Math.floor(id / manifest.docs));
@@ -212,7 +217,8 @@
       for (var i = 0; i < batch.length; i++) {
         if (self.found.length >= goal) { self.queue = batch.slice(i).concat(self.queue); break; }
         var doc = docs.get(batch[i]);
-        if (doc && self.matches(doc)) { self.found.push(doc); }
+        self.checked++;
+        if (doc && self.matches(doc)) { self.found.push(doc); self.matched++; }
       }
       return self.found.length >= goal ? null : self.next(goal - self.found.length, budget - chunks.size);
     });
@@ -324,11 +330,15 @@
     }
     status.textContent = "搜索中…";
     ready().then(function () {
-      var f = filters(), all = keys.main.concat(keys.chars);
+      var f = filters(), main = keys.main.slice();
+      // The category filter is one more term: the category path's key (search.py).
+      if (f.c) { main.push(wordKey("\u0000c" + f.c)); }
+      var all = main.concat(keys.chars);
       remember(query, f);
       return Promise.all(all.map(term)).then(function (terms) {
-        terms.forEach(function (t, i) { t.char = i >= keys.main.length; });
-        var pool = keys.main.length ? keys.main.length : all.length, driver = 0;
+        terms.forEach(function (t, i) { t.char = i >= main.length; });
+        var pool = main.length > (f.c ? 1 : 0) || !keys.chars.length ? main.length : all.length;
+        var driver = 0;
         for (var i = 1; i < pool; i++) { if (total(terms[i]) < total(terms[driver])) { driver = i; } }
         if (mine !== turn) { return; }
         current = new Search(query, f, terms, driver);
