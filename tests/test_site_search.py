@@ -6,12 +6,14 @@ import gzip
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from golden.sample import SOURCES, make_item, sample_archive, sample_settings, store
 from hotpress._site import build_site, search, searchindex
 from hotpress._site.search import Doc, postings, query_keys, read_shard, shard_of
 from hotpress._site.searchindex import record, texts
+from hotpress._site.searchlevel import SHARD_BYTES, level_files
 
 
 def _doc(item_id: int, title: str, body: str) -> Doc:
@@ -19,7 +21,7 @@ def _doc(item_id: int, title: str, body: str) -> Doc:
 
 
 def _level(docs: list[Doc]) -> tuple[int, dict[str, bytes]]:
-    shards, files = search.level_files(postings([texts(record(d)) for d in docs]), "x/")
+    shards, files = level_files([postings([texts(record(d)) for d in docs])], "x/")
     return shards, dict(files)
 
 
@@ -117,7 +119,7 @@ def test_shard_files_stay_small_as_the_archive_grows() -> None:
     few_shards, _ = _level(docs(100))
     many_shards, many = _level(docs(20_000))
     assert many_shards > few_shards
-    assert max(map(len, many.values())) < 2.5 * search.SHARD_BYTES
+    assert max(map(len, many.values())) < 2.5 * SHARD_BYTES
 
 
 def _tree(root: Path) -> dict[str, bytes]:
@@ -181,3 +183,26 @@ def test_a_category_and_its_ancestors_are_terms_of_every_item_in_it() -> None:
     assert members("科技 / 汽车") == {1}
     assert members("体育") == {3}
     assert search.category_keys("") == []
+
+
+def test_a_level_built_in_groups_equals_one_built_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from hotpress._site import searchlevel
+
+    docs = [
+        _doc(n, f"第{n}条 发布会", f"<p>今日{n % 7}号新闻：充电桩与芯片。</p>") for n in range(300)
+    ]
+    parts = [postings([texts(record(d)) for d in docs[i : i + 50]]) for i in range(0, 300, 50)]
+    whole = level_files(parts, "x/", total=0)
+    monkeypatch.setattr(searchlevel, "GROUP_POSTINGS", 100)
+    grouped = level_files(parts, "x/", total=len(np.concatenate(parts)))
+    assert grouped[0] > whole[0]  # a shard never spans two groups
+
+    def terms(level: tuple[int, list[tuple[str, bytes]]]) -> dict[int, object]:
+        shards, files = level[0], dict(level[1])
+        keys = {int(k) for k in np.concatenate(parts) >> np.uint64(32)}
+        return {k: read_shard(files[f"x/{shard_of(k, shards)}.bin"], k) for k in keys}
+
+    assert terms(grouped) == terms(whole)
+    capped = searchlevel.Level(parts, "x/", total=10**9)
+    assert capped.shards == 1 << 10  # at most 1,024 groups
+    assert sum(1 for _ in capped.files()) == capped.shards

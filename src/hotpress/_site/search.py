@@ -28,7 +28,6 @@ import re
 import zlib
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -43,8 +42,6 @@ PAGE = 512
 """Postings per term in its shard (the newest); the rest go to ``more`` pages."""
 MORE = 8192
 """Postings per term in each further page."""
-SHARD_BYTES = 12_000
-"""About this many bytes per shard file: the shard count is the power of two that gives it."""
 
 _CJK_RANGES = (
     (0x3040, 0x30FF),
@@ -59,7 +56,7 @@ _CJK = re.compile(_CJK_CLASS + "+")
 _WORD = re.compile(r"[0-9a-z\u00e0-\u024f]+")
 _WORD_MASK = 0x2FFFFFFF
 _CHAR = 0x30000000
-_GOLDEN = 2654435761
+GOLDEN = 2654435761
 _U64 = npt.NDArray[np.uint64]
 
 
@@ -88,7 +85,7 @@ def query_keys(text: str) -> set[int]:
 def shard_of(key: int, shards: int) -> int:
     """The shard of ``key`` among ``shards`` (a power of two)."""
     bits = shards.bit_length() - 1
-    return ((key * _GOLDEN) & 0xFFFFFFFF) >> (32 - bits) if bits else 0
+    return ((key * GOLDEN) & 0xFFFFFFFF) >> (32 - bits) if bits else 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,24 +136,12 @@ def _terms(texts: list[str], *, chars: bool) -> tuple[_U64, _U64]:
     return np.concatenate(keys), np.concatenate(owners)
 
 
-@dataclass(frozen=True, slots=True)
-class Postings:
-    """Every (key, id, in-title) of some items, by key, then id descending."""
-
-    keys: _U64
-    ids: _U64
-    title: _U64
-
-    @staticmethod
-    def empty() -> Postings:
-        nothing = np.zeros(0, np.uint64)
-        return Postings(nothing, nothing, nothing)
-
-
-def postings(docs: list[tuple[int, str, str, str]]) -> Postings:
-    """The postings of ``(id, title, rest, category path)`` (texts already lower-cased)."""
+def postings(docs: list[tuple[int, str, str, str]]) -> _U64:
+    """The postings of ``(id, title, rest, category path)`` (texts already lower-cased),
+    packed ``key << 32 | (0x7FFFFFFF - id) << 1 | not-in-title``, sorted: by key, newest
+    first (see ``unpack``)."""
     if not docs:
-        return Postings.empty()
+        return np.zeros(0, np.uint64)
     ids = np.array([d[0] for d in docs], dtype=np.uint64)
     title_keys, title_owner = _terms([d[1] for d in docs], chars=True)
     rest_keys, rest_owner = _terms([d[2] for d in docs], chars=False)
@@ -178,94 +163,15 @@ def postings(docs: list[tuple[int, str, str, str]]) -> Postings:
     if len(packed):
         head = packed >> np.uint64(1)
         packed = packed[np.concatenate(([True], head[1:] != head[:-1]))]
-    return Postings(
+    return packed
+
+
+def unpack(packed: _U64) -> tuple[_U64, _U64, _U64]:
+    """(keys, ids, in-title) of packed postings."""
+    return (
         packed >> np.uint64(32),
         np.uint64(0x7FFFFFFF) - ((packed >> np.uint64(1)) & np.uint64(0x7FFFFFFF)),
         np.uint64(1) - (packed & np.uint64(1)),
-    )
-
-
-def _varints(values: _U64) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64]]:
-    """LEB128 bytes of every value, and each value's byte length."""
-    sizes = np.ones(len(values), np.int64)
-    for bits in (7, 14, 21, 28):
-        sizes += values >= np.uint64(1 << bits)
-    starts = np.cumsum(sizes) - sizes
-    out = np.zeros(int(sizes.sum()), np.uint8)
-    for index in range(5):
-        has = sizes > index
-        part = (values[has] >> np.uint64(7 * index)) & np.uint64(0x7F)
-        more = (sizes[has] > index + 1).astype(np.uint64) << np.uint64(7)
-        out[starts[has] + index] = (part | more).astype(np.uint8)
-    return out, sizes
-
-
-def shard_count(entries: int, terms: int) -> int:
-    estimate = entries * 2 + terms * 12
-    shards = 1
-    while shards * SHARD_BYTES < estimate and shards < 1 << 20:
-        shards *= 2
-    return shards
-
-
-def level_files(found: Postings, prefix: str) -> tuple[int, list[tuple[str, bytes]]]:
-    """The shard count and files of one level: every shard ``<prefix><n>.bin`` (empty ones
-    too) and the further pages ``<prefix>more/<n>-<page>.bin``."""
-    keys, ids, title = found.keys, found.ids, found.title
-    count = len(keys)
-    if not count:
-        return 1, [(f"{prefix}0.bin", (0).to_bytes(4, "little"))]
-    starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
-    lengths = np.diff(np.append(starts, count))
-    run_of = np.repeat(np.arange(len(starts)), lengths)
-    rank = np.arange(count) - starts[run_of]
-    totals = lengths[run_of]
-    shards = shard_count(int(np.minimum(lengths, PAGE).sum()), len(starts))
-    bits = shards.bit_length() - 1
-    shard = (
-        ((keys * np.uint64(_GOLDEN)) & np.uint64(0xFFFFFFFF)) >> np.uint64(32 - bits)
-        if bits
-        else np.zeros(count, np.uint64)
-    )
-    page = np.where(rank < PAGE, 0, (rank - PAGE) // MORE + 1).astype(np.uint64)
-    group = (shard << np.uint64(24)) | page
-    order = np.argsort(group, kind="stable")  # stable: by key, newest first inside a group
-    keys, ids, title, totals, group = (a[order] for a in (keys, ids, title, totals, group))
-    term_start = np.concatenate(([True], (keys[1:] != keys[:-1]) | (group[1:] != group[:-1])))
-    previous = np.concatenate(([np.uint64(0)], ids[:-1]))
-    gap = np.where(term_start, ids, previous - np.minimum(previous, ids))
-    data, sizes = _varints(gap * np.uint64(2) + title)
-    byte_end = np.cumsum(sizes)
-    firsts = np.flatnonzero(term_start)
-    lasts = np.append(firsts[1:], count) - 1
-    heads = group[firsts]
-    bounds = np.flatnonzero(np.concatenate(([True], heads[1:] != heads[:-1])))
-    files: dict[str, bytes] = {f"{prefix}{n}.bin": (0).to_bytes(4, "little") for n in range(shards)}
-    for a, b in pairwise([*bounds.tolist(), len(firsts)]):
-        g = int(heads[a])
-        number, pg = g >> 24, g & 0xFFFFFF
-        low = int(byte_end[firsts[a]] - sizes[firsts[a]])
-        ends = byte_end[lasts[a:b]] - low
-        name = f"{prefix}{number}.bin" if pg == 0 else f"{prefix}more/{number}-{pg}.bin"
-        files[name] = _shard_file(keys[firsts[a:b]], totals[firsts[a:b]], ends, data, low)
-    return shards, list(files.items())
-
-
-def _shard_file(
-    keys: _U64,
-    counts: npt.NDArray[Any],
-    ends: npt.NDArray[np.int64],
-    data: npt.NDArray[np.uint8],
-    low: int,
-) -> bytes:
-    return b"".join(
-        (
-            len(keys).to_bytes(4, "little"),
-            keys.astype("<u4").tobytes(),
-            counts.astype("<u4").tobytes(),
-            ends.astype("<u4").tobytes(),
-            data[low : low + int(ends[-1])].tobytes(),
-        )
     )
 
 
@@ -302,13 +208,11 @@ __all__ = [
     "MORE",
     "PAGE",
     "Doc",
-    "Postings",
     "category_keys",
-    "level_files",
     "postings",
     "query_keys",
     "read_shard",
-    "shard_count",
     "shard_of",
+    "unpack",
     "word_key",
 ]

@@ -24,11 +24,15 @@ import gzip
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
 
 from hotpress._site import search
 from hotpress._site.search import Doc
+from hotpress._site.searchlevel import Level
 
 SEGMENT = 1000
 DOCS = 4
@@ -37,6 +41,8 @@ MERGE = 2000
 """Items the delta level may hold before the base is rebuilt."""
 FOLDER = search.FOLDER
 _HTML_CUT = 1500
+_POSTINGS_PER_ITEM = 250
+"""About how many postings an item gives (title, category and a 160-character lead)."""
 
 
 class SegmentDigests:
@@ -119,22 +125,30 @@ def update_index(
     ``before`` is the last build's state (empty to rewrite every record and the delta),
     ``base_before`` its ``@search-base`` entry if the base files are still there (a forced
     build keeps the base: it cannot be made again from the items as they were)."""
-    loaded: dict[int, list[Record]] = {}
     done = Update()
-
-    def docs(segment: int) -> list[Record]:
-        if segment not in loaded:
-            loaded[segment] = [record(d) for d in load(segment)]
-        return loaded[segment]
+    changed = {k for k, d in digests.items() if before.get(f"@search/{k}") != d}
 
     def put(name: str, data: bytes) -> None:
         write(name, data)
         done.files += 1
 
-    for segment, digest in sorted(digests.items()):
-        if before.get(f"@search/{segment}") != digest:
-            for name, data in chunk_files(segment, docs(segment)):
-                put(name, data)
+    def parts(segments: Iterable[int]) -> Iterator[npt.NDArray[np.uint64]]:
+        """Each segment's postings, its record chunks written on the way if it changed."""
+        for segment in segments:
+            records = [record(d) for d in load(segment)]
+            if segment in changed:
+                changed.discard(segment)
+                for name, data in chunk_files(segment, records):
+                    put(name, data)
+            yield search.postings([texts(r) for r in records])
+
+    def level(segments: list[int], prefix: str) -> int:
+        total = sum(len(ids[k]) for k in segments) * _POSTINGS_PER_ITEM
+        built = Level(parts(segments), prefix, total=total)
+        for name, data in built.files():
+            put(name, data)
+        return built.shards
+
     base_state = json.loads(base_before or "null")
     if base_state is not None and base_state.get("version") != search.VERSION:
         base_state = None
@@ -145,8 +159,7 @@ def update_index(
     )
     gone = base_state is not None and any(int(k) not in digests for k in base_state["segs"])
     if base_state is None or gone or sum(len(ids[k]) for k in dirty) > MERGE:
-        found = search.postings([texts(r) for k in sorted(digests) for r in docs(k)])
-        shards, files = search.level_files(found, f"{FOLDER}/b/")
+        shards = level(sorted(digests), f"{FOLDER}/b/")
         tag = hashlib.sha1(json.dumps(sorted(digests.items())).encode()).hexdigest()[:10]
         base_state = {
             "version": search.VERSION,
@@ -154,8 +167,6 @@ def update_index(
             "tag": tag,
             "segs": {str(k): d[:10] for k, d in digests.items()},
         }
-        for name, data in files:
-            put(name, data)
         dirty = []
         done.merged = True
     delta_tag = hashlib.sha1(
@@ -163,10 +174,9 @@ def update_index(
     ).hexdigest()[:10]
     delta_state = json.loads(before.get("@search-delta") or "null")
     if dirty and (delta_state is None or delta_state["tag"] != delta_tag):
-        found = search.postings([texts(r) for k in dirty for r in docs(k)])
-        shards, files = search.level_files(found, f"{FOLDER}/d/")
-        delta_state = {"shards": shards, "tag": delta_tag}
-        for name, data in files:
+        delta_state = {"shards": level(dirty, f"{FOLDER}/d/"), "tag": delta_tag}
+    for segment in sorted(changed):  # changed, but in neither level rebuilt now
+        for name, data in chunk_files(segment, [record(d) for d in load(segment)]):
             put(name, data)
     done.delta_items = sum(len(ids[k]) for k in dirty)
     manifest = {
