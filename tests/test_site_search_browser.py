@@ -17,7 +17,7 @@ from golden.sample import SOURCES, START, make_item, sample_settings, store
 from hotpress._site import build_site, search
 from hotpress._site.serve import make_server
 from hotpress._storage.sqlite import SQLiteStorage
-from test_site_browser import ARGS, CHROMIUM, Watched
+from test_site_browser import ARGS, CHROMIUM, SHOTS, Watched
 
 ZHIHU, WEIBO, GITHUB = SOURCES
 ITEMS = (
@@ -106,6 +106,8 @@ def test_title_matches_come_first_then_newer_items(browser: Any, site: str) -> N
     snippet = page.locator(".results li").nth(2).locator(".snippet")
     assert snippet.locator("mark").inner_text() == "芯片"
     assert "芯片短缺" in snippet.inner_text()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "search-desktop.png"), full_page=True)
     _done(watched)
 
 
