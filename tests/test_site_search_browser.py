@@ -159,3 +159,18 @@ def search_zone() -> Any:
     from zoneinfo import ZoneInfo
 
     return ZoneInfo("Asia/Shanghai")
+
+
+def test_an_unreadable_index_file_is_reported_on_the_page(browser: Any, site: str) -> None:
+    watched = Watched(browser, 390)
+    watched.context.route("**/search-index/b/**", lambda route: route.fulfill(status=500))
+    page = watched.page
+    page.goto(f"{site}/search/?q={quote('芯片')}")
+    status = page.locator("#search .status")
+    page.wait_for_function(
+        "() => document.querySelector('#search .status').textContent.startsWith('搜索索引无法读取')"
+    )
+    assert "/search-index/b/" in status.inner_text()
+    assert page.locator("a.search-result").count() == 0
+    assert [e for e in watched.errors if "500" not in e] == []
+    watched.context.close()

@@ -6,7 +6,11 @@
 (function () {
   "use strict";
   var box = document.getElementById("search");
-  if (!box || !window.fetch || !window.DecompressionStream) { return; }
+  if (!box) { return; }
+  if (!window.fetch || !window.DecompressionStream) {
+    box.querySelector(".status").textContent = "这个浏览器太旧，无法搜索。";
+    return;
+  }
   var base = box.dataset.index;
   var form = box.querySelector("form");
   var input = form.querySelector("input[name=q]");
