@@ -26,6 +26,7 @@ from typing import Any
 from bench.archive import archive, copy_of, scratch
 from bench.common import Section, run_worker, target_row
 from bench.corpus import _TITLE_WORDS
+from hotpress._site import searchindex
 
 CHROMIUM = "/usr/bin/chromium"
 PAGEFIND_MAX = 100_000
@@ -79,6 +80,20 @@ def _update(storage: Any, root: Path, state: dict[str, str], zone: Any) -> dict[
             state.get("@search-base"),
         )
     return new
+
+
+def _more(storage: Any, key: str, salt: int) -> None:
+    """50 new items in a new source (as ``bench.site._add_fifty``, another feed)."""
+    from bench.corpus import render_feed
+    from bench.ingest import NOW
+    from hotpress.core import store_result
+    from hotpress.types import FetchResult, SourceSpec, Validators
+
+    info, body = render_feed(8, 50, salt=salt)
+    spec = SourceSpec(key, ("基准", "合并"), "https://merged.example/", "合并", "Asia/Shanghai")
+    storage.sync_sources([spec])
+    result = FetchResult(spec.key, spec.url, 200, body, info.content_type, Validators(), 0.0)
+    store_result(spec, result, storage, now=NOW)
 
 
 def queries(storage: Any) -> list[tuple[str, str, dict[str, str]]]:
@@ -240,6 +255,8 @@ def search_bench(db: str, pagefind: bool = True) -> dict[str, Any]:
     from bench.site import _add_fifty
     from hotpress._storage import SQLiteStorage
 
+    merge = searchindex.MERGE
+
     zone = ZoneInfo("Asia/Shanghai")
     out: dict[str, Any] = {}
     with scratch() as tmp_name:
@@ -247,8 +264,12 @@ def search_bench(db: str, pagefind: bool = True) -> dict[str, Any]:
         storage = SQLiteStorage(copy_of(db, tmp))
         root = tmp / "site"
         state: dict[str, str] = {}
-        for step in ("full", "noop", "add50"):
-            if step == "add50":
+        for step in ("full", "noop", "merge", "add50"):
+            if step == "merge":  # the build that finds the delta full folds it into the base
+                _more(storage, "/bench/merged", 98)
+                searchindex.MERGE = 0
+            if step == "add50":  # queries then read a delta level too, as between merges
+                searchindex.MERGE = merge
                 _add_fifty(storage)
             started = time.perf_counter()
             state = _update(storage, root, state, zone)
@@ -335,7 +356,9 @@ def run(quick: bool, sizes: list[int], pagefind: bool = True) -> Section:
         pf_build = r.get("pagefind", {})
         sec.notes.append(
             f"{size:,} items: hotpress index {r['bytes'] / 1e6:,.1f} MB in {r['files']:,} files, "
-            f"full build {r['full']:.1f} s, no-op {r['noop']:.2f} s, +50 items {r['add50']:.2f} s"
+            f"full build {r['full']:.1f} s, no-op {r['noop']:.2f} s, +50 items {r['add50']:.2f} s, "
+            f"a build that merges the delta into the base {r['merge']:.1f} s (one build in "
+            f"~{searchindex.MERGE // 50} of +50 items)"
             + (
                 f"; Pagefind index {pf_build['bytes'] / 1e6:,.1f} MB in {pf_build['files']:,} "
                 f"files, built in {pf_build['seconds']:.1f} s (full only: it cannot update part "
