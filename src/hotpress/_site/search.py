@@ -14,10 +14,11 @@ the count and the first ``PAGE`` postings, so a query reads one small file per t
 large the archive; further postings sit in ``more`` pages read only when the reader asks.
 ``static/search.js`` computes the same keys and shards and decodes the same layout; keep the
 two in step (``VERSION`` goes into every digest). The layout of the index as a whole (a base
-level, a small delta level and the item records) is in ``searchindex.py``.
+level, a small delta level and the item records) is in ``searchindex.py``; writing a level's
+shards in bounded memory in ``searchlevel.py``.
 
 Shard file (little-endian): ``u32 n``, ``u32 keys[n]`` (ascending), ``u32 counts[n]`` (the
-term's postings in this level), ``u32 ends[n]`` (end of each term's bytes in the data), then
+term's postings in the level), ``u32 ends[n]`` (end of each term's bytes in the data), then
 the data: per term, varints ``id*2+title`` for its first posting and ``(previous id -
 id)*2+title`` for the next ones.
 """
