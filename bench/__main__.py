@@ -65,6 +65,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hexo-sizes", type=_ints, default="1000,10000,30000")
     parser.add_argument("--hugo-sizes", type=_ints, default="1000,10000,30000,100000")
     parser.add_argument("--search-sizes", type=_ints, default="10000,100000")
+    parser.add_argument(
+        "--reuse-search",
+        type=_ints,
+        default="",
+        help="search sizes taken from the figures an earlier run saved in the bench cache",
+    )
     parser.add_argument("--peer-runs", type=int, default=1)
     parser.add_argument(
         "--big-runs", type=int, default=None, help="hotpress site runs at ≥ 100,000 items"
@@ -168,7 +174,7 @@ def _run_sections(args: argparse.Namespace, wanted: list[str], runs: int) -> lis
             sizes = [1_000] if args.quick else args.search_sizes
             if args.big_runs is not None and not args.quick:
                 sizes = sorted({*sizes, 1_000_000})
-            sec = search.run(args.quick, sizes)
+            sec = search.run(args.quick, sizes, reuse=[] if args.quick else args.reuse_search)
         else:
             quick_sizes = [1_000]
             sec = site.run(

@@ -11,6 +11,7 @@ the records of its first 20 results, as hotpress's page shows 20.
 
 from __future__ import annotations
 
+import json
 import resource
 import shutil
 import subprocess
@@ -19,12 +20,13 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
 from typing import Any
 
 from bench.archive import archive, copy_of, scratch
-from bench.common import Section, run_worker, target_row
+from bench.common import CACHE, REPO, Section, run_worker, target_row
 from bench.corpus import _TITLE_WORDS
 from hotpress._site import searchindex
 
@@ -289,7 +291,22 @@ def _kb(value: float) -> str:
     return f"{value / 1000:,.0f} KB"
 
 
-def run(quick: bool, sizes: list[int], pagefind: bool = True) -> Section:
+def _saved(size: int) -> Path:
+    return CACHE / f"search-{size}.json"
+
+
+def _commit() -> str:
+    done = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True
+    )
+    return done.stdout.strip() or "unknown"
+
+
+def run(
+    quick: bool, sizes: list[int], pagefind: bool = True, reuse: list[int] | None = None
+) -> Section:
+    """``reuse``: sizes whose figures are read from the run that saved them in the bench
+    cache (``search-<size>.json``) instead of being measured again."""
     sec = Section("Search: bytes per query, index size and update time — hotpress vs Pagefind")
     if not Path(CHROMIUM).is_file():
         sec.notes.append(f"Not measured: {CHROMIUM} is missing (apt-get install chromium).")
@@ -316,17 +333,34 @@ def run(quick: bool, sizes: list[int], pagefind: bool = True) -> Section:
     if pagefind:
         sec.header += ["Pagefind bytes", "requests", "time", "results"]
     figures: dict[int, dict[str, Any]] = {}
-    for size in sizes:
-        # Pagefind indexes one HTML page per item: at 1,000,000 that is ~8 GB of pages.
-        peer = pagefind and size <= PAGEFIND_MAX
-        r = run_worker("bench.search:search_bench", db=str(archive(size)), pagefind=peer)
-        if "error" in r:
-            sec.notes.append(f"{size:,}: {r['error']}")
-            continue
-        if size == 100_000 and not quick:
-            # The whole default site (search included), for the +50 and no-op targets.
-            whole = run_worker("bench.site:hotpress_site", db=str(archive(size)), pages="default")
-            r["site"] = whole
+    reuse = reuse or []
+    for size in sorted({*sizes, *reuse}):
+        if size in reuse and size not in sizes:
+            if not _saved(size).is_file():
+                sec.notes.append(f"{size:,}: no saved figures to reuse ({_saved(size)}).")
+                continue
+            r = json.loads(_saved(size).read_text(encoding="utf-8"))
+            sec.notes.append(
+                f"{size:,} items: figures from an earlier run ({r['when']}, commit "
+                f"{r['commit']}), saved in the bench cache and reused by `--reuse-search`."
+            )
+        else:
+            # Pagefind indexes one HTML page per item: at 1,000,000 that is ~8 GB of pages.
+            peer = pagefind and size <= PAGEFIND_MAX
+            started = datetime.now(UTC)
+            r = run_worker("bench.search:search_bench", db=str(archive(size)), pagefind=peer)
+            if "error" in r:
+                sec.notes.append(f"{size:,}: {r['error']}")
+                continue
+            if size == 100_000 and not quick:
+                # The whole default site (search included), for the +50 and no-op targets.
+                r["site"] = run_worker(
+                    "bench.site:hotpress_site", db=str(archive(size)), pages="default"
+                )
+            r["when"] = f"{started:%Y-%m-%d %H:%M}–{datetime.now(UTC):%H:%M} UTC"
+            r["commit"] = _commit()
+            if not quick:
+                _saved(size).write_text(json.dumps(r, ensure_ascii=False), encoding="utf-8")
         figures[size] = r
         for q in r["queries"]:
             label = f"{q['kind']}: `{q['query']}`" + (
