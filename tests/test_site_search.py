@@ -129,7 +129,7 @@ def _tree(root: Path) -> dict[str, bytes]:
 def test_adding_an_item_rewrites_its_records_the_delta_and_the_manifest_only(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(searchindex, "SEGMENT", 8)  # the 14 sample items span segments 0-1
+    monkeypatch.setattr(searchindex, "SEGMENT", 10)  # the 14 sample items span segments 0-1
     storage = sample_archive(tmp_path / "hotpress.db")
     try:
         settings = sample_settings(tmp_path)

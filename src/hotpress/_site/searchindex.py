@@ -35,7 +35,7 @@ from hotpress._site.search import Doc
 from hotpress._site.searchlevel import Level
 
 SEGMENT = 1000
-DOCS = 4
+DOCS = 10
 """Item records per chunk file (divides ``SEGMENT``)."""
 MERGE = 2000
 """Items the delta level may hold before the base is rebuilt."""
