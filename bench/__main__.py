@@ -1,4 +1,5 @@
-"""``python -m bench [--quick] [--only ingest,fetch,site,hexo]``: run, print, write the report.
+"""``python -m bench [--quick] [--only ingest,fetch,site,hexo,search]``: run, print, write
+the report.
 
 The prose of docs/benchmarks.md that is not measured (profiles, decisions) lives in
 bench/notes.md and is copied into the report under the tables' preface.
@@ -11,18 +12,19 @@ import sys
 import time
 from pathlib import Path
 
-from bench import fetch, fullcontent, hexo_out, ingest, site, site_ties
+from bench import fetch, fullcontent, hexo_out, ingest, search, site, site_ties
 from bench.archive import empty_trash
 from bench.common import REPO, Section, table
 from bench.report import render
 
-ALL = ("ingest", "fetch", "hexo", "site", "fullcontent")
+ALL = ("ingest", "fetch", "hexo", "site", "fullcontent", "search")
 TITLES = {
     "ingest": "## Ingest",
     "fetch": "## Fetch",
     "hexo": "## Hexo output",
     "site": "## Site",
     "fullcontent": "## Full content",
+    "search": "## Search",
 }
 
 
@@ -69,6 +71,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--hexo-sizes", type=_ints, default="1000,10000,30000")
     parser.add_argument("--hugo-sizes", type=_ints, default="1000,10000,30000,100000")
+    parser.add_argument("--search-sizes", type=_ints, default="10000,100000")
+    parser.add_argument(
+        "--reuse-search",
+        type=_ints,
+        default="",
+        help="search sizes taken from the figures an earlier run saved in the bench cache",
+    )
     parser.add_argument("--peer-runs", type=int, default=1)
     parser.add_argument(
         "--big-runs", type=int, default=None, help="hotpress site runs at ≥ 100,000 items"
@@ -170,6 +179,11 @@ def _run_sections(args: argparse.Namespace, wanted: list[str], runs: int) -> lis
             sec = hexo_out.run(args.quick, 1 if not args.quick else runs)
         elif name == "fullcontent":
             sec = fullcontent.run(args.quick, min(runs, 3))
+        elif name == "search":
+            sizes = [1_000] if args.quick else args.search_sizes
+            if args.big_runs is not None and not args.quick:
+                sizes = sorted({*sizes, 1_000_000})
+            sec = search.run(args.quick, sizes, reuse=[] if args.quick else args.reuse_search)
         else:
             quick_sizes = [1_000]
             sec = site.run(

@@ -27,7 +27,7 @@ def test_quick_benchmarks_write_a_report_with_every_section(tmp_path: Path) -> N
     )
     assert done.returncode == 0, done.stderr[-2000:]
     text = report.read_text(encoding="utf-8")
-    for heading in ("## Ingest", "## Fetch", "## Hexo output", "## Site build"):
+    for heading in ("## Ingest", "## Fetch", "## Hexo output", "## Site build", "## Search"):
         assert heading in text
     # Each measured section states its targets with a verdict, not just numbers.
     assert text.count("Targets:") >= 2

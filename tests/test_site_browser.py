@@ -161,7 +161,7 @@ def test_reader_follows_a_category_opens_an_item_and_searches_in_chinese(
     watched = Watched(browser, 1280)
     page = watched.page
     page.goto(base + "/search/")
-    page.locator("#search input").fill("充电桩")
+    page.locator("#search input[name=q]").fill("充电桩")
     result = page.locator("a.search-result").first
     result.wait_for(timeout=10_000)
     result.click()

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from hotpress._progress import NullProgress, Progress
 from hotpress._publish.posts import OutputReport
 from hotpress._publish.writer import TEMP_DIR, Writer, sweep_temp
-from hotpress._site import extra, listing, parallel, search, status
+from hotpress._site import extra, listing, parallel, search, searchindex, status
 from hotpress._site.items import ItemPages
 from hotpress._site.pages import Renderer
 from hotpress._site.plan import Plan, plan_lists
@@ -227,7 +227,7 @@ def _build_lists(run: _Run, rebuild: bool, pool: parallel.SitePool | None) -> No
     prefix = f"{root}{os.sep}"
     before = {p: d for p, d in before.items() if p[0] == "@" or os.path.isfile(prefix + p)}
     revisions = {s.id: s.revision for s in sources.values()}
-    segments = search.SegmentDigests(salt)
+    segments = searchindex.SegmentDigests(salt)
 
     def order() -> Iterator[OrderRow]:
         # The one pass over the archive also fingerprints the search segments.
@@ -257,10 +257,10 @@ def _build_lists(run: _Run, rebuild: bool, pool: parallel.SitePool | None) -> No
         finally:
             progress.end("site pages")
     listing.render_feeds(plan, storage, writer, renderer, sources, OUTPUT)
-    seg_state = _render_search(
-        storage, writer, renderer, segments, before, write=settings.site.search
+    seg_state, index_state = _render_search(
+        storage, writer, renderer, segments, before, state, sources, write=settings.site.search
     )
-    per_chunk = extra.SITEMAP_CHUNK // search.SEGMENT
+    per_chunk = extra.SITEMAP_CHUNK // searchindex.SEGMENT
     changed = {k for k, v in seg_state.items() if before.get(k) != v} | {
         k for k in before if k.startswith("@search/") and k not in seg_state
     }
@@ -272,28 +272,30 @@ def _build_lists(run: _Run, rebuild: bool, pool: parallel.SitePool | None) -> No
         return chunk in changed_chunks or not (root / name).is_file()
 
     _render_fixed(run.theme, plan, storage, writer, renderer, sources, stale_chunk)
-    storage.save_site_state({**plan.digests, **seg_state, "@salt": salt})
+    storage.save_site_state({**plan.digests, **seg_state, **index_state, "@salt": salt})
 
 
 def _render_search(
     storage: SiteStorage,
     writer: Writer,
     renderer: Renderer,
-    segments: search.SegmentDigests,
+    segments: searchindex.SegmentDigests,
     before: dict[str, str],
+    state: dict[str, str],
+    sources: dict[int, SiteSource],
     *,
     write: bool,
-) -> dict[str, str]:
-    """Re-index the segments whose items changed; the state entries of every segment.
-    The digests are kept with search off too: they tell which sitemap parts changed."""
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Bring the search index up to date (``searchindex.py``): the state entries of every
+    segment, and the index's own. The segment digests are kept with search off too: they
+    tell which sitemap parts changed."""
     digests = segments.digests()
+    seg_state = {f"@search/{k}": d for k, d in digests.items()}
     if not write:
-        return {f"@search/{k}": d for k, d in digests.items()}
-    for segment, digest in sorted(digests.items()):
-        docs_file = writer.root / search.FOLDER / str(segment) / "docs.json"
-        if before.get(f"@search/{segment}") == digest and docs_file.is_file():
-            continue
-        docs = [
+        return seg_state, {}
+
+    def load(segment: int) -> list[search.Doc]:
+        return [
             search.Doc(
                 item.id,
                 renderer.page_url(path),
@@ -305,10 +307,17 @@ def _render_search(
             for item, path in storage.site_items(segments.ids[segment], OUTPUT).values()
             if path
         ]
-        for name, data in search.segment_files(segment, docs):
-            writer.write(name, data)
-    writer.write(f"{search.FOLDER}/index.json", search.manifest(digests))
-    return {f"@search/{k}": d for k, d in digests.items()}
+
+    state, _ = searchindex.update_index(
+        digests,
+        segments.ids,
+        before,
+        load,
+        writer.write,
+        [" / ".join(s.category) for s in sources.values()],
+        state.get("@search-base") if (writer.root / search.FOLDER / "b/0.bin").is_file() else None,
+    )
+    return seg_state, {k: v for k, v in state.items() if not k.startswith("@search/")}
 
 
 class _ListKeys:
