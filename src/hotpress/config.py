@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from hotpress._hot.ranks import check_heat
 from hotpress.exceptions import ConfigError
 from hotpress.types import SourceSpec
 
@@ -89,6 +90,18 @@ class SourceConfig(_Model):
     """Retention: remove this source's posts older than this many days from the outputs."""
     keep_per_channel: int | None = Field(default=None, ge=1)
     """Retention: keep only this source's newest N posts in the outputs."""
+    # --- hot lists (issue 15) ---
+    hotlist: bool = False
+    """A ranked list: record every entry's position at each refresh."""
+    heat: str | None = None
+    """Regex with a ``value`` group finding an entry's heat figure (value × unit)."""
+    digest: Literal["daily"] | None = None
+    """``daily``: also write one Hexo post per day with the day's list (needs ``hotlist``)."""
+
+    @field_validator("heat")
+    @classmethod
+    def _heat_pattern(cls, value: str | None) -> str | None:
+        return None if value is None else check_heat(value)
 
     @field_validator("category")
     @classmethod
@@ -356,6 +369,13 @@ def _resolve(model: ConfigModel, path: Path, lines: dict[Loc, int]) -> Settings:
                 key=key,
             )
         seen[source_key] = i
+        if (src.digest or src.heat) and not src.hotlist:
+            raise ConfigError(
+                "`digest:` and `heat:` need `hotlist: true` on the source",
+                path=path,
+                line=line,
+                key=key,
+            )
         zone = (
             _check_zone(
                 src.timezone, path, _line_for(loc + ("timezone",), lines), key + ".timezone"
@@ -372,6 +392,9 @@ def _resolve(model: ConfigModel, path: Path, lines: dict[Loc, int]) -> Settings:
                 author=author,
                 timezone=zone,
                 interval_minutes=src.interval or model.interval,
+                hotlist=src.hotlist,
+                heat=src.heat,
+                digest=src.digest,
             )
         )
         keep = Retention(

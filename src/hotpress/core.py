@@ -17,6 +17,7 @@ import httpx
 
 from hotpress import _normalize
 from hotpress._fetch import FetchSettings, fetch_all, make_client
+from hotpress._hot import RankEntry, rank_entries
 from hotpress._normalize import entry_key, normalize_entry, raw_digest
 from hotpress._parse import parse_feed
 from hotpress._progress import NullProgress, Progress
@@ -29,6 +30,7 @@ from hotpress.types import (
     FetchRequest,
     FetchResult,
     Item,
+    ParsedEntry,
     ParsedFeed,
     SourceSpec,
     SourceState,
@@ -134,10 +136,11 @@ def _digest(content: bytes, content_type: str | None) -> str:
 
 def _changed_items(
     spec: SourceSpec, feed: ParsedFeed, storage: Storage
-) -> tuple[list[Item], list[str]]:
+) -> tuple[list[Item], list[str], list[tuple[str, ParsedEntry]]]:
     """Normalize only the entries that changed since they were stored; the identities of the
     others come back as seen. Sanitizing is the costly step, and most entries of a hot list
-    are the same from one refresh to the next."""
+    are the same from one refresh to the next. Last: every entry with its identity, in feed
+    order (a hot list's ranks)."""
     keyed = [(entry_key(spec, entry), entry) for entry in feed.entries]
     digests = [raw_digest(entry) if key is not None else None for key, entry in keyed]
     # The first entry of a key speaks for it (as the first of an identity is the one kept).
@@ -146,17 +149,20 @@ def _changed_items(
     items: list[Item] = []
     seen: list[str] = []
     done: set[str] = set()
+    order: list[tuple[str, ParsedEntry]] = []
     for (key, entry), digest in zip(keyed, digests, strict=True):
         if key is not None and key in unchanged:
+            order.append((key, entry))
             if key not in done:
                 done.add(key)
                 seen.append(key)
             continue
         item = normalize_entry(spec, entry, feed.link, digest)
+        order.append((item.identity, entry))
         if item.identity not in done:
             done.add(item.identity)
             items.append(item)
-    return items, seen
+    return items, seen, order
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +178,8 @@ class Reading:
     same: bool
     """The entries are byte for byte the last ones stored (or the server said 304)."""
     error: str | None
+    ranks: tuple[RankEntry, ...] | None = None
+    """A hot list's positions in this body (``None``: not a hot list, or not read)."""
 
 
 def read_result(spec: SourceSpec, result: FetchResult, storage: Storage) -> Reading:
@@ -182,14 +190,18 @@ def read_result(spec: SourceSpec, result: FetchResult, storage: Storage) -> Read
     if result.error is not None or result.not_modified or result.content is None:
         return Reading(None, [], None, None, result.not_modified, result.error)
     digest = _digest(result.content, result.content_type)
-    if digest == storage.body_digest(spec.key):
+    # A hot list with no recorded ranks yet (just marked `hotlist:`) reads its body once.
+    if digest == storage.body_digest(spec.key) and (
+        not spec.hotlist or storage.hot_known(spec.key)
+    ):
         return Reading(None, [], None, digest, True, None)
     try:
         feed = parse_result(spec, result.content, result)
     except ParseError as exc:
         return Reading(None, [], None, digest, False, exc.message)
-    items, seen = _changed_items(spec, feed, storage)
-    return Reading(items, seen, feed.ttl_minutes, digest, False, None)
+    items, seen, order = _changed_items(spec, feed, storage)
+    ranks = rank_entries(order, spec.heat) if spec.hotlist else None
+    return Reading(items, seen, feed.ttl_minutes, digest, False, None, ranks)
 
 
 def save_reading(
@@ -218,6 +230,9 @@ def save_reading(
         body_digest=reading.digest if error is None else None,
         same_as_before=same and error is None,
     )
+    if spec.hotlist and error is None and (reading.ranks is not None or same):
+        # Same body or a 304: still on the list at the same ranks.
+        storage.record_ranks(spec.key, reading.ranks, now=now)
     return SourceOutcome(
         key=spec.key,
         url=spec.url,

@@ -26,6 +26,13 @@ class SourceSpec:
     """IANA zone for dates without an offset (and for ``CST``)."""
     interval_minutes: int = 60
     """How often the source wants refreshing (used by ``watch`` and ``run --due``)."""
+    # --- hot lists (issue 15) ---
+    hotlist: bool = False
+    """The feed is a ranked list: each refresh records every entry's position."""
+    heat: str | None = None
+    """Regex with a ``value`` group finding a heat figure in an entry's title or body."""
+    digest: str | None = None
+    """``daily``: one Hexo post per day with the day's list."""
 
 
 # --- fetch -------------------------------------------------------------------------------

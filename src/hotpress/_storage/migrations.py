@@ -78,4 +78,25 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE sources ADD COLUMN body_digest TEXT;
     ALTER TABLE items ADD COLUMN raw_hash TEXT;
     """,
+    # hot lists (issue 15): each item's rank history, kept as runs at one rank (a row per
+    # item and rank, first and last refresh it held it), and each list's last refresh
+    """
+    CREATE TABLE hot_lists (
+        source_id INTEGER PRIMARY KEY REFERENCES sources(id),
+        last INTEGER NOT NULL,           -- Unix seconds of the last recorded refresh
+        max_span INTEGER NOT NULL DEFAULT 0  -- longest run (last - first): bounds range scans
+    );
+    CREATE TABLE hot_runs (
+        id INTEGER PRIMARY KEY,
+        source_id INTEGER NOT NULL REFERENCES sources(id),
+        item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+        rank INTEGER NOT NULL,
+        heat REAL,                       -- last heat figure seen during the run
+        first INTEGER NOT NULL,
+        last INTEGER NOT NULL,
+        cont INTEGER NOT NULL DEFAULT 0  -- 1: on the list at the refresh before `first` too
+    );
+    CREATE INDEX hot_runs_item ON hot_runs (item_id, first);
+    CREATE INDEX hot_runs_source_last ON hot_runs (source_id, last);
+    """,
 )

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from hotpress._storage.base import FetchLogEntry, Pending, Publication, RetentionCandidate
+from hotpress._storage.hot_sqlite import HotQueriesMixin
 from hotpress._storage.migrations import MIGRATIONS
 from hotpress._storage.site_sqlite import SiteQueriesMixin
 from hotpress.exceptions import StorageError
@@ -68,7 +69,7 @@ def _row_to_item(row: sqlite3.Row | tuple[Any, ...]) -> StoredItem:
     )
 
 
-class SQLiteStorage(SiteQueriesMixin):
+class SQLiteStorage(SiteQueriesMixin, HotQueriesMixin):
     """Archive in one SQLite file. Not for concurrent use: one thread at a time."""
 
     def __init__(self, path: Path | str) -> None:
