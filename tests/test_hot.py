@@ -187,7 +187,11 @@ def test_the_list_as_it_stood_at_a_moment(tmp_path: Path, feed_server: FeedServe
             return [(e.rank, e.title) for e in store.hot_list("/hot", at=at)]
 
         assert titles(T0 - STEP) == []
-        assert titles(T0 + STEP + timedelta(minutes=5)) == [(1, "话题a"), (2, "话题b"), (3, "话题c")]
+        assert titles(T0 + STEP + timedelta(minutes=5)) == [
+            (1, "话题a"),
+            (2, "话题b"),
+            (3, "话题c"),
+        ]
         assert titles(T0 + 2 * STEP) == [(1, "话题c"), (2, "话题b")]
         assert titles(T0 + 9 * STEP) == [(1, "话题c"), (2, "话题b")]
         # What it knew then: a's stay ended at the second refresh.

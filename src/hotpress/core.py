@@ -323,6 +323,11 @@ def publish(
     reports: list[OutputReport] = []
     if settings.hexo_dir is not None:
         reports.append(publish_hexo(storage, settings.hexo_dir, force=force, progress=progress))
+        digests = [s for s in settings.sources if s.hotlist and s.digest == "daily"]
+        if digests:
+            from hotpress._publish.hot_digest import publish_digests
+
+            reports.append(publish_digests(digests, storage, settings.hexo_dir, settings.timezone))
     if settings.site_dir is not None:
         from hotpress._site import build_site
 

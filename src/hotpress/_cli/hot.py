@@ -76,8 +76,8 @@ def cmd_hot(args: argparse.Namespace, settings: Settings, out: Console, err: Con
     for e in entries:
         heat = f" · heat {e.heat:,.0f}" if e.heat is not None else ""
         out.print(
-            f"{e.rank:>3}. {escape(e.title)}  [dim]({e.hours_on_list:g} h on list · peak #{e.peak_rank}"
-            f"{heat})[/dim]",
+            f"{e.rank:>3}. {escape(e.title)}  [dim]({e.hours_on_list:g} h on list"
+            f" · peak #{e.peak_rank}{heat})[/dim]",
             highlight=False,
         )
     return 0

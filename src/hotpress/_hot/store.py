@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Protocol
 
+from hotpress._hot.digest import RunRow
 from hotpress._hot.model import HotEntry, RankEntry
 
 
@@ -34,3 +35,13 @@ class HotStore(Protocol):
     def hot_items(self, item_ids: Iterable[int]) -> dict[int, HotEntry]:
         """Standing of these items on their list (rank ``None`` if off it now); items never
         ranked are absent."""
+
+    def hot_first(self, source_key: str) -> datetime | None:
+        """Time of the list's first recorded refresh."""
+
+    def hot_runs_between(self, source_key: str, start: datetime, end: datetime) -> list[RunRow]:
+        """The list's runs with a refresh in ``[start, end)``, and the runs of the same items
+        up to a day before (to join an unbroken stay across ``start``)."""
+
+    def hot_touched(self, source_key: str, since: datetime | None) -> list[int]:
+        """Items the list had at a refresh after ``since`` (all of them when ``None``)."""

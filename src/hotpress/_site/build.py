@@ -20,6 +20,7 @@ from hotpress._progress import NullProgress, Progress
 from hotpress._publish.posts import OutputReport
 from hotpress._publish.writer import Writer, sweep_temp
 from hotpress._site import extra, listing, parallel, search, status
+from hotpress._site.hot import build_hot
 from hotpress._site.items import ItemPages
 from hotpress._site.pages import Renderer
 from hotpress._site.plan import Plan, plan_lists
@@ -64,12 +65,30 @@ def build_site(
     # Pages never show the build time (relative dates are made in the browser); ``now`` only
     # stands in for the status page's "as of" before any source was fetched.
     now = now or datetime.now(UTC)
+    hot_specs = [s for s in settings.sources if s.hotlist]
+    hot_keys = frozenset(s.key for s in hot_specs)
     if not force and state.get("@build") == mark and (root / "index.html").is_file():
         sweep_temp(root)  # what a killed build left behind
-        # Fetch results change the status page without changing the archive's items.
+        # Fetch results change the status page and the hot lists without changing the
+        # archive's items.
+        hot_written = hot_unchanged = 0
+        if hot_specs:
+            renderer = Renderer(make_env(theme), settings.site, settings.timezone, hot_keys)
+            try:
+                done = build_hot(
+                    hot_specs, storage, renderer, root, state, salt, OUTPUT, items_done=False
+                )
+            except PublishError as exc:
+                return OutputReport(OUTPUT, 0, 0, str(exc))
+            hot_written, hot_unchanged = done.written, done.unchanged
         written, unchanged, error = _status(settings, storage, theme, root, now)
-        return OutputReport(OUTPUT, written, len(state) - 1 + unchanged, error)
-    renderer = Renderer(make_env(theme), settings.site, settings.timezone)
+        marks = 1 + sum(1 for k in state if k.startswith("@hot/"))
+        return OutputReport(
+            OUTPUT, written + hot_written, len(state) - marks + unchanged + hot_unchanged, error
+        )
+    renderer = Renderer(make_env(theme), settings.site, settings.timezone, hot_keys)
+    # Every item page is rendered by this build (with its rank chart): see _build.
+    every_item = force or state.get("@salt") != salt or not (root / "index.html").is_file()
     # Not durable: the site is rebuilt from the archive; the rename still keeps it atomic.
     writer = Writer(root, durable=False)
     try:
@@ -80,11 +99,28 @@ def build_site(
         return OutputReport(OUTPUT, writer.written, writer.unchanged, str(exc))
     finally:
         writer.close()
+    try:
+        hot = build_hot(
+            hot_specs,
+            storage,
+            renderer,
+            root,
+            {} if force else state,
+            salt,
+            OUTPUT,
+            items_done=every_item,
+        )
+    except PublishError as exc:
+        return OutputReport(OUTPUT, writer.written, writer.unchanged, str(exc))
     storage.save_site_state({"@build": mark})
-    skipped = max(0, len(state) - 1 - writer.path_count - worker_lists)
+    hot_marks = sum(1 for k in state if k.startswith("@hot/"))
+    skipped = max(0, len(state) - 1 - writer.path_count - worker_lists - hot_marks)
     written, unchanged, error = _status(settings, storage, theme, root, now, renderer)
     return OutputReport(
-        OUTPUT, writer.written + written, writer.unchanged + skipped + unchanged, error
+        OUTPUT,
+        writer.written + written + hot.written,
+        writer.unchanged + skipped + unchanged + hot.unchanged,
+        error,
     )
 
 
@@ -176,7 +212,13 @@ def _site_pool(run: _Run) -> parallel.SitePool | None:
     elif workers < 2:
         return None
     context = parallel.WorkerContext(
-        opener, run.theme, settings.site, settings.timezone, run.writer.root, OUTPUT
+        opener,
+        run.theme,
+        settings.site,
+        settings.timezone,
+        run.writer.root,
+        OUTPUT,
+        run.renderer.hot_keys,
     )
     return parallel.SitePool(context, workers=workers, progress=run.progress)
 

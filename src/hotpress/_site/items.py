@@ -115,11 +115,21 @@ class ItemPages:
 
     def _render(self, item: StoredItem, path: str) -> tuple[Neighbor | None, Neighbor | None]:
         older, newer = self.storage.site_neighbors(item, self.output)
-        data = self.renderer.item_page(item, self._link(older), self._link(newer))
+        hot = None
+        if item.source_key in self.renderer.hot_keys:
+            hot = self.storage.hot_items([item.id]).get(item.id)
+        data = self.renderer.item_page(item, self._link(older), self._link(newer), hot)
         self._rendered.add(item.id)
         if self.writer.write(path, data):
             self.written += 1
         return older, newer
+
+    def rerender(self, item_ids: list[int]) -> None:
+        """Render these published items' pages again (a hot list moved them); an item
+        without a page yet is left to the item pass."""
+        for item_id, (item, known) in self.storage.site_items(item_ids, self.output).items():
+            if known and item_id not in self._rendered:
+                self._render(item, known)
 
     def _render_by_id(self, item_id: int) -> None:
         found = self.storage.site_items([item_id], self.output)

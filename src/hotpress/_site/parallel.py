@@ -65,6 +65,7 @@ class WorkerContext:
     timezone: str
     root: Path
     output: str
+    hot_keys: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +97,7 @@ def _start_worker(context: WorkerContext) -> None:
     # Never closed: closing removes the shared temp folder, which other workers still use;
     # the main process's writer removes it at the end of the build.
     writer = Writer(context.root, durable=False)
-    renderer = Renderer(make_env(context.theme), context.site, context.timezone)
+    renderer = Renderer(make_env(context.theme), context.site, context.timezone, context.hot_keys)
     pages = ItemPages(storage, writer, renderer, context.output)
     _worker = _Worker(context, storage, writer, renderer, pages)
 

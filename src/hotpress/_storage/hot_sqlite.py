@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from hotpress._hot.digest import RunRow
 from hotpress._hot.model import HotEntry, RankEntry
 
 _CHUNK = 500
@@ -97,10 +98,9 @@ class HotQueriesMixin:
                 return  # an older refresh, or "the same as before" with nothing before
             previous, max_span = state[1:] if state is not None else (None, 0)
             open_runs = {
-                r[0]: (r[1], r[2], r[3])
+                r[0]: (r[1], r[2])
                 for r in self._db.execute(
-                    "SELECT item_id, id, rank, first FROM hot_runs"
-                    " WHERE source_id = ? AND last = ?",
+                    "SELECT item_id, rank, first FROM hot_runs WHERE source_id = ? AND last = ?",
                     (source_id, previous),
                 )
             }
@@ -109,7 +109,7 @@ class HotQueriesMixin:
                     "UPDATE hot_runs SET last = ? WHERE source_id = ? AND last = ?",
                     (stamp, source_id, previous),
                 )
-                spans = [stamp - first for _, _, first in open_runs.values()]
+                spans = [stamp - first for _, first in open_runs.values()]
             else:
                 spans = self._record(source_id, ranks, open_runs, stamp)
             self._db.execute(
@@ -125,7 +125,7 @@ class HotQueriesMixin:
         self,
         source_id: int,
         ranks: Sequence[RankEntry],
-        open_runs: dict[int, tuple[int, int, int]],
+        open_runs: dict[int, tuple[int, int]],
         stamp: int,
     ) -> list[int]:
         ids: dict[str, int] = {}
@@ -138,31 +138,77 @@ class HotQueriesMixin:
                     (source_id, *chunk),
                 ).fetchall()
             )
-        extend: list[tuple[int, float | None, int]] = []
-        start: list[tuple[int, int, int, float | None, int, int, int]] = []
+        extend: list[tuple[int, int | None, int, int]] = []
+        start: list[tuple[int, int, int, int, int, int | None, int]] = []
         spans: list[int] = []
         for entry in ranks:
             item_id = ids.get(entry.identity)
             if item_id is None:
                 continue
+            heat = None if entry.heat is None else round(entry.heat)
             run = open_runs.get(item_id)
-            if run is not None and run[1] == entry.rank:
-                extend.append((stamp, entry.heat, run[0]))
-                spans.append(stamp - run[2])
+            if run is not None and run[0] == entry.rank:
+                extend.append((stamp, heat, item_id, run[1]))
+                spans.append(stamp - run[1])
             else:
                 cont = int(run is not None)
-                start.append((source_id, item_id, entry.rank, entry.heat, stamp, stamp, cont))
+                start.append((item_id, stamp, source_id, entry.rank, stamp, heat, cont))
         self._db.executemany(
-            "UPDATE hot_runs SET last = ?, heat = COALESCE(?, heat) WHERE id = ?", extend
+            "UPDATE hot_runs SET last = ?, heat = COALESCE(?, heat)"
+            " WHERE item_id = ? AND first = ?",
+            extend,
         )
         self._db.executemany(
-            "INSERT INTO hot_runs (source_id, item_id, rank, heat, first, last, cont)"
+            "INSERT INTO hot_runs (item_id, first, source_id, rank, last, heat, cont)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
             start,
         )
         return spans
 
     # --- reading ------------------------------------------------------------------------
+
+    def hot_first(self, source_key: str) -> datetime | None:
+        state = self._hot_state(source_key)
+        if state is None:
+            return None
+        row = self._db.execute(
+            "SELECT MIN(first) FROM hot_runs WHERE source_id = ?", (state[0],)
+        ).fetchone()
+        return None if row[0] is None else _dt(row[0])
+
+    def hot_runs_between(self, source_key: str, start: datetime, end: datetime) -> list[RunRow]:
+        state = self._hot_state(source_key)
+        if state is None:
+            return []
+        low, high = int(start.timestamp()), int(end.timestamp())
+        rows = self._db.execute(
+            "SELECT item_id, rank, heat, first, last, cont FROM hot_runs WHERE source_id = ?"
+            " AND last >= ? AND last <= ? AND first < ? AND item_id IN ("
+            " SELECT item_id FROM hot_runs WHERE source_id = ? AND last >= ? AND last <= ?"
+            " AND first < ?)",
+            (
+                state[0],
+                low - 86400,
+                high + state[2],
+                high,
+                state[0],
+                low,
+                high + state[2],
+                high,
+            ),
+        )
+        return [RunRow(r[0], r[1], r[2], r[3], r[4], bool(r[5])) for r in rows]
+
+    def hot_touched(self, source_key: str, since: datetime | None) -> list[int]:
+        state = self._hot_state(source_key)
+        if state is None:
+            return []
+        after = -1 if since is None else int(since.timestamp())
+        rows = self._db.execute(
+            "SELECT DISTINCT item_id FROM hot_runs WHERE source_id = ? AND last > ?",
+            (state[0], after),
+        )
+        return sorted(r[0] for r in rows)
 
     def _moment(self, state: tuple[int, int, int], at: int) -> int | None:
         """The last recorded refresh at or before ``at`` (a run's first or last refresh:

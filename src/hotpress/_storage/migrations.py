@@ -87,16 +87,15 @@ MIGRATIONS: tuple[str, ...] = (
         max_span INTEGER NOT NULL DEFAULT 0  -- longest run (last - first): bounds range scans
     );
     CREATE TABLE hot_runs (
-        id INTEGER PRIMARY KEY,
-        source_id INTEGER NOT NULL REFERENCES sources(id),
         item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+        first INTEGER NOT NULL,          -- Unix seconds of the run's first refresh
+        source_id INTEGER NOT NULL REFERENCES sources(id),
         rank INTEGER NOT NULL,
-        heat REAL,                       -- last heat figure seen during the run
-        first INTEGER NOT NULL,
-        last INTEGER NOT NULL,
-        cont INTEGER NOT NULL DEFAULT 0  -- 1: on the list at the refresh before `first` too
-    );
-    CREATE INDEX hot_runs_item ON hot_runs (item_id, first);
+        last INTEGER NOT NULL,           -- and of its last
+        heat INTEGER,                    -- last heat figure seen during the run
+        cont INTEGER NOT NULL DEFAULT 0, -- 1: on the list at the refresh before `first` too
+        PRIMARY KEY (item_id, first)
+    ) WITHOUT ROWID;
     CREATE INDEX hot_runs_source_last ON hot_runs (source_id, last);
     """,
 )
