@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from hotpress._filters import parse_filters
 from hotpress._hot.ranks import check_heat
 from hotpress.exceptions import ConfigError
 from hotpress.types import SourceSpec
@@ -97,6 +98,15 @@ class SourceConfig(_Model):
     """Regex with a ``value`` group finding an entry's heat figure (value × unit)."""
     digest: Literal["daily"] | None = None
     """``daily``: also write one Hexo post per day with the day's list (needs ``hotlist``)."""
+    filters: str | None = None
+    """Word groups (TrendRadar's form) an item must match to be published."""
+
+    @field_validator("filters")
+    @classmethod
+    def _filter_groups(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_filters(value)
+        return value
 
     @field_validator("heat")
     @classmethod
@@ -132,6 +142,15 @@ class ConfigModel(_Model):
     keep_per_channel: int | None = Field(default=None, ge=1)
     catalog_labels: dict[str, str] = Field(default_factory=dict)
     """Overrides of the Chinese labels of RSSHub categories (``social-media: 社交``)."""
+    filters: str | None = None
+    """Word groups every source's items must match to be published (issue 15)."""
+
+    @field_validator("filters")
+    @classmethod
+    def _filter_groups(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_filters(value)
+        return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -395,6 +414,7 @@ def _resolve(model: ConfigModel, path: Path, lines: dict[Loc, int]) -> Settings:
                 hotlist=src.hotlist,
                 heat=src.heat,
                 digest=src.digest,
+                filters=tuple(f for f in (model.filters, src.filters) if f),
             )
         )
         keep = Retention(

@@ -17,6 +17,7 @@ import httpx
 
 from hotpress import _normalize
 from hotpress._fetch import FetchSettings, fetch_all, make_client
+from hotpress._filters import held_back
 from hotpress._hot import RankEntry, rank_entries
 from hotpress._normalize import entry_key, normalize_entry, raw_digest
 from hotpress._parse import parse_feed
@@ -180,6 +181,8 @@ class Reading:
     error: str | None
     ranks: tuple[RankEntry, ...] | None = None
     """A hot list's positions in this body (``None``: not a hot list, or not read)."""
+    titles: tuple[tuple[str, str], ...] | None = None
+    """(identity, title) of every entry in feed order, for the filters (``None``: not read)."""
 
 
 def read_result(spec: SourceSpec, result: FetchResult, storage: Storage) -> Reading:
@@ -201,7 +204,8 @@ def read_result(spec: SourceSpec, result: FetchResult, storage: Storage) -> Read
         return Reading(None, [], None, digest, False, exc.message)
     items, seen, order = _changed_items(spec, feed, storage)
     ranks = rank_entries(order, spec.heat) if spec.hotlist else None
-    return Reading(items, seen, feed.ttl_minutes, digest, False, None, ranks)
+    titles = tuple((identity, entry.title) for identity, entry in order) if spec.filters else None
+    return Reading(items, seen, feed.ttl_minutes, digest, False, None, ranks, titles)
 
 
 def save_reading(
@@ -230,6 +234,8 @@ def save_reading(
         body_digest=reading.digest if error is None else None,
         same_as_before=same and error is None,
     )
+    if error is None:
+        _apply_filters(spec, reading, storage, now)
     if spec.hotlist and error is None and (reading.ranks is not None or same):
         # Same body or a 304: still on the list at the same ranks.
         storage.record_ranks(spec.key, reading.ranks, now=now)
@@ -242,6 +248,19 @@ def save_reading(
         error=error,
         entries=len(reading.items or ()) + len(reading.seen),
     )
+
+
+def _apply_filters(spec: SourceSpec, reading: Reading, storage: Storage, now: datetime) -> None:
+    """Flag the refresh's items the filters hold back (archived, not published). An unchanged
+    body is judged on the stored titles, so a filter edited in the config applies at the next
+    refresh of any kind."""
+    if not spec.filters:
+        storage.clear_filtered(spec.key)
+        return
+    titles = reading.titles
+    if titles is None:
+        titles = tuple(storage.seen_titles(spec.key, now))
+    storage.mark_filtered(spec.key, held_back(spec.filters, titles))
 
 
 def store_result(

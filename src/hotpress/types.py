@@ -33,6 +33,8 @@ class SourceSpec:
     """Regex with a ``value`` group finding a heat figure in an entry's title or body."""
     digest: str | None = None
     """``daily``: one Hexo post per day with the day's list."""
+    filters: tuple[str, ...] = ()
+    """Word-group filter texts an item must all pass to be published (global, own)."""
 
 
 # --- fetch -------------------------------------------------------------------------------
@@ -194,3 +196,5 @@ class SourceState:
     items_total: int
     items_24h: int
     next_due: datetime | None
+    items_filtered: int = 0
+    """Items archived but held back by the filters (not published)."""

@@ -140,7 +140,7 @@ def cmd_sources(args: argparse.Namespace, settings: Settings, out: Console, err:
         return 0
     table = Table(title=f"{len(states)} sources — {settings.path}")
     columns = ("source", "category", "url", "last success", "last attempt", "status")
-    for column in (*columns, "next due", "items", "24h", "last error"):
+    for column in (*columns, "next due", "items", "24h", "filtered", "last error"):
         table.add_column(column, overflow="fold")
     for s in states:
         state = status(s)
@@ -155,6 +155,7 @@ def cmd_sources(args: argparse.Namespace, settings: Settings, out: Console, err:
             ago(s.next_due, now) if s.next_due else "now",
             str(s.items_total),
             str(s.items_24h),
+            str(s.items_filtered),
             s.last_error or "",
         )
     out.print(table)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from hotpress._filters import FilterStore
 from hotpress._hot.store import HotStore
 from hotpress._site.store import SiteStore
 from hotpress.types import (
@@ -62,7 +63,7 @@ class RetentionCandidate:
     last_seen: datetime
 
 
-class Storage(SiteStore, HotStore, Protocol):
+class Storage(SiteStore, HotStore, FilterStore, Protocol):
     """What the pipeline needs from an archive (the site's read queries included, see
     ``hotpress._site.store``; hot lists' rank history, ``hotpress._hot.store``). All
     datetimes are aware UTC."""

@@ -98,4 +98,9 @@ MIGRATIONS: tuple[str, ...] = (
     ) WITHOUT ROWID;
     CREATE INDEX hot_runs_source_last ON hot_runs (source_id, last);
     """,
+    # filters (issue 15): an item the filters hold back is archived but not published
+    """
+    ALTER TABLE items ADD COLUMN filtered INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX items_filtered ON items (source_id) WHERE filtered = 1;
+    """,
 )

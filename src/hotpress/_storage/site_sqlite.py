@@ -32,7 +32,7 @@ class SiteQueriesMixin:
 
     def site_order(self) -> Iterator[OrderRow]:
         cursor = self._db.execute(
-            "SELECT id, date, revision, source_id FROM items ORDER BY date, id"
+            "SELECT id, date, revision, source_id FROM items WHERE filtered = 0 ORDER BY date, id"
         )
         while rows := cursor.fetchmany(2000):
             for r in rows:
@@ -68,6 +68,7 @@ class SiteQueriesMixin:
             " FROM items i JOIN sources s ON s.id = i.source_id"
             " LEFT JOIN publications p ON p.item_id = i.id AND p.output = ?"
             " WHERE i.source_id = (SELECT source_id FROM items WHERE id = ?)"
+            " AND i.filtered = 0"
             " AND (i.date, i.id) {op} (?, ?) ORDER BY i.date {order}, i.id {order} LIMIT 1"
         )
         args = (output, item.id, stamp, item.id)
@@ -78,7 +79,8 @@ class SiteQueriesMixin:
     def site_sitemap(self, output: str) -> Iterator[SitemapRow]:
         cursor = self._db.execute(
             "SELECT i.id, i.identity, p.path, COALESCE(i.updated, i.date) FROM items i"
-            " LEFT JOIN publications p ON p.item_id = i.id AND p.output = ? ORDER BY i.id",
+            " LEFT JOIN publications p ON p.item_id = i.id AND p.output = ?"
+            " WHERE i.filtered = 0 ORDER BY i.id",
             (output,),
         )
         while rows := cursor.fetchmany(2000):

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from hotpress._storage.base import FetchLogEntry, Pending, Publication, RetentionCandidate
+from hotpress._storage.filter_sqlite import FilterQueriesMixin
 from hotpress._storage.hot_sqlite import HotQueriesMixin
 from hotpress._storage.migrations import MIGRATIONS
 from hotpress._storage.site_sqlite import SiteQueriesMixin
@@ -69,7 +70,7 @@ def _row_to_item(row: sqlite3.Row | tuple[Any, ...]) -> StoredItem:
     )
 
 
-class SQLiteStorage(SiteQueriesMixin, HotQueriesMixin):
+class SQLiteStorage(SiteQueriesMixin, HotQueriesMixin, FilterQueriesMixin):
     """Archive in one SQLite file. Not for concurrent use: one thread at a time."""
 
     def __init__(self, path: Path | str) -> None:
@@ -375,7 +376,8 @@ class SQLiteStorage(SiteQueriesMixin, HotQueriesMixin):
             "SELECT s.key, s.url, s.category, s.etag, s.last_modified, s.last_attempt,"
             " s.last_success, s.last_status, s.last_error, s.error_count, s.next_due,"
             " (SELECT COUNT(*) FROM items WHERE source_id = s.id),"
-            " (SELECT COUNT(*) FROM items WHERE source_id = s.id AND first_seen >= ?)"
+            " (SELECT COUNT(*) FROM items WHERE source_id = s.id AND first_seen >= ?),"
+            " (SELECT COUNT(*) FROM items WHERE source_id = s.id AND filtered = 1)"
             " FROM sources s ORDER BY s.id",
             (day_ago,),
         ).fetchall()
@@ -393,6 +395,7 @@ class SQLiteStorage(SiteQueriesMixin, HotQueriesMixin):
                 next_due=_dt(r[10]),
                 items_total=r[11],
                 items_24h=r[12],
+                items_filtered=r[13],
             )
             for r in rows
         ]
@@ -446,7 +449,7 @@ class SQLiteStorage(SiteQueriesMixin, HotQueriesMixin):
                 f"SELECT {_ITEM_COLUMNS}, p.path, s.revision FROM items i"
                 " JOIN sources s ON s.id = i.source_id"
                 " LEFT JOIN publications p ON p.item_id = i.id AND p.output = ?"
-                f" WHERE i.id > ?{condition} ORDER BY i.id LIMIT 500",
+                f" WHERE i.id > ? AND i.filtered = 0{condition} ORDER BY i.id LIMIT 500",
                 (output, last, *part),
             ).fetchall()
             if not rows:
