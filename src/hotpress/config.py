@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from hotpress._filters import parse_filters
 from hotpress._hot.ranks import check_heat
+from hotpress._notify import NotifyTarget, plugin_limit
 from hotpress.exceptions import ConfigError
 from hotpress.types import SourceSpec
 
@@ -76,6 +77,22 @@ class FetchConfig(_Model):
     retries: int = Field(default=2, ge=0, le=10)
     min_host_interval: float = Field(default=0.2, ge=0, le=60)
     """Seconds between the starts of two requests to one host (one RSSHub serves all routes)."""
+
+
+class NotifyConfig(_Model):
+    url: str
+    """An Apprise URL (``tgram://BOT_TOKEN/CHAT_ID``, ``ntfy://topic``, ``json://host/path``)."""
+    filters: str | None = None
+    """Word groups an item must match to be pushed (default: every new item)."""
+    sources: list[str] | None = None
+    """Keys of the sources whose items are pushed (default: all)."""
+
+    @field_validator("filters")
+    @classmethod
+    def _filter_groups(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_filters(value)
+        return value
 
 
 class SourceConfig(_Model):
@@ -144,6 +161,8 @@ class ConfigModel(_Model):
     """Overrides of the Chinese labels of RSSHub categories (``social-media: 社交``)."""
     filters: str | None = None
     """Word groups every source's items must match to be published (issue 15)."""
+    notify: list[NotifyConfig] = Field(default_factory=list)
+    """Apprise targets new items are pushed to (issue 15)."""
 
     @field_validator("filters")
     @classmethod
@@ -177,6 +196,7 @@ class Settings:
     retention: dict[str, Retention] = field(default_factory=dict)
     """Per source key; only sources with a limit (their own or the global one) appear."""
     catalog_labels: dict[str, str] = field(default_factory=dict)
+    notify: tuple[NotifyTarget, ...] = ()
 
 
 def config_path(explicit: str | None) -> Path:
@@ -423,7 +443,9 @@ def _resolve(model: ConfigModel, path: Path, lines: dict[Loc, int]) -> Settings:
         )
         if keep != Retention():
             retention[source_key] = keep
+    notify = _notify_targets(model, path, lines, seen)
     return Settings(
+        notify=notify,
         path=path,
         database=folder / model.database,
         timezone=tz,
@@ -436,6 +458,32 @@ def _resolve(model: ConfigModel, path: Path, lines: dict[Loc, int]) -> Settings:
         retention=retention,
         catalog_labels=dict(model.catalog_labels),
     )
+
+
+def _notify_targets(
+    model: ConfigModel, path: Path, lines: dict[Loc, int], keys: dict[str, int]
+) -> tuple[NotifyTarget, ...]:
+    targets = []
+    for i, target in enumerate(model.notify):
+        loc: Loc = ("notify", i)
+        if plugin_limit(target.url) is None:
+            raise ConfigError(
+                "not an Apprise URL this installation knows (see Apprise's list of services)",
+                path=path,
+                line=_line_for(loc + ("url",), lines),
+                key=_dotted(loc + ("url",)),
+            )
+        unknown = [key for key in target.sources or () if key not in keys]
+        if unknown:
+            raise ConfigError(
+                f"no such source {unknown[0]!r} (a source's `route:` or `url:`)",
+                path=path,
+                line=_line_for(loc + ("sources",), lines),
+                key=_dotted(loc + ("sources",)),
+            )
+        sources = tuple(target.sources) if target.sources is not None else None
+        targets.append(NotifyTarget(target.url, target.filters, sources))
+    return tuple(targets)
 
 
 def _resolve_url(url: str, folder: Path) -> str:

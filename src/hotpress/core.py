@@ -20,6 +20,7 @@ from hotpress._fetch import FetchSettings, fetch_all, make_client
 from hotpress._filters import held_back
 from hotpress._hot import RankEntry, rank_entries
 from hotpress._normalize import entry_key, normalize_entry, raw_digest
+from hotpress._notify import NotifyReport, notify_round
 from hotpress._parse import parse_feed
 from hotpress._progress import NullProgress, Progress
 from hotpress._publish.posts import OutputReport, publish_hexo
@@ -72,6 +73,8 @@ class SourceOutcome:
 @dataclass(frozen=True, slots=True)
 class FetchReport:
     outcomes: tuple[SourceOutcome, ...]
+    notify: NotifyReport | None = None
+    """What the pushes of this round did (``None``: no ``notify:`` target)."""
 
     @property
     def failed(self) -> list[SourceOutcome]:
@@ -281,6 +284,7 @@ async def refresh(
 ) -> FetchReport:
     """Fetch the configured sources (or only ``keys``) and store what they hold."""
     progress = progress or NullProgress()
+    started = clock()
     storage.sync_sources(settings.sources)
     wanted = set(keys) if keys is not None else None
     specs = {s.key: s for s in settings.sources if wanted is None or s.key in wanted}
@@ -327,7 +331,10 @@ async def refresh(
         outcomes.append(outcome)
     order = {key: i for i, key in enumerate(specs)}
     outcomes.sort(key=lambda o: order[o.key])
-    return FetchReport(tuple(outcomes))
+    pushed = None
+    if settings.notify:
+        pushed = notify_round(settings.notify, storage, now=clock(), since=started)
+    return FetchReport(tuple(outcomes), pushed)
 
 
 def publish(

@@ -44,6 +44,8 @@ def summarize(report: core.RunReport, out: Console) -> None:
         )
         for o in f.failed:
             out.print(f"  [red]failed[/red] {o.key}: {o.error}", markup=True, highlight=False)
+        if f.notify is not None and (f.notify.sent or f.notify.failed):
+            out.print(f"pushes: {f.notify.sent} items sent, {f.notify.failed} to retry")
     for r in report.outputs:
         line = f"{r.name}: {r.written} written, {r.unchanged} unchanged"
         out.print(line + (f" — [red]error[/red]: {r.error}" if r.error else ""), highlight=False)

@@ -103,4 +103,21 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE items ADD COLUMN filtered INTEGER NOT NULL DEFAULT 0;
     CREATE INDEX items_filtered ON items (source_id) WHERE filtered = 1;
     """,
+    # pushes (issue 15): each notify target (by the digest of its URL) and what it was sent
+    """
+    CREATE TABLE notify_targets (
+        target TEXT PRIMARY KEY,
+        since INTEGER NOT NULL           -- items first seen from then on are pushed
+    );
+    CREATE TABLE notifications (
+        target TEXT NOT NULL,
+        item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+        state TEXT NOT NULL,             -- sent, skipped (no match) or failed
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_attempt INTEGER,
+        error TEXT,
+        PRIMARY KEY (target, item_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX notifications_item ON notifications (item_id);
+    """,
 )

@@ -14,6 +14,7 @@ from hotpress._storage.base import FetchLogEntry, Pending, Publication, Retentio
 from hotpress._storage.filter_sqlite import FilterQueriesMixin
 from hotpress._storage.hot_sqlite import HotQueriesMixin
 from hotpress._storage.migrations import MIGRATIONS
+from hotpress._storage.notify_sqlite import NotifyQueriesMixin
 from hotpress._storage.site_sqlite import SiteQueriesMixin
 from hotpress.exceptions import StorageError
 from hotpress.types import (
@@ -70,7 +71,7 @@ def _row_to_item(row: sqlite3.Row | tuple[Any, ...]) -> StoredItem:
     )
 
 
-class SQLiteStorage(SiteQueriesMixin, HotQueriesMixin, FilterQueriesMixin):
+class SQLiteStorage(SiteQueriesMixin, HotQueriesMixin, FilterQueriesMixin, NotifyQueriesMixin):
     """Archive in one SQLite file. Not for concurrent use: one thread at a time."""
 
     def __init__(self, path: Path | str) -> None:
