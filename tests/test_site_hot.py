@@ -175,6 +175,7 @@ def test_a_refresh_rewrites_only_the_hot_pages_it_changed(
     items = {p for p in changed if p.startswith("items/")}
     assert len(items) == 3  # a, b and c: their hours on the list moved
     assert changed - items == {
+        "hot/stories/index.html",
         f"hot/{SLUG}/index.html",
         f"hot/{SLUG}/2024-01-15/index.html",
         f"hot/{SLUG}/2024-01-15/feed.xml",

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from hotpress._filters import parse_filters
 from hotpress._hot.ranks import check_heat
+from hotpress._hot.similar import DEFAULT_THRESHOLD
 from hotpress._notify import NotifyTarget, plugin_limit
 from hotpress.exceptions import ConfigError
 from hotpress.types import SourceSpec
@@ -77,6 +78,13 @@ class FetchConfig(_Model):
     retries: int = Field(default=2, ge=0, le=10)
     min_host_interval: float = Field(default=0.2, ge=0, le=60)
     """Seconds between the starts of two requests to one host (one RSSHub serves all routes)."""
+
+
+class StoriesConfig(_Model):
+    threshold: float = Field(default=DEFAULT_THRESHOLD, gt=0, le=1)
+    """Similarity (0–1, see docs/benchmarks.md) from which two hot-list titles are one story."""
+    window_hours: int = Field(default=48, ge=1, le=24 * 30)
+    """How far back another list's items are compared with a new one."""
 
 
 class NotifyConfig(_Model):
@@ -163,6 +171,8 @@ class ConfigModel(_Model):
     """Word groups every source's items must match to be published (issue 15)."""
     notify: list[NotifyConfig] = Field(default_factory=list)
     """Apprise targets new items are pushed to (issue 15)."""
+    stories: StoriesConfig = StoriesConfig()
+    """Grouping of one story's items across hot lists (issue 15)."""
 
     @field_validator("filters")
     @classmethod
@@ -197,6 +207,7 @@ class Settings:
     """Per source key; only sources with a limit (their own or the global one) appear."""
     catalog_labels: dict[str, str] = field(default_factory=dict)
     notify: tuple[NotifyTarget, ...] = ()
+    stories: StoriesConfig = field(default_factory=StoriesConfig)
 
 
 def config_path(explicit: str | None) -> Path:
@@ -446,6 +457,7 @@ def _resolve(model: ConfigModel, path: Path, lines: dict[Loc, int]) -> Settings:
     notify = _notify_targets(model, path, lines, seen)
     return Settings(
         notify=notify,
+        stories=model.stories,
         path=path,
         database=folder / model.database,
         timezone=tz,

@@ -19,6 +19,7 @@ from hotpress import _normalize
 from hotpress._fetch import FetchSettings, fetch_all, make_client
 from hotpress._filters import held_back
 from hotpress._hot import RankEntry, rank_entries
+from hotpress._hot.stories import assign_stories
 from hotpress._normalize import entry_key, normalize_entry, raw_digest
 from hotpress._notify import NotifyReport, notify_round
 from hotpress._parse import parse_feed
@@ -331,6 +332,15 @@ async def refresh(
         outcomes.append(outcome)
     order = {key: i for i, key in enumerate(specs)}
     outcomes.sort(key=lambda o: order[o.key])
+    for outcome in outcomes:
+        if specs[outcome.key].hotlist and outcome.error is None:
+            assign_stories(
+                storage,
+                outcome.key,
+                now=clock(),
+                threshold=settings.stories.threshold,
+                window_hours=settings.stories.window_hours,
+            )
     pushed = None
     if settings.notify:
         pushed = notify_round(settings.notify, storage, now=clock(), since=started)

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from hotpress._hot.digest import day_bounds, day_list, digest_line, list_days
 from hotpress._hot.naming import hot_slug
+from hotpress._hot.stories import also_in
 from hotpress._publish.filenames import category_dir, safe_component
 from hotpress._publish.hexo import render_post
 from hotpress._publish.posts import OUTPUT, OutputReport
@@ -40,11 +41,14 @@ def digest_post(storage: Storage, spec: SourceSpec, day: str, zone: ZoneInfo) ->
     if not entries:
         return None
     lines = []
+    peers = storage.story_peers([e.item_id for e in entries])
     for entry in entries:
         item, _ = found[entry.item_id]
         title = escape(item.title)
         link = f'<a href="{escape(item.link)}">{title}</a>' if item.link else title
-        lines.append(f"<li>{link} · {digest_line(entry)}</li>")
+        also = also_in(peers[entry.item_id])
+        elsewhere = f" · 也在: {escape(also)}" if also else ""
+        lines.append(f"<li>{link} · {digest_line(entry)}{elsewhere}</li>")
     _, end = day_bounds(day, zone)
     return render_post(
         title=f"{spec.category[-1]} {LEVEL} {day}",

@@ -20,10 +20,12 @@ from typing import TYPE_CHECKING
 from markupsafe import Markup
 
 from hotpress._hot.digest import day_list, digest_line, list_days
+from hotpress._hot.model import HotEntry
 from hotpress._hot.naming import hot_slug, hours_text
+from hotpress._hot.stories import also_in
 from hotpress._publish.writer import Writer
 from hotpress._site.feeds import FORMATS, FeedEntry, FeedMeta
-from hotpress._site.hot_view import HotRow, heat_text, list_row
+from hotpress._site.hot_view import HotRow, StoryRow, heat_text, list_row
 from hotpress._site.items import ItemPages
 from hotpress._site.pages import Link, Renderer
 from hotpress.types import SourceSpec, StoredItem
@@ -92,7 +94,35 @@ class HotPages:
             r = self.renderer
             lists = [Link(s.category[-1], r.u(f"hot/{hot_slug(s.key)}/")) for s in specs]
             self.writer.write("hot/index.html", r.render("hot_index.html", lists=lists))
+            self._stories(specs)
         return changes
+
+    def _stories(self, specs: Sequence[SourceSpec]) -> None:
+        """``hot/stories/``: the stories on the lists now, by how many lists carry them."""
+        current = [(spec, e) for spec in specs for e in self.storage.hot_list(spec.key)]
+        story = self.storage.story_of([e.item_id for _, e in current])
+        groups: dict[int, list[tuple[SourceSpec, HotEntry]]] = {}
+        for spec, e in current:
+            groups.setdefault(story.get(e.item_id, -e.item_id), []).append((spec, e))
+        found = self._paths([e.item_id for _, e in current])
+        rows = []
+        for members in groups.values():
+            members.sort(key=lambda m: m[1].rank or 0)
+            _, top = members[0]
+            if top.item_id not in found:
+                continue
+            rows.append(
+                StoryRow(
+                    count=len({spec.key for spec, _ in members}),
+                    best=top.rank or 0,
+                    title=top.title,
+                    url=self._url(*found[top.item_id]),
+                    lists=" · ".join(f"{s.category[-1]} #{e.rank}" for s, e in members),
+                )
+            )
+        rows.sort(key=lambda row: (-row.count, row.best, row.title))
+        page = self.renderer.render("hot_stories.html", rows=rows)
+        self.writer.write("hot/stories/index.html", page)
 
     def _paths(self, ids: list[int]) -> dict[int, tuple[StoredItem, str | None]]:
         return self.storage.site_items(ids, self.output)
@@ -109,8 +139,11 @@ class HotPages:
         entries = self.storage.hot_list(spec.key)
         found = self._paths([e.item_id for e in entries])
         worst = max([10, *(rank for e in entries for _, rank in e.history)])
+        peers = self.storage.story_peers([e.item_id for e in entries])
         rows = [
-            list_row(e, self._url(*found[e.item_id]), worst) for e in entries if e.item_id in found
+            list_row(e, self._url(*found[e.item_id]), worst, also_in(peers[e.item_id]))
+            for e in entries
+            if e.item_id in found
         ]
         days = self._days(spec, last)
         as_of = None
@@ -141,6 +174,7 @@ class HotPages:
     ) -> None:
         r = self.renderer
         entries, found = day_list(self.storage, spec, day, r.zone, self.output)
+        peers = self.storage.story_peers([e.item_id for e in entries])
         rows = [
             HotRow(
                 rank=None,
@@ -151,6 +185,7 @@ class HotPages:
                 spark=Markup(""),
                 heat=heat_text(e.heat),
                 score=f"{e.score:.2f}",
+                also=also_in(peers[e.item_id]),
             )
             for e in entries
         ]

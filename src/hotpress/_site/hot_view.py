@@ -23,13 +23,27 @@ class HotRow:
     spark: Markup
     heat: str = ""
     score: str = ""
+    also: str = ""
+    """"微博热搜 #3 · 百度热搜 #7": the same story on other lists."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoryRow:
+    count: int
+    """How many lists carry the story now."""
+    best: int
+    title: str
+    url: str
+    lists: str
 
 
 def _local(when: datetime, zone: ZoneInfo) -> str:
     return when.astimezone(zone).strftime("%m-%d %H:%M")
 
 
-def item_hot(entry: HotEntry, zone: ZoneInfo, list_url: str, list_name: str) -> dict[str, object]:
+def item_hot(
+    entry: HotEntry, zone: ZoneInfo, list_url: str, list_name: str, also: str = ""
+) -> dict[str, object]:
     """The item page's block: "在榜 N 小时 · 最高第 K 名" and the rank chart."""
     label = f"排名走势：最高第 {entry.peak_rank} 名，在榜 {hours_text(entry.hours_on_list)} 小时"
     chart = rank_chart(
@@ -45,6 +59,7 @@ def item_hot(entry: HotEntry, zone: ZoneInfo, list_url: str, list_name: str) -> 
         "chart": Markup(chart),
         "list_url": list_url,
         "list_name": list_name,
+        "also": also,
     }
 
 
@@ -58,7 +73,7 @@ def heat_text(heat: float | None) -> str:
     return f"{heat:.0f}"
 
 
-def list_row(entry: HotEntry, url: str, worst: int) -> HotRow:
+def list_row(entry: HotEntry, url: str, worst: int, also: str = "") -> HotRow:
     spark = sparkline(entry.history, worst=worst, label=f"最高第 {entry.peak_rank} 名")
     return HotRow(
         rank=entry.rank,
@@ -68,4 +83,5 @@ def list_row(entry: HotEntry, url: str, worst: int) -> HotRow:
         peak=entry.peak_rank,
         spark=Markup(spark),
         heat=heat_text(entry.heat),
+        also=also,
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from hotpress._hot.stories import also_in
 from hotpress._publish.writer import Writer
 from hotpress._site.pages import Renderer
 from hotpress._site.store import Neighbor
@@ -116,9 +117,12 @@ class ItemPages:
     def _render(self, item: StoredItem, path: str) -> tuple[Neighbor | None, Neighbor | None]:
         older, newer = self.storage.site_neighbors(item, self.output)
         hot = None
+        also = ""
         if item.source_key in self.renderer.hot_keys:
             hot = self.storage.hot_items([item.id]).get(item.id)
-        data = self.renderer.item_page(item, self._link(older), self._link(newer), hot)
+            if hot is not None:
+                also = also_in(self.storage.story_peers([item.id])[item.id])
+        data = self.renderer.item_page(item, self._link(older), self._link(newer), hot, also)
         self._rendered.add(item.id)
         if self.writer.write(path, data):
             self.written += 1

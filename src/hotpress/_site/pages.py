@@ -110,6 +110,7 @@ class Renderer:
         older: tuple[Neighbor, str] | None,
         newer: tuple[Neighbor, str] | None,
         hot: HotEntry | None = None,
+        also: str = "",
     ) -> bytes:
         iso, when = self.when(item)
         return self.render(
@@ -117,7 +118,11 @@ class Renderer:
             hot=None
             if hot is None
             else item_hot(
-                hot, self.zone, self.u(f"hot/{hot_slug(item.source_key)}/"), item.category[-1]
+                hot,
+                self.zone,
+                self.u(f"hot/{hot_slug(item.source_key)}/"),
+                item.category[-1],
+                also,
             ),
             item=item,
             crumbs=self.crumbs(item.category),

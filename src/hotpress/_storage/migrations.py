@@ -120,4 +120,13 @@ MIGRATIONS: tuple[str, ...] = (
     ) WITHOUT ROWID;
     CREATE INDEX notifications_item ON notifications (item_id);
     """,
+    # stories (issue 15): hot-list items about one event, across lists
+    """
+    CREATE TABLE story_items (
+        item_id INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,
+        story INTEGER NOT NULL,          -- the item id that started the story
+        score REAL NOT NULL              -- similarity to the item it joined (1: started it)
+    );
+    CREATE INDEX story_items_story ON story_items (story);
+    """,
 )

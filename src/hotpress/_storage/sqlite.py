@@ -16,6 +16,7 @@ from hotpress._storage.hot_sqlite import HotQueriesMixin
 from hotpress._storage.migrations import MIGRATIONS
 from hotpress._storage.notify_sqlite import NotifyQueriesMixin
 from hotpress._storage.site_sqlite import SiteQueriesMixin
+from hotpress._storage.story_sqlite import StoryQueriesMixin
 from hotpress.exceptions import StorageError
 from hotpress.types import (
     FetchResult,
@@ -71,7 +72,13 @@ def _row_to_item(row: sqlite3.Row | tuple[Any, ...]) -> StoredItem:
     )
 
 
-class SQLiteStorage(SiteQueriesMixin, HotQueriesMixin, FilterQueriesMixin, NotifyQueriesMixin):
+class SQLiteStorage(
+    SiteQueriesMixin,
+    HotQueriesMixin,
+    FilterQueriesMixin,
+    NotifyQueriesMixin,
+    StoryQueriesMixin,
+):
     """Archive in one SQLite file. Not for concurrent use: one thread at a time."""
 
     def __init__(self, path: Path | str) -> None:
