@@ -113,10 +113,10 @@ class HotQueriesMixin:
             else:
                 spans = self._record(source_id, ranks, open_runs, stamp)
             self._db.execute(
-                "INSERT INTO hot_lists (source_id, last, max_span) VALUES (?, ?, ?)"
+                "INSERT INTO hot_lists (source_id, first, last, max_span) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT (source_id) DO UPDATE SET last = excluded.last,"
                 " max_span = excluded.max_span",
-                (source_id, stamp, max(max_span, *spans, 0)),
+                (source_id, stamp, stamp, max(max_span, *spans, 0)),
             )
 
         self._write(work)
@@ -172,9 +172,9 @@ class HotQueriesMixin:
         if state is None:
             return None
         row = self._db.execute(
-            "SELECT MIN(first) FROM hot_runs WHERE source_id = ?", (state[0],)
+            "SELECT first FROM hot_lists WHERE source_id = ?", (state[0],)
         ).fetchone()
-        return None if row[0] is None else _dt(row[0])
+        return _dt(row[0])
 
     def hot_runs_between(self, source_key: str, start: datetime, end: datetime) -> list[RunRow]:
         state = self._hot_state(source_key)

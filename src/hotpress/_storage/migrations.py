@@ -83,7 +83,8 @@ MIGRATIONS: tuple[str, ...] = (
     """
     CREATE TABLE hot_lists (
         source_id INTEGER PRIMARY KEY REFERENCES sources(id),
-        last INTEGER NOT NULL,           -- Unix seconds of the last recorded refresh
+        first INTEGER NOT NULL,          -- Unix seconds of the first recorded refresh
+        last INTEGER NOT NULL,           -- and of the last
         max_span INTEGER NOT NULL DEFAULT 0  -- longest run (last - first): bounds range scans
     );
     CREATE TABLE hot_runs (

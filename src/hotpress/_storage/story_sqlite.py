@@ -34,9 +34,12 @@ class StoryQueriesMixin:
     def story_pool(self, source_key: str, since: datetime) -> list[Titled]:
         rows = self._db.execute(
             "SELECT i.id, i.title, st.story FROM story_items st JOIN items i ON i.id = st.item_id"
-            " WHERE st.item_id IN (SELECT r.item_id FROM hot_runs r JOIN sources s"
-            " ON s.id = r.source_id WHERE r.last >= ? AND s.key != ?)",
-            (int(since.timestamp()), source_key),
+            # source_id IN (…) AND last >= ?: a range on the (source_id, last) index per list,
+            # not a scan of every run ever recorded.
+            " WHERE st.item_id IN (SELECT r.item_id FROM hot_runs r WHERE r.source_id IN ("
+            "  SELECT h.source_id FROM hot_lists h JOIN sources s ON s.id = h.source_id"
+            "  WHERE s.key != ?) AND r.last >= ?)",
+            (source_key, int(since.timestamp())),
         )
         return [Titled(r[0], r[1], r[2]) for r in rows]
 
