@@ -67,7 +67,9 @@ class NotifyStore(Protocol):
 
     def notify_candidates(self, target: str, since: datetime, max_attempts: int) -> list[Candidate]:
         """Items first seen at ``since`` or later, not held back, never decided for the
-        target or failed fewer than ``max_attempts`` times; oldest first."""
+        target or failed fewer than ``max_attempts`` times; oldest first. Recording an item
+        marks every older one decided: an item held back when it arrived and let through
+        later is published, not pushed."""
 
     def record_notified(
         self, target: str, item_ids: Sequence[int], state: str, now: datetime, error: str | None

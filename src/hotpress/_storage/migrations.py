@@ -108,7 +108,8 @@ MIGRATIONS: tuple[str, ...] = (
     """
     CREATE TABLE notify_targets (
         target TEXT PRIMARY KEY,
-        since INTEGER NOT NULL           -- items first seen from then on are pushed
+        since INTEGER NOT NULL,          -- items first seen from then on are pushed
+        done_id INTEGER NOT NULL DEFAULT 0  -- every item up to this id has been decided
     );
     CREATE TABLE notifications (
         target TEXT NOT NULL,

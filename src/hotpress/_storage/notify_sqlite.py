@@ -38,14 +38,24 @@ class NotifyQueriesMixin:
         return datetime.fromtimestamp(int(now.timestamp()), UTC)
 
     def notify_candidates(self, target: str, since: datetime, max_attempts: int) -> list[Candidate]:
+        # New items past the target's mark (a range on the primary key, however old the
+        # archive), then the failed ones still to retry.
+        done = self._db.execute(
+            "SELECT done_id FROM notify_targets WHERE target = ?", (target,)
+        ).fetchone()
         rows = self._db.execute(
-            "SELECT i.id, s.key, i.title, i.link, s.category FROM items i"
+            "SELECT id, key, title, link, category FROM ("
+            " SELECT i.id, s.key, i.title, i.link, s.category FROM items i"
             " JOIN sources s ON s.id = i.source_id"
-            " LEFT JOIN notifications n ON n.target = ? AND n.item_id = i.id"
-            " WHERE i.first_seen >= ? AND i.filtered = 0"
-            " AND (n.item_id IS NULL OR (n.state = 'failed' AND n.attempts < ?))"
-            " ORDER BY i.first_seen, i.id LIMIT 2000",
-            (target, int(since.timestamp()), max_attempts),
+            " WHERE i.id > ? AND i.first_seen >= ? AND i.filtered = 0"
+            " AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.target = ?"
+            " AND n.item_id = i.id)"
+            " UNION"
+            " SELECT i.id, s.key, i.title, i.link, s.category FROM notifications n"
+            " JOIN items i ON i.id = n.item_id JOIN sources s ON s.id = i.source_id"
+            " WHERE n.target = ? AND n.state = 'failed' AND n.attempts < ? AND i.filtered = 0"
+            ") ORDER BY id LIMIT 2000",
+            (0 if done is None else done[0], int(since.timestamp()), target, target, max_attempts),
         )
         return [Candidate(r[0], r[1], r[2], r[3], json.loads(r[4])[-1]) for r in rows]
 
@@ -57,6 +67,10 @@ class NotifyQueriesMixin:
         stamp = int(now.timestamp())
 
         def work() -> None:
+            self._db.execute(
+                "UPDATE notify_targets SET done_id = MAX(done_id, ?) WHERE target = ?",
+                (max(item_ids), target),
+            )
             self._db.executemany(
                 "INSERT INTO notifications (target, item_id, state, attempts, last_attempt,"
                 " error) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (target, item_id) DO UPDATE SET"
