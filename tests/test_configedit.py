@@ -52,8 +52,8 @@ def test_removing_a_source_keeps_the_comment_introducing_the_next_group(starter:
     assert gone == [
         "  - category: [社交媒体, 微博, 热搜榜]",
         "    route: /weibo/search/hot       # needs cookies: WEIBO_COOKIES on the RSSHub side",
-    ]  # (its `interval: 15` line also goes, but other sources have identical lines)
-    assert len(after) == len(before) - 3
+    ]  # (its `interval: 15` and `hotlist: true` lines also go; other sources have them too)
+    assert len(after) == len(before) - 4
     assert "  # 编程" in after
     assert "/weibo/search/hot" not in {s.key for s in load_settings(starter).sources}
 

@@ -74,6 +74,7 @@ def state_row(state: SourceState) -> dict[str, Any]:
         "next_due": _iso(state.next_due),
         "items_total": state.items_total,
         "items_24h": state.items_24h,
+        "items_filtered": state.items_filtered,
         "last_error": state.last_error,
         "expanded": state.expanded,
         "expand_pending": state.expand_pending,

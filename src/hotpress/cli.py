@@ -14,7 +14,7 @@ from typing import Any, cast
 from rich.console import Console
 
 from hotpress import __version__
-from hotpress._cli import ops, pipeline
+from hotpress._cli import hot, ops, pipeline
 from hotpress._cli.common import log, setup_logging
 from hotpress.config import Settings, config_path, load_settings
 from hotpress.exceptions import HotpressError
@@ -144,6 +144,7 @@ def _parser() -> argparse.ArgumentParser:
         "--check", action="store_true", help="fetch each source once now (stores nothing)"
     )
     _ops_parsers(sub, common)
+    hot.add_parser(sub, common)
     return parser
 
 
@@ -230,6 +231,7 @@ _WITH_SETTINGS: dict[str, Command] = {
     "remove": ops.cmd_remove,
     "opml": ops.cmd_opml,
     "prune": ops.cmd_prune,
+    "hot": hot.cmd_hot,
 }
 
 

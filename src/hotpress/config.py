@@ -22,6 +22,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from hotpress._config_problems import ConfigProblems, validation_problems
 from hotpress._config_problems import dotted as _dotted
 from hotpress._config_problems import line_for as _line_for
+from hotpress._filters import parse_filters
+from hotpress._hot.ranks import check_heat
+from hotpress._hot.similar import DEFAULT_THRESHOLD
+from hotpress._notify import NotifyTarget, plugin_limit
 from hotpress._yamlguard import compose_config
 from hotpress.exceptions import ConfigError
 from hotpress.types import ExpandSpec, FulltextSpec, ImageOptions, SourceSpec
@@ -109,6 +113,29 @@ _CONTROLS = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 """C0 and C1 controls but the whitespace ones (which separate words)."""
 
 
+class StoriesConfig(_Model):
+    threshold: float = Field(default=DEFAULT_THRESHOLD, gt=0, le=1)
+    """Similarity (0–1, see docs/benchmarks.md) from which two hot-list titles are one story."""
+    window_hours: int = Field(default=48, ge=1, le=24 * 30)
+    """How far back another list's items are compared with a new one."""
+
+
+class NotifyConfig(_Model):
+    url: str
+    """An Apprise URL (``tgram://BOT_TOKEN/CHAT_ID``, ``ntfy://topic``, ``json://host/path``)."""
+    filters: str | None = None
+    """Word groups an item must match to be pushed (default: every new item)."""
+    sources: list[str] | None = None
+    """Keys of the sources whose items are pushed (default: all)."""
+
+    @field_validator("filters")
+    @classmethod
+    def _filter_groups(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_filters(value)
+        return value
+
+
 class SourceConfig(_Model):
     category: list[str]
     route: str | None = None
@@ -126,6 +153,27 @@ class SourceConfig(_Model):
     expand: ExpandConfig | None = None
     fulltext: bool | FulltextConfig = False
     """Fetch each item's link and extract the article (trafilatura) as its body."""
+    # --- hot lists (issue 15) ---
+    hotlist: bool = False
+    """A ranked list: record every entry's position at each refresh."""
+    heat: str | None = None
+    """Regex with a ``value`` group finding an entry's heat figure (value × unit)."""
+    digest: Literal["daily"] | None = None
+    """``daily``: also write one Hexo post per day with the day's list (needs ``hotlist``)."""
+    filters: str | None = None
+    """Word groups (TrendRadar's form) an item must match to be published."""
+
+    @field_validator("filters")
+    @classmethod
+    def _filter_groups(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_filters(value)
+        return value
+
+    @field_validator("heat")
+    @classmethod
+    def _heat_pattern(cls, value: str | None) -> str | None:
+        return None if value is None else check_heat(value)
 
     @field_validator("category")
     @classmethod
@@ -169,6 +217,19 @@ class ConfigModel(_Model):
     private_hosts: bool = False
     """Allow image hosts and article links (``fulltext:``) on loopback/private networks
     (always allowed when the source itself is on such a network)."""
+    filters: str | None = None
+    """Word groups every source's items must match to be published (issue 15)."""
+    notify: list[NotifyConfig] = Field(default_factory=list)
+    """Apprise targets new items are pushed to (issue 15)."""
+    stories: StoriesConfig = StoriesConfig()
+    """Grouping of one story's items across hot lists (issue 15)."""
+
+    @field_validator("filters")
+    @classmethod
+    def _filter_groups(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_filters(value)
+        return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +259,8 @@ class Settings:
     images: ImageOptions = field(default_factory=ImageOptions)
     media_dir: Path | None = None
     """Where downloaded images are kept (``<database stem>-media`` beside the archive)."""
+    notify: tuple[NotifyTarget, ...] = ()
+    stories: StoriesConfig = field(default_factory=StoriesConfig)
 
 
 def config_path(explicit: str | None) -> Path:
@@ -349,11 +412,18 @@ def _resolve(model: ConfigModel, path: Path, lines: dict[Loc, int]) -> Settings:
         images = _image_options(model, path, lines)
     except ConfigError as exc:
         problems.append(exc)
+    notify: tuple[NotifyTarget, ...] = ()
+    try:
+        notify = _notify_targets(model, path, lines, seen)
+    except ConfigError as exc:
+        problems.append(exc)
     if problems:
         raise ConfigProblems(problems)
     assert images is not None
     database = folder / model.database
     return Settings(
+        notify=notify,
+        stories=model.stories,
         path=path,
         database=database,
         timezone=tz,
@@ -509,6 +579,13 @@ def _resolve_source(
             key=key,
         )
     seen[source_key] = i
+    if (src.digest or src.heat) and not src.hotlist:
+        raise ConfigError(
+            "`digest:` and `heat:` need `hotlist: true` on the source",
+            path=path,
+            line=line,
+            key=key,
+        )
     zone = (
         _check_zone(src.timezone, path, _line_for(loc + ("timezone",), lines), key + ".timezone")
         if src.timezone
@@ -537,7 +614,37 @@ def _resolve_source(
         interval_minutes=src.interval or model.interval,
         expand=expand,
         fulltext=fulltext,
+        hotlist=src.hotlist,
+        heat=src.heat,
+        digest=src.digest,
+        filters=tuple(f for f in (model.filters, src.filters) if f),
     )
+
+
+def _notify_targets(
+    model: ConfigModel, path: Path, lines: dict[Loc, int], keys: dict[str, int]
+) -> tuple[NotifyTarget, ...]:
+    targets = []
+    for i, target in enumerate(model.notify):
+        loc: Loc = ("notify", i)
+        if plugin_limit(target.url) is None:
+            raise ConfigError(
+                "not an Apprise URL this installation knows (see Apprise's list of services)",
+                path=path,
+                line=_line_for(loc + ("url",), lines),
+                key=_dotted(loc + ("url",)),
+            )
+        unknown = [key for key in target.sources or () if key not in keys]
+        if unknown:
+            raise ConfigError(
+                f"no such source {unknown[0]!r} (a source's `route:` or `url:`)",
+                path=path,
+                line=_line_for(loc + ("sources",), lines),
+                key=_dotted(loc + ("sources",)),
+            )
+        sources = tuple(target.sources) if target.sources is not None else None
+        targets.append(NotifyTarget(target.url, target.filters, sources))
+    return tuple(targets)
 
 
 def _resolve_url(url: str, folder: Path) -> str:

@@ -19,9 +19,13 @@ import httpx
 from hotpress import _normalize
 from hotpress._expand import ExpandReport, expand_sources
 from hotpress._fetch import FetchSettings, fetch_all, make_client
+from hotpress._filters import held_back
 from hotpress._fulltext import FulltextReport, fulltext_sources
+from hotpress._hot import RankEntry, rank_entries
+from hotpress._hot.stories import assign_stories
 from hotpress._media import MediaReport, copy_missing, media_pass, media_targets
 from hotpress._normalize import entry_key, normalize_entry, raw_digest
+from hotpress._notify import NotifyReport, notify_round
 from hotpress._parse import parse_feed
 from hotpress._progress import NullProgress, Progress
 from hotpress._publish.posts import OutputReport, publish_hexo
@@ -33,6 +37,7 @@ from hotpress.types import (
     FetchRequest,
     FetchResult,
     Item,
+    ParsedEntry,
     ParsedFeed,
     SourceSpec,
     SourceState,
@@ -76,6 +81,8 @@ class FetchReport:
     expansions: ExpandReport = field(default_factory=ExpandReport)
     media: MediaReport = field(default_factory=MediaReport)
     fulltext: FulltextReport = field(default_factory=FulltextReport)
+    notify: NotifyReport | None = None
+    """What the pushes of this round did (``None``: no ``notify:`` target)."""
 
     @property
     def failed(self) -> list[SourceOutcome]:
@@ -163,10 +170,11 @@ def _digest(content: bytes, content_type: str | None) -> str:
 
 def _changed_items(
     spec: SourceSpec, feed: ParsedFeed, storage: Storage
-) -> tuple[list[Item], list[str]]:
+) -> tuple[list[Item], list[str], list[tuple[str, ParsedEntry]]]:
     """Normalize only the entries that changed since they were stored; the identities of the
     others come back as seen. Sanitizing is the costly step, and most entries of a hot list
-    are the same from one refresh to the next."""
+    are the same from one refresh to the next. Last: every entry with its identity, in feed
+    order (a hot list's ranks)."""
     keyed = [(entry_key(spec, entry), entry) for entry in feed.entries]
     digests = [raw_digest(entry) if key is not None else None for key, entry in keyed]
     # The first entry of a key speaks for it (as the first of an identity is the one kept).
@@ -175,17 +183,20 @@ def _changed_items(
     items: list[Item] = []
     seen: list[str] = []
     done: set[str] = set()
+    order: list[tuple[str, ParsedEntry]] = []
     for (key, entry), digest in zip(keyed, digests, strict=True):
         if key is not None and key in unchanged:
+            order.append((key, entry))
             if key not in done:
                 done.add(key)
                 seen.append(key)
             continue
         item = normalize_entry(spec, entry, feed.link, digest)
+        order.append((item.identity, entry))
         if item.identity not in done:
             done.add(item.identity)
             items.append(item)
-    return items, seen
+    return items, seen, order
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +212,10 @@ class Reading:
     same: bool
     """The entries are byte for byte the last ones stored (or the server said 304)."""
     error: str | None
+    ranks: tuple[RankEntry, ...] | None = None
+    """A hot list's positions in this body (``None``: not a hot list, or not read)."""
+    titles: tuple[tuple[str, str], ...] | None = None
+    """(identity, title) of every entry in feed order, for the filters (``None``: not read)."""
 
 
 def read_result(spec: SourceSpec, result: FetchResult, storage: Storage) -> Reading:
@@ -211,14 +226,19 @@ def read_result(spec: SourceSpec, result: FetchResult, storage: Storage) -> Read
     if result.error is not None or result.not_modified or result.content is None:
         return Reading(None, [], None, None, result.not_modified, result.error)
     digest = _digest(result.content, result.content_type)
-    if digest == storage.body_digest(spec.key):
+    # A hot list with no recorded ranks yet (just marked `hotlist:`) reads its body once.
+    if digest == storage.body_digest(spec.key) and (
+        not spec.hotlist or storage.hot_known(spec.key)
+    ):
         return Reading(None, [], None, digest, True, None)
     try:
         feed = parse_result(spec, result.content, result)
     except ParseError as exc:
         return Reading(None, [], None, digest, False, exc.message)
-    items, seen = _changed_items(spec, feed, storage)
-    return Reading(items, seen, feed.ttl_minutes, digest, False, None)
+    items, seen, order = _changed_items(spec, feed, storage)
+    ranks = rank_entries(order, spec.heat) if spec.hotlist else None
+    titles = tuple((identity, entry.title) for identity, entry in order) if spec.filters else None
+    return Reading(items, seen, feed.ttl_minutes, digest, False, None, ranks, titles)
 
 
 def save_reading(
@@ -247,6 +267,11 @@ def save_reading(
         body_digest=reading.digest if error is None else None,
         same_as_before=same and error is None,
     )
+    if error is None:
+        _apply_filters(spec, reading, storage, now)
+    if spec.hotlist and error is None and (reading.ranks is not None or same):
+        # Same body or a 304: still on the list at the same ranks.
+        storage.record_ranks(spec.key, reading.ranks, now=now)
     return SourceOutcome(
         key=spec.key,
         url=spec.url,
@@ -256,6 +281,19 @@ def save_reading(
         error=error,
         entries=len(reading.items or ()) + len(reading.seen),
     )
+
+
+def _apply_filters(spec: SourceSpec, reading: Reading, storage: Storage, now: datetime) -> None:
+    """Flag the refresh's items the filters hold back (archived, not published). An unchanged
+    body is judged on the stored titles, so a filter edited in the config applies at the next
+    refresh of any kind."""
+    if not spec.filters:
+        storage.clear_filtered(spec.key)
+        return
+    titles = reading.titles
+    if titles is None:
+        titles = tuple(storage.seen_titles(spec.key, now))
+    storage.mark_filtered(spec.key, held_back(spec.filters, titles))
 
 
 def store_result(
@@ -276,6 +314,7 @@ async def refresh(
 ) -> FetchReport:
     """Fetch the configured sources (or only ``keys``) and store what they hold."""
     progress = progress or NullProgress()
+    started = clock()
     storage.sync_sources(settings.sources)
     wanted = set(keys) if keys is not None else None
     specs = {s.key: s for s in settings.sources if wanted is None or s.key in wanted}
@@ -291,9 +330,16 @@ async def refresh(
             report = await _refresh(
                 specs, requests, storage, own, options, clock, progress, settings
             )
-            return await _media(settings, storage, own, options, clock, report)
-    report = await _refresh(specs, requests, storage, client, options, clock, progress, settings)
-    return await _media(settings, storage, client, options, clock, report)
+            report = await _media(settings, storage, own, options, clock, report)
+    else:
+        report = await _refresh(
+            specs, requests, storage, client, options, clock, progress, settings
+        )
+        report = await _media(settings, storage, client, options, clock, report)
+    if settings.notify:
+        pushed = notify_round(settings.notify, storage, now=clock(), since=started)
+        report = replace(report, notify=pushed)
+    return report
 
 
 async def _media(
@@ -377,6 +423,15 @@ async def _refresh(
         now=clock(),
         allow_private=settings.images.allow_private,
     )
+    for outcome in outcomes:
+        if specs[outcome.key].hotlist and outcome.error is None:
+            assign_stories(
+                storage,
+                outcome.key,
+                now=clock(),
+                threshold=settings.stories.threshold,
+                window_hours=settings.stories.window_hours,
+            )
     return FetchReport(tuple(outcomes), expansions, fulltext=fulltext)
 
 
@@ -393,6 +448,11 @@ def publish(
     copy_media(settings)
     if settings.hexo_dir is not None:
         reports.append(publish_hexo(storage, settings.hexo_dir, force=force, progress=progress))
+        digests = [s for s in settings.sources if s.hotlist and s.digest == "daily"]
+        if digests:
+            from hotpress._publish.hot_digest import publish_digests
+
+            reports.append(publish_digests(digests, storage, settings.hexo_dir, settings.timezone))
     if settings.site_dir is not None:
         from hotpress._site import build_site
 

@@ -52,6 +52,15 @@ class SourceSpec:
     """Fetch a second feed per item for its body (issue 14); ``None``: the list's body."""
     fulltext: FulltextSpec | None = None
     """Extract the article behind each item's link as its body (issue 14)."""
+    # --- hot lists (issue 15) ---
+    hotlist: bool = False
+    """The feed is a ranked list: each refresh records every entry's position."""
+    heat: str | None = None
+    """Regex with a ``value`` group finding a heat figure in an entry's title or body."""
+    digest: str | None = None
+    """``daily``: one Hexo post per day with the day's list."""
+    filters: tuple[str, ...] = ()
+    """Word-group filter texts an item must all pass to be published (global, own)."""
 
 
 # --- fetch -------------------------------------------------------------------------------
@@ -221,6 +230,8 @@ class SourceState:
     """Items still showing the list's body, not yet tried or not yet failed."""
     expand_failed: int = 0
     """Items whose last expansion attempt failed (retried at the next refresh)."""
+    items_filtered: int = 0
+    """Items archived but held back by the filters (not published)."""
 
 
 # --- expand (a second feed per item) -------------------------------------------------------

@@ -80,6 +80,8 @@ def summarize(report: core.RunReport, out: Console, *, idle: str | None = None) 
                 f"images: {m.downloaded} downloaded, {m.failed} failed (kept remote; retried), "
                 f"{m.updated} items now point at local copies"
             )
+        if f.notify is not None and (f.notify.sent or f.notify.failed):
+            out.print(f"pushes: {f.notify.sent} items sent, {f.notify.failed} to retry")
     for r in report.outputs:
         line = escape(output_line(r))
         out.print(
@@ -257,11 +259,13 @@ SOURCE_COLUMNS = (
 
 
 EXPAND_COLUMN = Column("expanded / pending / failed", rank=5)
+FILTERED_COLUMN = Column("filtered", rank=7)
 
 
 def print_sources(states: list[SourceState], now: datetime, title: str, out: Console) -> None:
     rows: list[list[Cell | str]] = []
     expanding = any(s.expanded or s.expand_pending or s.expand_failed for s in states)
+    filtering = any(s.items_filtered for s in states)
     for s in states:
         state = status(s)
         colour = {"ok": "green", "failing": "red", "new": "yellow"}[state]
@@ -277,10 +281,12 @@ def print_sources(states: list[SourceState], now: datetime, title: str, out: Con
                 str(s.items_24h),
                 s.url,
                 *((f"{s.expanded} / {s.expand_pending} / {s.expand_failed}",) if expanding else ()),
+                *((str(s.items_filtered),) if filtering else ()),
                 s.last_error or "",
             ]
         )
     columns: tuple[Column, ...] = SOURCE_COLUMNS
-    if expanding:
-        columns = (*SOURCE_COLUMNS[:-1], EXPAND_COLUMN, SOURCE_COLUMNS[-1])
+    extra = (EXPAND_COLUMN,) * expanding + (FILTERED_COLUMN,) * filtering
+    if extra:
+        columns = (*SOURCE_COLUMNS[:-1], *extra, SOURCE_COLUMNS[-1])
     print_table(out, title, columns, rows)

@@ -20,6 +20,7 @@ from hotpress._progress import NullProgress, Progress
 from hotpress._publish.posts import OutputReport
 from hotpress._publish.writer import TEMP_DIR, Writer, sweep_temp
 from hotpress._site import extra, listing, parallel, search, searchindex, status
+from hotpress._site.hot import build_hot
 from hotpress._site.items import ItemPages
 from hotpress._site.pages import Renderer
 from hotpress._site.plan import Plan, plan_lists
@@ -65,20 +66,46 @@ def build_site(
     # Pages never show the build time (relative dates are made in the browser); ``now`` only
     # stands in for the status page's "as of" before any source was fetched.
     now = now or datetime.now(UTC)
-    known = len(state) - 1 - ("@files" in state)  # the state's entries but "@build"
+    hot_specs = [s for s in settings.sources if s.hotlist]
+    hot_keys = frozenset(s.key for s in hot_specs)
+    hot_marks = sum(1 for k in state if k.startswith("@hot/"))
+    # The state's entries but "@build", "@files" and the hot lists' marks.
+    known = len(state) - 1 - ("@files" in state) - hot_marks
     if not force and state.get("@build") == mark and (root / "index.html").is_file():
         try:
             sweep_temp(root)  # what a killed build left behind
         except PublishError as exc:
             return OutputReport(OUTPUT, error=str(exc))
-        # Fetch results change the status page without changing the archive's items.
+        # Fetch results change the status page and the hot lists without changing the
+        # archive's items.
+        hot_written = hot_unchanged = hot_created = 0
+        if hot_specs:
+            renderer = Renderer(
+                make_env(theme), settings.site, settings.timezone, category_dirs(storage), hot_keys
+            )
+            try:
+                done = build_hot(
+                    hot_specs, storage, renderer, root, state, salt, OUTPUT, items_done=False
+                )
+            except PublishError as exc:
+                return OutputReport(OUTPUT, 0, 0, str(exc))
+            hot_written, hot_unchanged, hot_created = done.written, done.unchanged, done.created
         written, unchanged, created, error = _status(settings, storage, theme, root, now)
-        files = int(state["@files"]) + created if "@files" in state else None
-        return OutputReport(OUTPUT, written, known + unchanged, error, total=files)
-    # The same test as _build's: a full build counts the folder's files afterwards.
+        files = int(state["@files"]) + created + hot_created if "@files" in state else None
+        return OutputReport(
+            OUTPUT,
+            written + hot_written,
+            known + unchanged + hot_unchanged,
+            error,
+            total=files,
+        )
+    # The same test as _build's: a full build (every item page rendered, with its rank chart)
+    # counts the folder's files afterwards.
     full = force or state.get("@salt") != salt or not (root / "index.html").is_file()
     # Category folders are given out (and stored) before any page links to one.
-    renderer = Renderer(make_env(theme), settings.site, settings.timezone, category_dirs(storage))
+    renderer = Renderer(
+        make_env(theme), settings.site, settings.timezone, category_dirs(storage), hot_keys
+    )
     # Not durable: the site is rebuilt from the archive; the rename still keeps it atomic.
     writer = Writer(root, durable=False)
     try:
@@ -89,17 +116,30 @@ def build_site(
         return OutputReport(OUTPUT, writer.written, writer.unchanged, str(exc))
     finally:
         writer.close()
+    try:
+        hot = build_hot(
+            hot_specs,
+            storage,
+            renderer,
+            root,
+            {} if force else state,
+            salt,
+            OUTPUT,
+            items_done=full,
+        )
+    except PublishError as exc:
+        return OutputReport(OUTPUT, writer.written, writer.unchanged, str(exc))
     skipped = max(0, known - writer.path_count - worker_lists)
     written, unchanged, created, error = _status(settings, storage, theme, root, now, renderer)
     if full or "@files" not in state or "@build" not in state:
         files = count_files(root)
     else:  # a build never deletes a file: the folder grew by the files it created
-        files = int(state["@files"]) + writer.created + created
+        files = int(state["@files"]) + writer.created + created + hot.created
     storage.save_site_state({"@build": mark, "@files": str(files)})
     return OutputReport(
         OUTPUT,
-        writer.written + written,
-        writer.unchanged + skipped + unchanged,
+        writer.written + written + hot.written,
+        writer.unchanged + skipped + unchanged + hot.unchanged,
         error,
         total=files,
     )
@@ -208,7 +248,13 @@ def _site_pool(run: _Run) -> parallel.SitePool | None:
     elif workers < 2:
         return None
     context = parallel.WorkerContext(
-        opener, run.theme, settings.site, settings.timezone, run.writer.root, OUTPUT
+        opener,
+        run.theme,
+        settings.site,
+        settings.timezone,
+        run.writer.root,
+        OUTPUT,
+        run.renderer.hot_keys,
     )
     return parallel.SitePool(context, workers=workers, progress=run.progress)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from hotpress._hot.stories import also_in
 from hotpress._publish.writer import Writer
 from hotpress._site.pages import Renderer
 from hotpress._site.store import Neighbor
@@ -115,11 +116,24 @@ class ItemPages:
 
     def _render(self, item: StoredItem, path: str) -> tuple[Neighbor | None, Neighbor | None]:
         older, newer = self.storage.site_neighbors(item, self.output)
-        data = self.renderer.item_page(item, self._link(older), self._link(newer))
+        hot = None
+        also = ""
+        if item.source_key in self.renderer.hot_keys:
+            hot = self.storage.hot_items([item.id]).get(item.id)
+            if hot is not None:
+                also = also_in(self.storage.story_peers([item.id])[item.id])
+        data = self.renderer.item_page(item, self._link(older), self._link(newer), hot, also)
         self._rendered.add(item.id)
         if self.writer.write(path, data):
             self.written += 1
         return older, newer
+
+    def rerender(self, item_ids: list[int]) -> None:
+        """Render these published items' pages again (a hot list moved them); an item
+        without a page yet is left to the item pass."""
+        for item_id, (item, known) in self.storage.site_items(item_ids, self.output).items():
+            if known and item_id not in self._rendered:
+                self._render(item, known)
 
     def _render_by_id(self, item_id: int) -> None:
         found = self.storage.site_items([item_id], self.output)

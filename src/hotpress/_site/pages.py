@@ -11,7 +11,10 @@ from zoneinfo import ZoneInfo
 import jinja2
 from markupsafe import Markup
 
+from hotpress._hot.model import HotEntry
+from hotpress._hot.naming import hot_slug
 from hotpress._publish.hexo import cover_url
+from hotpress._site.hot_view import item_hot
 from hotpress._site.plan import PageJob
 from hotpress._site.store import Neighbor
 from hotpress._site.text import excerpt, lazy_images
@@ -46,10 +49,13 @@ class Renderer:
         site: SiteConfig,
         timezone: str,
         dirs: Mapping[tuple[str, ...], str] | None = None,
+        hot_keys: frozenset[str] = frozenset(),
     ) -> None:
         self.env = env
         self.dirs = dict(dirs or {})
         """Category path -> its folder, as stored in the archive (``slugs.category_dirs``)."""
+        self.hot_keys = hot_keys
+        """Keys of the hot-list sources: their items' pages show the rank history."""
         self.site = site
         self.zone = ZoneInfo(timezone)
         self.prefix = urlsplit(site.url).path.rstrip("/")
@@ -125,10 +131,21 @@ class Renderer:
         item: StoredItem,
         older: tuple[Neighbor, str] | None,
         newer: tuple[Neighbor, str] | None,
+        hot: HotEntry | None = None,
+        also: str = "",
     ) -> bytes:
         iso, when = self.when(item)
         return self.render(
             "item.html",
+            hot=None
+            if hot is None
+            else item_hot(
+                hot,
+                self.zone,
+                self.u(f"hot/{hot_slug(item.source_key)}/"),
+                item.category[-1],
+                also,
+            ),
             item=item,
             crumbs=self.crumbs(item.category),
             iso=iso,

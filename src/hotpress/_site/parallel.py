@@ -68,6 +68,7 @@ class WorkerContext:
     timezone: str
     root: Path
     output: str
+    hot_keys: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +102,11 @@ def _start_worker(context: WorkerContext) -> None:
     writer = Writer(context.root, durable=False)
     # The main process stored every category's folder before starting the pool.
     renderer = Renderer(
-        make_env(context.theme), context.site, context.timezone, storage.site_category_dirs()
+        make_env(context.theme),
+        context.site,
+        context.timezone,
+        storage.site_category_dirs(),
+        context.hot_keys,
     )
     pages = ItemPages(storage, writer, renderer, context.output)
     _worker = _Worker(context, storage, writer, renderer, pages)

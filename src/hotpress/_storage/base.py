@@ -12,6 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from hotpress._filters import FilterStore
+from hotpress._hot.store import HotStore
+from hotpress._hot.stories import StoryStore
+from hotpress._notify import NotifyStore
 from hotpress._site.store import SiteStore
 from hotpress.types import (
     Expansion,
@@ -66,9 +70,10 @@ class RetentionCandidate:
     last_seen: datetime
 
 
-class Storage(SiteStore, Protocol):
+class Storage(SiteStore, HotStore, FilterStore, NotifyStore, StoryStore, Protocol):
     """What the pipeline needs from an archive (the site's read queries included, see
-    ``hotpress._site.store``). All datetimes are aware UTC."""
+    ``hotpress._site.store``; hot lists' rank history, ``hotpress._hot.store``). All
+    datetimes are aware UTC."""
 
     def close(self) -> None: ...
 

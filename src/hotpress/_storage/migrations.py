@@ -140,4 +140,57 @@ MIGRATIONS: tuple[str, ...] = (
         dir TEXT NOT NULL UNIQUE         -- its folder below the site root: c/tech/github
     );
     """,
+    # 8: hot lists (issue 15): each item's rank history, kept as runs at one rank (a row per
+    # item and rank, first and last refresh it held it), and each list's last refresh
+    """
+    CREATE TABLE hot_lists (
+        source_id INTEGER PRIMARY KEY REFERENCES sources(id),
+        first INTEGER NOT NULL,          -- Unix seconds of the first recorded refresh
+        last INTEGER NOT NULL,           -- and of the last
+        max_span INTEGER NOT NULL DEFAULT 0  -- longest run (last - first): bounds range scans
+    );
+    CREATE TABLE hot_runs (
+        item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+        first INTEGER NOT NULL,          -- Unix seconds of the run's first refresh
+        source_id INTEGER NOT NULL REFERENCES sources(id),
+        rank INTEGER NOT NULL,
+        last INTEGER NOT NULL,           -- and of its last
+        heat INTEGER,                    -- last heat figure seen during the run
+        cont INTEGER NOT NULL DEFAULT 0, -- 1: on the list at the refresh before `first` too
+        PRIMARY KEY (item_id, first)
+    ) WITHOUT ROWID;
+    CREATE INDEX hot_runs_source_last ON hot_runs (source_id, last);
+    """,
+    # 9: filters (issue 15): an item the filters hold back is archived but not published
+    """
+    ALTER TABLE items ADD COLUMN filtered INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX items_filtered ON items (source_id) WHERE filtered = 1;
+    """,
+    # 10: pushes (issue 15): each notify target (by the digest of its URL) and what it was sent
+    """
+    CREATE TABLE notify_targets (
+        target TEXT PRIMARY KEY,
+        since INTEGER NOT NULL,          -- items first seen from then on are pushed
+        done_id INTEGER NOT NULL DEFAULT 0  -- every item up to this id has been decided
+    );
+    CREATE TABLE notifications (
+        target TEXT NOT NULL,
+        item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+        state TEXT NOT NULL,             -- sent, skipped (no match) or failed
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_attempt INTEGER,
+        error TEXT,
+        PRIMARY KEY (target, item_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX notifications_item ON notifications (item_id);
+    """,
+    # 11: stories (issue 15): hot-list items about one event, across lists
+    """
+    CREATE TABLE story_items (
+        item_id INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,
+        story INTEGER NOT NULL,          -- the item id that started the story
+        score REAL NOT NULL              -- similarity to the item it joined (1: started it)
+    );
+    CREATE INDEX story_items_story ON story_items (story);
+    """,
 )

@@ -27,9 +27,9 @@ _NEIGHBOR = """
     LEFT JOIN publications p ON p.item_id = i.id AND p.output = :output
     WHERE i.id = COALESCE(
         (SELECT id FROM items WHERE source_id = (SELECT source_id FROM items WHERE id = :id)
-            AND date = :date AND id {op} :id ORDER BY id {order} LIMIT 1),
+            AND filtered = 0 AND date = :date AND id {op} :id ORDER BY id {order} LIMIT 1),
         (SELECT id FROM items WHERE source_id = (SELECT source_id FROM items WHERE id = :id)
-            AND date {op} :date ORDER BY date {order}, id {order} LIMIT 1))
+            AND filtered = 0 AND date {op} :date ORDER BY date {order}, id {order} LIMIT 1))
 """
 
 
@@ -49,7 +49,7 @@ class SiteQueriesMixin:
 
     def site_order(self) -> Iterator[OrderRow]:
         cursor = self._db.execute(
-            "SELECT id, date, revision, source_id FROM items ORDER BY date, id"
+            "SELECT id, date, revision, source_id FROM items WHERE filtered = 0 ORDER BY date, id"
         )
         while rows := cursor.fetchmany(2000):
             for r in rows:
@@ -86,7 +86,8 @@ class SiteQueriesMixin:
     def site_sitemap(self, output: str) -> Iterator[SitemapRow]:
         cursor = self._db.execute(
             "SELECT i.id, i.identity, p.path, COALESCE(i.updated, i.date) FROM items i"
-            " LEFT JOIN publications p ON p.item_id = i.id AND p.output = ? ORDER BY i.id",
+            " LEFT JOIN publications p ON p.item_id = i.id AND p.output = ?"
+            " WHERE i.filtered = 0 ORDER BY i.id",
             (output,),
         )
         while rows := cursor.fetchmany(2000):

@@ -12,10 +12,14 @@ from typing import Any, TypeVar
 
 from hotpress._storage.base import FetchLogEntry, Pending, Publication, RetentionCandidate
 from hotpress._storage.expand_sqlite import ExpansionQueriesMixin
+from hotpress._storage.filter_sqlite import FilterQueriesMixin
 from hotpress._storage.guard import check_archive
+from hotpress._storage.hot_sqlite import HotQueriesMixin
 from hotpress._storage.media_sqlite import MediaQueriesMixin
 from hotpress._storage.migrations import MIGRATIONS
+from hotpress._storage.notify_sqlite import NotifyQueriesMixin
 from hotpress._storage.site_sqlite import SiteQueriesMixin
+from hotpress._storage.story_sqlite import StoryQueriesMixin
 from hotpress.exceptions import StorageError
 from hotpress.types import (
     FetchResult,
@@ -86,7 +90,15 @@ def _row_to_item(row: sqlite3.Row | tuple[Any, ...]) -> StoredItem:
     )
 
 
-class SQLiteStorage(SiteQueriesMixin, ExpansionQueriesMixin, MediaQueriesMixin):
+class SQLiteStorage(
+    SiteQueriesMixin,
+    ExpansionQueriesMixin,
+    MediaQueriesMixin,
+    HotQueriesMixin,
+    FilterQueriesMixin,
+    NotifyQueriesMixin,
+    StoryQueriesMixin,
+):
     """Archive in one SQLite file. Not for concurrent use: one thread at a time."""
 
     def __init__(self, path: Path | str) -> None:
@@ -410,7 +422,8 @@ class SQLiteStorage(SiteQueriesMixin, ExpansionQueriesMixin, MediaQueriesMixin):
             " s.last_success, s.last_status, s.last_error, s.error_count, s.next_due,"
             " (SELECT COUNT(*) FROM items WHERE source_id = s.id),"
             " (SELECT COUNT(*) FROM items WHERE source_id = s.id AND first_seen >= ?),"
-            f" {_EXPANSION_COUNTS}"
+            f" {_EXPANSION_COUNTS},"
+            " (SELECT COUNT(*) FROM items WHERE source_id = s.id AND filtered = 1)"
             " FROM sources s ORDER BY s.id",
             (day_ago,),
         ).fetchall()
@@ -431,6 +444,7 @@ class SQLiteStorage(SiteQueriesMixin, ExpansionQueriesMixin, MediaQueriesMixin):
                 expanded=r[13],
                 expand_pending=r[14],
                 expand_failed=r[15],
+                items_filtered=r[16],
             )
             for r in rows
         ]
@@ -484,7 +498,7 @@ class SQLiteStorage(SiteQueriesMixin, ExpansionQueriesMixin, MediaQueriesMixin):
                 f"SELECT {_ITEM_COLUMNS}, p.path, s.revision FROM items i"
                 " JOIN sources s ON s.id = i.source_id"
                 " LEFT JOIN publications p ON p.item_id = i.id AND p.output = ?"
-                f" WHERE i.id > ?{condition} ORDER BY i.id LIMIT 500",
+                f" WHERE i.id > ? AND i.filtered = 0{condition} ORDER BY i.id LIMIT 500",
                 (output, last, *part),
             ).fetchall()
             if not rows:
