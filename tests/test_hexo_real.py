@@ -64,11 +64,11 @@ def _node_ok() -> None:
         skip_or_fail(f"Hexo 8 needs Node >= 20.19, found {version.stdout.strip()}")
 
 
-def _hexo_modules() -> Path:
-    """node_modules holding the pinned Hexo (package.json + package-lock.json, `npm ci`),
-    installed once per lockfile content."""
-    spec = (CHECK / "package.json").read_bytes()
-    lock = (CHECK / "package-lock.json").read_bytes()
+def _hexo_modules(folder: Path = CHECK) -> Path:
+    """node_modules holding the pinned Hexo of ``folder`` (package.json + package-lock.json,
+    `npm ci`), installed once per lockfile content."""
+    spec = (folder / "package.json").read_bytes()
+    lock = (folder / "package-lock.json").read_bytes()
     key = hashlib.sha256(spec + lock).hexdigest()[:12]
     cache = Path(tempfile.gettempdir()) / f"hotpress-hexo-{key}"
     if (cache / "node_modules" / "hexo" / "package.json").is_file():
