@@ -167,23 +167,32 @@ def _expected(root: Path) -> dict[str, dict[str, Any]]:
     return expected
 
 
-def _build(
-    root: Path, modules: Path, theme: str, source: Path, name: str
-) -> tuple[str, list[dict[str, Any]]]:
+def make_site(
+    root: Path, modules: Path, theme: str, name: str, *, permalink: str | None = None
+) -> Path:
+    """A Hexo site with ``theme`` and the renderers and generators it needs; with
+    ``permalink``, hexo-abbrlink too (e.g. ``p/:abbrlink.html``, as on the original site)."""
     site = root / name
     shutil.copytree(HERE / "site", site)
-    shutil.copytree(source, site / "source")
-    config = site / "_config.yml"
-    config.write_text(config.read_text("utf-8") + f"theme: {theme}\n", encoding="utf-8")
+    config = (site / "_config.yml").read_text("utf-8") + f"theme: {theme}\n"
+    if permalink is not None:
+        config = config.replace("permalink: :year/:month/:day/:title/", f"permalink: {permalink}")
+    (site / "_config.yml").write_text(config, encoding="utf-8")
     spec = json.loads((HERE / "package.json").read_text("utf-8"))
     # The site's package.json decides which plugins Hexo loads: the renderers and generators.
     plugins = {k: v for k, v in spec["dependencies"].items() if k.startswith("hexo")}
-    plugins.pop("hexo-abbrlink")
+    if permalink is None:
+        plugins.pop("hexo-abbrlink")
     spec["dependencies"] = plugins
     (site / "package.json").write_text(json.dumps(spec), encoding="utf-8")
     (site / "node_modules").symlink_to(modules)
     (site / "themes").mkdir()
     (site / "themes" / theme).symlink_to(modules / THEMES[theme])
+    return site
+
+
+def generate(site: Path, modules: Path) -> tuple[str, list[dict[str, Any]]]:
+    """`hexo generate`: its log and every post as Hexo read it (scripts/pages.js)."""
     done = subprocess.run(
         ["node", str(modules / "hexo" / "bin" / "hexo"), "generate"],
         cwd=site,
@@ -196,6 +205,14 @@ def _build(
     assert done.returncode == 0, log[-3000:]
     pages = json.loads((site / "public" / "hotpress-pages.json").read_text("utf-8"))
     return log, pages
+
+
+def _build(
+    root: Path, modules: Path, theme: str, source: Path, name: str
+) -> tuple[str, list[dict[str, Any]]]:
+    site = make_site(root, modules, theme, name)
+    shutil.copytree(source, site / "source")
+    return generate(site, modules)
 
 
 @pytest.fixture(scope="module")
