@@ -21,6 +21,7 @@ import json
 import re
 import shutil
 import subprocess
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -308,6 +309,9 @@ def _scan_theme(browser: Any, built: Built, theme: str, site: str) -> ThemeScan:
             if post is not None:
                 scan.post_pages += 1
                 _check_post(scan, url, post, seen)
+            elif ENTITY.search(seen["title"]):  # a category's or archive's browser title
+                problem = f"visible character reference in {seen['title']!r}"
+                scan.wrong.append({"page": url, "title": "", "problems": problem})
             scan.markers.update(MARKER.findall(seen["text"]))
     context.close()
     return scan
@@ -419,6 +423,8 @@ def test_figures_are_written_to_test_output(built: Built, scans: dict[str, Theme
                 "post_pages": scan.post_pages,
                 "events": len(scan.events),
                 "dialogs": sum(e["kind"] == "dialog" for e in scan.events),
+                "events_by_kind": dict(Counter(e["kind"] for e in scan.events)),
+                "pages_with_events": len({e["page"] for e in scan.events}),
                 "illegible_titles": len(scan.wrong),
                 "bodies_seen": len(scan.markers),
                 "page_errors_distinct": sorted(_errors(scan)),
@@ -433,6 +439,7 @@ def test_figures_are_written_to_test_output(built: Built, scans: dict[str, Theme
     for theme, scan in scans.items():
         print(
             f"{theme}: {scan.pages} pages ({scan.post_pages} posts), {len(scan.events)} events,"
+            f" on {len({e['page'] for e in scan.events})} pages,"
             f" {len(scan.wrong)} illegible titles, {len(scan.markers)} bodies seen"
         )
     assert json.loads(REPORT.read_text("utf-8"))["posts"] == len(built.expected)

@@ -24,35 +24,53 @@ __all__ = ["OWNED", "kept_lines"]
 OWNED = frozenset({"title", "categories", "headimg", "author", "comments", "date", "thumbnail"})
 """The keys hotpress writes (see hexo.render_post)."""
 
-_SEPARATOR = re.compile(r"(?:-{3,}|;{3,})[ \t]*")
+# A separator line (``---`` or ``;;;``), found in the bytes so that a body is never decoded.
+_SEPARATOR = re.compile(rb"^(?:-{3,}|;{3,})[ \t]*\r?$", re.MULTILINE)
 # A line at column 0 that starts a key of its own (not a comment, a sequence entry, a
 # continuation or a document marker).
 _TOP_LINE = re.compile(r"^(?![ \t#\-]|\.\.\.)(?P<line>\S.*)$", re.MULTILINE)
 _SIMPLE_KEY = re.compile(r"^(?P<key>[^\s:#'\"\[\]{},&*!|>%@`-][^:#]*?)[ \t]*:(?:[ \t]|$)")
+# ``abbrlink: 4a17b156``: one line that is YAML on its own, whatever surrounds it.
+_SIMPLE_ENTRY = re.compile(r"[A-Za-z_][\w-]*:[ \t]+\w[\w.\-/]*[ \t]*")
+_BOM = "\ufeff".encode()
 
 
-def _front_matter(text: str) -> str | None:
+def _front_matter(data: bytes) -> str | None:
     """The YAML between the separators, as Hexo finds it (with or without the first ``---``;
     hotpress's own layout starts with an empty line)."""
-    lines = text.split("\n")
-    start = 0
-    while start < len(lines) and not lines[start].strip():
-        start += 1
-    if start < len(lines) and _SEPARATOR.fullmatch(lines[start]):
-        start += 1
-    for end in range(start, len(lines)):
-        if _SEPARATOR.fullmatch(lines[end]):
-            return "\n".join(lines[start:end])
-    return None
+    data = data.removeprefix(_BOM)
+    first = _SEPARATOR.search(data)
+    if first is None:
+        return None
+    if data[: first.start()].strip():
+        block = data[: first.start()]  # no opening separator: all up to the first one
+    else:
+        closing = _SEPARATOR.search(data, first.end())
+        if closing is None:
+            return None
+        block = data[first.end() : closing.start()]
+    text = block.decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n")
+    return text.removeprefix("\n").rstrip("\n")
 
 
-def _only_owned(block: str) -> bool:
-    """Every top-level line is one of hotpress's keys: the usual post, read without YAML."""
-    for match in _TOP_LINE.finditer(block):
-        key = _SIMPLE_KEY.match(match["line"])
-        if key is None or key["key"] not in OWNED:
-            return False
-    return True
+def _simple(block: str) -> list[tuple[str, str]] | None:
+    """The foreign entries when each is a one-line ``key: word`` (or there are none): the usual
+    post, and hexo-abbrlink's, read without YAML. None when anything needs a YAML reader."""
+    lines = block.split("\n")
+    entries = []
+    for n, line in enumerate(lines):
+        if not line or line[0] in " \t#-":
+            continue  # under the key before it, or a comment
+        key = _SIMPLE_KEY.match(line)
+        if key is None:
+            return None
+        if key["key"] in OWNED:
+            continue
+        after = lines[n + 1] if n + 1 < len(lines) else ""
+        if not _SIMPLE_ENTRY.fullmatch(line) or (after[:1] in " \t-" and after.strip()):
+            return None
+        entries.append((key["key"], line))
+    return entries
 
 
 def _parses(text: str) -> bool:
@@ -103,16 +121,16 @@ def _salvage(block: str) -> list[tuple[str, str]]:
 def kept_lines(data: bytes) -> list[str]:
     """The front-matter lines of ``data`` (a post file) holding keys hotpress does not own,
     verbatim and in their order; none when there are none or no front matter is found."""
-    text = data.decode("utf-8", "replace").lstrip("\ufeff")
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    block = _front_matter(text)
-    if block is None or _only_owned(block):
+    block = _front_matter(data)
+    if block is None:
         return []
-    entries = _entries(block)
-    foreign = [(k, t) for k, t in entries or () if k not in OWNED]
-    if entries is None or (foreign and not _parses("\n".join(t for _, t in foreign))):
-        # Unreadable, or what is kept refers to what is not (an alias to a dropped anchor).
-        foreign = [(k, t) for k, t in _salvage(block) if k not in OWNED]
+    foreign = _simple(block)
+    if foreign is None:
+        entries = _entries(block)
+        foreign = [(k, t) for k, t in entries or () if k not in OWNED]
+        if entries is None or (foreign and not _parses("\n".join(t for _, t in foreign))):
+            # Unreadable, or what is kept refers to what is not (an alias to a dropped anchor).
+            foreign = [(k, t) for k, t in _salvage(block) if k not in OWNED]
     # One entry per key (js-yaml refuses a duplicate key and Hexo would skip the post): the
     # last one, as YAML readers that accept duplicates take it.
     last = {key: n for n, (key, _) in enumerate(foreign)}
