@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import html
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from hotpress._publish.posts import publish_hexo
 from hotpress._publish.theme_text import theme_text
+from hotpress._storage import SQLiteStorage
+from test_storage import NOW, SPEC, make_item, ok
 
 # A theme that prints the value raw, and one that escapes it: the same text must show.
 LOOKS = str.maketrans("＜＞＆“”‘’", "<>&\"\"''")
@@ -70,3 +75,18 @@ def test_nothing_html_reads_is_left_and_nothing_else_changes(value: str) -> None
 def test_raw_and_escaped_themes_show_the_same_text(value: str) -> None:
     shown = theme_text(value)
     assert _shown_raw(shown) == _shown_escaped(shown) == shown
+
+
+def test_file_names_and_folders_carry_the_shown_text(tmp_path: Path) -> None:
+    # Hexo's default permalink is made of them, and Volantis prints it in href='...'.
+    title = "悬停' onmouseover='alert(1)' x='"
+    spec = replace(SPEC, category=("测试", "it's &amp; <b>", "标题"))
+    with SQLiteStorage(tmp_path / "archive.db") as storage:
+        storage.sync_sources([spec])
+        storage.save_fetch(
+            spec.key, ok(), [make_item(1, title=title)], now=NOW, error=None, next_due=None
+        )
+        assert publish_hexo(storage, tmp_path / "hexo").written == 1
+    (post,) = (tmp_path / "hexo").rglob("*.md")
+    rel = post.relative_to(tmp_path / "hexo").as_posix()
+    assert rel == "测试/it’s ＆amp; ＜b＞/标题/悬停’ onmouseover=‘alert(1)’ x=‘.md"
