@@ -49,10 +49,12 @@ def _rewrite(pending: Pending, data: bytes, path: str) -> bytes:
     """A published post rewritten (changed item, ``--force``): the front-matter keys that
     hotpress does not own (hexo-abbrlink's ``abbrlink:``, hand-added ``tags:``...) stay."""
     try:
-        with open(path, "rb") as handle:
+        # Not through a symlink: the writer would not write through it either.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        with open(fd, "rb") as handle:
             old = handle.read()
     except OSError:
-        return data  # gone or unreadable: written anew, as a new post would be
+        return data  # gone, unreadable or a link: written anew, as a new post would be
     kept = kept_lines(old)
     return render_pending(pending, kept) if kept else data
 
