@@ -15,9 +15,9 @@ import shutil
 import pytest
 
 from conftest import REPO
+from hexo_themes.sites import HERE, generate, make_site
 from hotpress.cli import main
 from test_hexo_real import _hexo_modules, _node_ok
-from test_hexo_themes_browser import HERE, generate, make_site
 
 pytestmark = pytest.mark.network_peer
 

@@ -20,10 +20,8 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -31,56 +29,26 @@ from urllib.parse import quote
 import pytest
 
 from conftest import REPO, skip_or_fail
-from hotpress._publish.hexo import render_post
-from hotpress._publish.writer import Writer
+from hexo_themes.sites import (
+    HERE,
+    HOSTILE_NAMES,
+    ISSUE_TITLES,
+    NEIGHBOUR_TITLES,
+    THEMES,
+    benign_source,
+    build,
+    hostile_feed,
+)
 from hotpress.cli import main
 from test_hexo_real import _hexo_modules, _node_ok
 from xss_browser.browse import ARGS, CHROMIUM, payload_names, serve
 
 pytestmark = pytest.mark.network_peer
 
-HERE = Path(__file__).resolve().parent / "hexo_themes"
 REPORT = REPO / "test-output" / "hexo-themes-browser.json"
-THEMES = {"volantis6": "volantis6", "volantis5": "volantis5", "landscape": "hexo-theme-landscape"}
 MARKER = re.compile(r"BODYMARK\d{4}")
 # What a double escape leaves visible: a character reference shown as text.
 ENTITY = re.compile(r"&(?:[a-z]+|#\d+|#x[0-9a-f]+);", re.IGNORECASE)
-
-ISSUE_TITLES = [
-    "Vue 3.4 新特性：<script setup> 的 defineModel",
-    "<img src=x onerror=alert('title-img')>",
-    "悬停' onmouseover='alert(\"title-sq\")' x='",
-]
-# The neighbours the same mistake lets through: the other quote, other elements whose content
-# swallows the page, the contexts a title is printed in (<title>, JSON-LD, JS strings, URLs),
-# and text that only looks like markup once a theme escapes it twice.
-NEIGHBOUR_TITLES = [
-    'a" onmouseover="alert(\'title-dq\')" x="',
-    "</title><script>alert('title-tt')</script>",
-    "</script><script>alert('title-js')</script>",
-    "<svg/onload=alert('title-svg')>",
-    "<iframe srcdoc=\"<script>alert('title-if')</script>\"></iframe>",
-    "<a href=javascript:alert('title-a')>点我</a>",
-    "--><img src=x onerror=alert('title-cm')><!--",
-    "<!-- 注释吞掉后文",
-    "<style>body{display:none}</style>隐身",
-    "<textarea>吞掉后文",
-    "<plaintext>吞掉后文",
-    "<noscript><p title=\"</noscript><img src=x onerror=alert('title-ns')>\">",
-    "&lt;img src=x onerror=alert('title-ent')&gt; 已转义",
-    "&#39; onmouseover=&#39;alert(1)&#39; 实体引号",
-    'It\'s "quoted" & <b>bold</b> — Tom & Jerry',
-    "\\'; alert('title-bs'); //",
-    "${alert('title-tpl')} {{7*7}} `反引号`",
-    "‘已经是’ “弯引号” ＜全角＞",
-]
-HOSTILE_NAMES = [
-    "<img src=x onerror=alert('cat-img')>",
-    "悬停' onmouseover='alert(\"cat-sq\")' x='",
-    'a" onmouseover="alert(\'cat-dq\')" x="',
-    "</title><plaintext>",
-    "Tom & Jerry &lt;b&gt;",
-]
 
 
 @dataclass(frozen=True)
@@ -91,24 +59,6 @@ class Built:
     expected: dict[str, dict[str, Any]]  # post source -> what the item holds
     posts: dict[str, list[dict[str, Any]]]  # theme -> what Hexo read
     logs: dict[str, str]
-
-
-def _feed(titles: list[tuple[int, str]]) -> dict[str, Any]:
-    start = datetime(2021, 6, 17, 2, 4, 43, tzinfo=UTC)
-    return {
-        "version": "https://jsonfeed.org/version/1.1",
-        "title": "hostile",
-        "items": [
-            {
-                "id": f"hostile-{n}",
-                "url": f"https://example.com/p/{n}",
-                "title": title,
-                "content_html": f"<p>BODYMARK{n:04d} 正文</p>",
-                "date_published": (start + timedelta(minutes=n)).isoformat(),
-            }
-            for n, title in titles
-        ],
-    }
 
 
 def _publish(root: Path, corpora: Path) -> list[str]:
@@ -122,30 +72,13 @@ def _publish(root: Path, corpora: Path) -> list[str]:
     for k, name in enumerate(HOSTILE_NAMES):
         share = [(n, t) for n, t in enumerate(titles) if n % len(HOSTILE_NAMES) == k]
         feed = root / f"hostile-{k}.json"
-        feed.write_text(json.dumps(_feed(share), ensure_ascii=False), encoding="utf-8")
+        feed.write_text(json.dumps(hostile_feed(share), ensure_ascii=False), encoding="utf-8")
         category = json.dumps(["测试", name, "标题"], ensure_ascii=False)
         author = json.dumps(HOSTILE_NAMES[-1 - k], ensure_ascii=False)
         config += f"  - category: {category}\n    author: {author}\n    url: {feed.name}\n"
     (root / "hotpress.yml").write_text(config, encoding="utf-8")
     assert main(["run", "-q", "-c", str(root / "hotpress.yml")]) == 0
     return titles
-
-
-def _benign(root: Path) -> Path:
-    """A site of one harmless post: which page errors the theme has without any title."""
-    source = root / "benign"
-    if not source.is_dir():
-        post = render_post(
-            title="Hello World",
-            categories=["测试", "标题"],
-            author="知乎",
-            date=datetime(2021, 6, 17, tzinfo=UTC),
-            cover=None,
-            identity="0" * 64,
-            body_html="<p>BODYMARK9999 正文</p>",
-        )
-        Writer(source / "_posts" / "测试" / "标题").write("Hello World.md", post)
-    return source
 
 
 def _expected(root: Path) -> dict[str, dict[str, Any]]:
@@ -168,54 +101,6 @@ def _expected(root: Path) -> dict[str, dict[str, Any]]:
     return expected
 
 
-def make_site(
-    root: Path, modules: Path, theme: str, name: str, *, permalink: str | None = None
-) -> Path:
-    """A Hexo site with ``theme`` and the renderers and generators it needs; with
-    ``permalink``, hexo-abbrlink too (e.g. ``p/:abbrlink.html``, as on the original site)."""
-    site = root / name
-    shutil.copytree(HERE / "site", site)
-    config = (site / "_config.yml").read_text("utf-8") + f"theme: {theme}\n"
-    if permalink is not None:
-        config = config.replace("permalink: :year/:month/:day/:title/", f"permalink: {permalink}")
-    (site / "_config.yml").write_text(config, encoding="utf-8")
-    spec = json.loads((HERE / "package.json").read_text("utf-8"))
-    # The site's package.json decides which plugins Hexo loads: the renderers and generators.
-    plugins = {k: v for k, v in spec["dependencies"].items() if k.startswith("hexo")}
-    if permalink is None:
-        plugins.pop("hexo-abbrlink")
-    spec["dependencies"] = plugins
-    (site / "package.json").write_text(json.dumps(spec), encoding="utf-8")
-    (site / "node_modules").symlink_to(modules)
-    (site / "themes").mkdir()
-    (site / "themes" / theme).symlink_to(modules / THEMES[theme])
-    return site
-
-
-def generate(site: Path, modules: Path) -> tuple[str, list[dict[str, Any]]]:
-    """`hexo generate`: its log and every post as Hexo read it (scripts/pages.js)."""
-    done = subprocess.run(
-        ["node", str(modules / "hexo" / "bin" / "hexo"), "generate"],
-        cwd=site,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    log = done.stdout + done.stderr
-    assert done.returncode == 0, log[-3000:]
-    pages = json.loads((site / "public" / "hotpress-pages.json").read_text("utf-8"))
-    return log, pages
-
-
-def _build(
-    root: Path, modules: Path, theme: str, source: Path, name: str
-) -> tuple[str, list[dict[str, Any]]]:
-    site = make_site(root, modules, theme, name)
-    shutil.copytree(source, site / "source")
-    return generate(site, modules)
-
-
 @pytest.fixture(scope="module")
 def built(corpora: Path, tmp_path_factory: pytest.TempPathFactory) -> Built:
     if not Path(CHROMIUM).is_file():
@@ -231,8 +116,8 @@ def built(corpora: Path, tmp_path_factory: pytest.TempPathFactory) -> Built:
     expected = _expected(root)
     logs, posts = {}, {}
     for theme in THEMES:
-        logs[theme], posts[theme] = _build(root, modules, theme, root / "site" / "source", theme)
-        _build(root, modules, theme, _benign(root), f"benign-{theme}")
+        logs[theme], posts[theme] = build(root, modules, theme, root / "site" / "source", theme)
+        build(root, modules, theme, benign_source(root), f"benign-{theme}")
     names = payload_names([*titles, *HOSTILE_NAMES])
     return Built(root, titles, names, expected, posts, logs)
 
