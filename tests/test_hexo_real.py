@@ -28,6 +28,7 @@ from conftest import skip_or_fail
 from hotpress._normalize.sanitize import sanitize_html
 from hotpress._publish.filenames import category_dir, post_filename
 from hotpress._publish.hexo import render_post
+from hotpress._publish.theme_text import theme_text
 from hotpress._publish.writer import Writer
 
 pytestmark = pytest.mark.network_peer
@@ -64,11 +65,11 @@ def _node_ok() -> None:
         skip_or_fail(f"Hexo 8 needs Node >= 20.19, found {version.stdout.strip()}")
 
 
-def _hexo_modules() -> Path:
-    """node_modules holding the pinned Hexo (package.json + package-lock.json, `npm ci`),
-    installed once per lockfile content."""
-    spec = (CHECK / "package.json").read_bytes()
-    lock = (CHECK / "package-lock.json").read_bytes()
+def _hexo_modules(folder: Path = CHECK) -> Path:
+    """node_modules holding the pinned Hexo of ``folder`` (package.json + package-lock.json,
+    `npm ci`), installed once per lockfile content."""
+    spec = (folder / "package.json").read_bytes()
+    lock = (folder / "package-lock.json").read_bytes()
     key = hashlib.sha256(spec + lock).hexdigest()[:12]
     cache = Path(tempfile.gettempdir()) / f"hotpress-hexo-{key}"
     if (cache / "node_modules" / "hexo" / "package.json").is_file():
@@ -215,9 +216,10 @@ def test_every_front_matter_field_reads_back_exactly(hexo_run: Run) -> None:
         if got is None:
             continue  # reported by test_every_post_is_read_by_hexo
         want = {
-            "title": post.title,
-            "categories": sorted(post.categories),
-            "author": post.author,
+            # Exactly, with look-alikes for what HTML reads (see test_theme_text.py).
+            "title": theme_text(post.title),
+            "categories": sorted(theme_text(level) for level in post.categories),
+            "author": theme_text(post.author),
             "date": post.date.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
             "comments": False,
         }
@@ -293,9 +295,9 @@ def test_the_example_feeds_build_in_real_hexo_with_every_title_exact(
     assert done.returncode == 0, log[-3000:]
     assert "Process failed" not in log, log[-3000:]
     assert len(items) == 14
-    assert sorted(read) == sorted(item.title for item in items)
+    assert sorted(read) == sorted(theme_text(item.title) for item in items)
     for item in items:
-        got = read[item.title]
+        got = read[theme_text(item.title)]
         assert got["categories"] == list(item.category)
         assert got["date"] == item.date.isoformat(timespec="milliseconds").replace("+00:00", "Z")
         assert _text(item.content)[:20] in _text(got["content"])

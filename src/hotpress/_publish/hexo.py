@@ -18,6 +18,8 @@ import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from hotpress._publish.theme_text import theme_text
+
 __all__ = [
     "cover_url",
     "escape_nunjucks",
@@ -153,18 +155,22 @@ def render_post(
     cover: str | None,
     identity: str,
     body_html: str,
+    kept: Sequence[str] = (),
 ) -> bytes:
     """The post file's bytes. ``body_html`` must already be sanitized; only what Hexo would
-    otherwise change is escaped (Nunjucks delimiters, blank lines)."""
+    otherwise change is escaped (Nunjucks delimiters, blank lines). Title, author and
+    categories are written with look-alikes for the characters HTML reads (see theme_text).
+    ``kept`` are front-matter lines of keys hotpress does not own, written after its own."""
     image = _quoted(cover_url(cover, identity))
-    lines = ["", "---", f"title: {_quoted(title)}", "categories: "]
-    lines.extend(f" - {yaml_scalar(level)}" for level in categories)
+    lines = ["", "---", f"title: {_quoted(theme_text(title))}", "categories: "]
+    lines.extend(f" - {yaml_scalar(theme_text(level))}" for level in categories)
     lines += [
         f"headimg: {image}",
-        f"author: {yaml_scalar(author)}",
+        f"author: {yaml_scalar(theme_text(author))}",
         "comments: false",
         f"date: {format_date(date)}",
         f"thumbnail: {image}",
+        *kept,
         "---",
         "",
         "<div>   ",

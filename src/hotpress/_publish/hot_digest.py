@@ -23,6 +23,7 @@ from hotpress._hot.naming import hot_slug
 from hotpress._hot.stories import also_in
 from hotpress._publish.filenames import category_dir, safe_component
 from hotpress._publish.hexo import render_post
+from hotpress._publish.theme_text import theme_text
 from hotpress._publish.posts import OUTPUT, OutputReport
 from hotpress._publish.writer import Writer
 from hotpress.exceptions import PublishError
@@ -62,8 +63,10 @@ def digest_post(storage: Storage, spec: SourceSpec, day: str, zone: ZoneInfo) ->
 
 
 def digest_path(spec: SourceSpec, day: str) -> str:
-    folder = category_dir((*spec.category, LEVEL)).as_posix()
-    name = safe_component(f"{spec.category[-1]} {LEVEL} {day}", fallback=day)
+    # The same shown text as the item posts' folders and names (see theme_text).
+    levels = [theme_text(level) for level in spec.category]
+    folder = category_dir((*levels, LEVEL)).as_posix()
+    name = safe_component(f"{levels[-1]} {LEVEL} {day}", fallback=day)
     return f"{folder}/{name}.md"
 
 

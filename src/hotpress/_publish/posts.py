@@ -13,7 +13,9 @@ from pathlib import Path
 from hotpress._progress import NullProgress, Progress
 from hotpress._publish.filenames import category_dir, post_filename
 from hotpress._publish.folded import FoldedNames
+from hotpress._publish.frontmatter import kept_lines
 from hotpress._publish.hexo import render_post
+from hotpress._publish.theme_text import theme_text
 from hotpress._publish.writer import Writer, sweep_temp
 from hotpress._storage.base import Pending, Publication, Storage
 from hotpress.exceptions import PublishError
@@ -43,7 +45,7 @@ class OutputReport:
         return max(self.files - self.written, 0)
 
 
-def render_pending(pending: Pending) -> bytes:
+def render_pending(pending: Pending, kept: Sequence[str] = ()) -> bytes:
     item = pending.item
     return render_post(
         title=item.title,
@@ -53,13 +55,30 @@ def render_pending(pending: Pending) -> bytes:
         cover=item.cover,
         identity=item.identity,
         body_html=item.content,
+        kept=kept,
     )
+
+
+def _rewrite(pending: Pending, data: bytes, path: str) -> bytes:
+    """A published post rewritten (changed item, ``--force``): the front-matter keys that
+    hotpress does not own (hexo-abbrlink's ``abbrlink:``, hand-added ``tags:``...) stay."""
+    try:
+        # Not through a symlink: the writer would not write through it either.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        with open(fd, "rb") as handle:
+            old = handle.read()
+    except OSError:
+        return data  # gone, unreadable or a link: written anew, as a new post would be
+    kept = kept_lines(old)
+    return render_pending(pending, kept) if kept else data
 
 
 @functools.lru_cache(maxsize=4096)
 def _folder_of(category: tuple[str, ...]) -> str:
     """The category's folder as ``a/b/`` (empty for no category): names are joined onto it."""
-    folder = category_dir(category).as_posix()
+    # Folders and file names become the post's URL under Hexo's default permalink, which
+    # themes print in single-quoted attributes: named after the text the theme shows.
+    folder = category_dir([theme_text(level) for level in category]).as_posix()
     return "" if folder == "." else folder + "/"
 
 
@@ -103,7 +122,7 @@ def _choose_path(
         except OSError:
             return True
 
-    return folder + post_filename(item.title, item.identity, taken)
+    return folder + post_filename(theme_text(item.title), item.identity, taken)
 
 
 class _Recorder:
@@ -169,7 +188,11 @@ def publish_hexo(
     try:
         for pending in storage.pending(OUTPUT, force=force):
             data = render_pending(pending)
-            rel = pending.path or _choose_path(pending, data, root, names, new_folders)
+            if pending.path:
+                rel = pending.path
+                data = _rewrite(pending, data, os.path.join(root, rel))
+            else:
+                rel = _choose_path(pending, data, root, names, new_folders)
             names.claim(rel, pending.item.id)
             writer.write(rel, data)
             batch.append(
