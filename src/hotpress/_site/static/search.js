@@ -22,7 +22,7 @@
   var moreButton = box.querySelector("button.more");
   var CJK = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+/g;
   var WORD = /[0-9a-z\u00e0-\u024f]+/g;
-  var SHOWN = 20, BATCH = 16, BUDGET = 40;
+  var SHOWN = 20, BATCH = 12, BUDGET = 24;
   var cache = new Map();
   var manifest = null;
   var current = null;
