@@ -18,7 +18,6 @@ images themselves; the markup with lazy loading on is checked too (``data-srcset
 from __future__ import annotations
 
 import hashlib
-import json
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
