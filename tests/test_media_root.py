@@ -28,7 +28,7 @@ from test_media import config_for, hexo_posts, rss
         ("root:\n", ""),
         ("title: no root\n", ""),
         ("root: /x' onerror='alert(1)/\n", ""),
-        ("root: /x\"/\n", ""),
+        ('root: /x"/\n', ""),
         ("root: [1, 2]\n", ""),
         ("root: !!python/object:os.system x\n", ""),
         ("root: /%E4%B8%AD/\n", "/%E4%B8%AD"),

@@ -18,6 +18,7 @@ images themselves; the markup with lazy loading on is checked too (``data-srcset
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -40,6 +41,7 @@ pytestmark = pytest.mark.network_peer
 
 VOLANTIS = ("volantis6", "volantis5")
 TITLE = "有封面的帖子"
+OURS = re.compile(r"(/blog)?/media/")
 LAZY_OFF = "plugins:\n  lazyload:\n    enable: false\n"
 # What the page shows of each image: its element, where it points and what came of it.
 PROBE = """() => [...document.querySelectorAll('img')].map((img) => ({
@@ -103,28 +105,32 @@ def _feed(images: dict[str, str]) -> bytes:
     ).encode()
 
 
-def _publish(root: Path, mode: str, feed: str) -> Path:
+def _publish(root: Path, mode: str, feed: str, posts: Path | None = None) -> Path:
     """`hotpress run` writing the Hexo posts (and with ``local``, ``source/media/``)."""
-    folder = root / f"run-{mode}"
+    folder = root / f"run-{mode}-{posts is not None}"
     folder.mkdir()
     config = folder / "hotpress.yml"
+    posts = posts or folder / "source" / "_posts"
     config.write_text(
-        "database: archive.db\noutput:\n  hexo: source/_posts\n"
+        f"database: archive.db\noutput:\n  hexo: '{posts}'\n"
         f"fetch:\n  min_host_interval: 0\n  retries: 0\nimages: {mode}\n"
         f"image_referers:\n  127.0.0.1: '{REFERER}'\n"
         f"sources:\n  - category: [图片, 测试]\n    author: 知乎\n    url: {feed}\n",
         encoding="utf-8",
     )
     assert main(["run", "-q", "-c", str(config)]) == 0
-    return folder / "source"
+    return posts.parent
 
 
-def _site(root: Path, modules: Path, theme: str, source: Path, name: str, lazy: bool) -> Path:
+def _site(
+    root: Path, modules: Path, theme: str, source: Path | None, name: str, lazy: bool
+) -> Path:
     site = make_site(root, modules, theme, name)
     if not lazy:
         with (site / f"_config.{theme}.yml").open("a", encoding="utf-8") as out:
             out.write(LAZY_OFF)
-    shutil.copytree(source, site / "source")
+    if source is not None:
+        shutil.copytree(source, site / "source")
     return site
 
 
@@ -155,11 +161,22 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
         lazy = _site(root, modules, "volantis6", modes["local"].source, "lazy", lazy=True)
         modes["lazy"] = Mode(modes["local"].source, {"volantis6": lazy}, {})
         modes["lazy"].pages["volantis6"] = generate(lazy, modules)[1]
+        # A blog below a path (a GitHub project page): `root: /blog/`, hotpress writing into
+        # the site itself (it reads the root from its _config.yml).
+        rooted = _site(root, modules, "volantis6", None, "rooted", lazy=False)
+        with (rooted / "_config.yml").open("a", encoding="utf-8") as out:
+            out.write("root: /blog/\n")
+        _publish(root, "local", host.url("/feed.xml"), rooted / "source" / "_posts")
+        modes["rooted"] = Mode(rooted / "source", {"volantis6": rooted}, {})
+        modes["rooted"].pages["volantis6"] = generate(rooted, modules)[1]
+        www = root / "www"
+        www.mkdir()
+        (www / "blog").symlink_to(rooted / "public")
         yield Built(host, images, modes, len(host.requests))
     assert not host.errors
 
 
-def _load(browser: Any, public: Path, paths: list[str]) -> list[Seen]:
+def _load(browser: Any, public: Path, paths: list[str], under: str = "") -> list[Seen]:
     """Each page of ``paths`` in a fresh context: what its images show and every response."""
     seen = []
     with serve(public) as base:
@@ -176,7 +193,7 @@ def _load(browser: Any, public: Path, paths: list[str]) -> list[Seen]:
             )
             page = context.new_page()
             url = base + path
-            found = Seen(url, base)
+            found = Seen(url, base + under)
             page.on(
                 "response",
                 lambda r, found=found: found.responses.append(
@@ -211,6 +228,11 @@ def pages(built: Built) -> dict[tuple[str, str], list[Seen]]:
                     paths = ["/" + quote(post["path"]), "/"]
                     out[mode, theme] = _load(browser, site / "public", paths)
                 if mode == "local":
+                    rooted = built.modes["rooted"]
+                    (post,) = rooted.pages["volantis6"]
+                    paths = ["/blog/" + quote(post["path"]), "/blog/"]
+                    www = rooted.sites["volantis6"].parent / "www"
+                    out["rooted", "volantis6"] = _load(browser, www, paths, "/blog")
                     done = len(built.host.requests) - built.host_requests_after_build
                     built.host_requests_local_pages = done
         finally:
@@ -239,35 +261,38 @@ def test_volantis_builds_the_post_with_local_covers(built: Built) -> None:
         assert f"src='{THUMB}'" in html and f'src="{JPG}"' in html and f'src="{WEBP}"' in html
 
 
+@pytest.mark.parametrize(
+    ("mode", "theme"), [("local", "volantis6"), ("local", "volantis5"), ("rooted", "volantis6")]
+)
 def test_body_images_and_covers_load_from_the_site_itself(
-    built: Built, pages: dict[tuple[str, str], list[Seen]]
+    pages: dict[tuple[str, str], list[Seen]], mode: str, theme: str
 ) -> None:
-    for theme in VOLANTIS:
-        post, index = pages["local", theme]
-        base = post.base
-        bodies = post.bodies()
-        assert [i["src"] for i in bodies] == [base + JPG, base + WEBP], (theme, post.images)
-        assert [i["width"] for i in bodies] == [800, 640], theme
-        for seen in (post, index):
-            covers = seen.covers()
-            assert covers, (theme, seen.url, seen.images)
-            for cover in covers:
-                assert cover["src"] == base + THUMB and cover["width"] == 400, (theme, cover)
-            reply = seen.response(base + THUMB)
-            assert reply["status"] == 200 and reply["type"] == "image/jpeg", (theme, reply)
-        for url in (JPG, WEBP):
-            reply = post.response(base + url)
-            assert reply["status"] == 200 and reply["type"].startswith("image/"), reply
+    # `rooted`: the blog is served below /blog/ (its Hexo `root:`), and so are the images.
+    post, index = pages[mode, theme]
+    base = post.base
+    bodies = post.bodies()
+    assert [i["src"] for i in bodies] == [base + JPG, base + WEBP], (theme, post.images)
+    assert [i["width"] for i in bodies] == [800, 640], theme
+    for seen in (post, index):
+        covers = seen.covers()
+        assert covers, (theme, seen.url, seen.images)
+        for cover in covers:
+            assert cover["src"] == base + THUMB and cover["width"] == 400, (theme, cover)
+        reply = seen.response(base + THUMB)
+        assert reply["status"] == 200 and reply["type"] == "image/jpeg", (theme, reply)
+    for url in (JPG, WEBP):
+        reply = post.response(base + url)
+        assert reply["status"] == 200 and reply["type"].startswith("image/"), reply
 
 
 def test_no_request_reaches_the_image_host_when_the_pages_load(
     built: Built, pages: dict[tuple[str, str], list[Seen]]
 ) -> None:
     host = f"http://127.0.0.1:{built.host.port}/"
-    for theme in VOLANTIS:
-        for seen in pages["local", theme]:
+    for mode, theme in [*(("local", theme) for theme in VOLANTIS), ("rooted", "volantis6")]:
+        for seen in pages[mode, theme]:
             assert [r for r in seen.responses if r["url"].startswith(host)] == [], theme
-            local = [i for i in seen.images if (i["attr"] or "").startswith("/media/")]
+            local = [i for i in seen.images if OURS.match(i["attr"] or "")]
             assert local and all(i["width"] > 0 for i in local), (theme, seen.images)
     # The host's own log agrees: nothing between the end of the runs and the remote pages.
     assert built.host_requests_local_pages == 0
