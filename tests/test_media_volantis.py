@@ -7,7 +7,9 @@ With ``images: local`` the post's body images, its ``headimg`` (drawn by Volanti
 ``<img>`` without ``referrerpolicy``, in the post's header and on the index card) and its
 ``thumbnail`` load from the site's own ``/media/…``, and no request reaches the image host.
 With ``images: remote`` (the negative control) Volantis's cover request carries the site's
-Referer and the host refuses it: the bug ``images: local`` fixes.
+Referer and the host refuses it: the bug ``images: local`` fixes. A third Volantis 6 site
+has ``root: /blog/`` (a GitHub project page) and is served below ``/blog/``: its images must
+come from ``/blog/media/…`` (Volantis prints ``headimg`` as it is, without ``url_for``).
 
 Volantis's own lazy loading keeps body images as a 1×1 placeholder until its CDN script
 (vanilla-lazyload) swaps ``data-srcset`` in; the test machine reaches no CDN, so the sites
@@ -310,6 +312,8 @@ def test_remote_covers_are_refused_because_volantis_sends_a_referer(
         assert covers and all(c["src"] == cover and c["width"] == 0 for c in covers), seen.images
         reply = seen.response(cover)
         assert reply["status"] == 403 and reply["referer"] == base + "/", reply
+    # The host serves the same picture to hotpress's own download (Zhihu's Referer, the
+    # `images: local` runs) and refuses only the page's.
     asked = [r for r in built.host.requests if r.path == "/pic/a_1440w.jpg"]
     assert {r.header("referer") for r in asked} >= {REFERER, base + "/"}
 
