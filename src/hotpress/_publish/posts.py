@@ -15,6 +15,7 @@ from hotpress._publish.filenames import category_dir, post_filename
 from hotpress._publish.folded import FoldedNames
 from hotpress._publish.frontmatter import kept_lines
 from hotpress._publish.hexo import render_post
+from hotpress._publish.media_root import hexo_prefix, local_media, record_prefix, written_prefix
 from hotpress._publish.theme_text import theme_text
 from hotpress._publish.writer import Writer, sweep_temp
 from hotpress._storage.base import Pending, Publication, Storage
@@ -45,21 +46,22 @@ class OutputReport:
         return max(self.files - self.written, 0)
 
 
-def render_pending(pending: Pending, kept: Sequence[str] = ()) -> bytes:
+def render_pending(pending: Pending, kept: Sequence[str] = (), prefix: str = "") -> bytes:
+    """The item's post; local images (``/media/…``) below the Hexo site's ``prefix``."""
     item = pending.item
     return render_post(
         title=item.title,
         categories=item.category,
         author=item.source_author,
         date=item.date,
-        cover=item.cover,
+        cover=local_media(item.cover, prefix) if item.cover else item.cover,
         identity=item.identity,
-        body_html=item.content,
+        body_html=local_media(item.content, prefix),
         kept=kept,
     )
 
 
-def _rewrite(pending: Pending, data: bytes, path: str) -> bytes:
+def _rewrite(pending: Pending, data: bytes, path: str, prefix: str) -> bytes:
     """A published post rewritten (changed item, ``--force``): the front-matter keys that
     hotpress does not own (hexo-abbrlink's ``abbrlink:``, hand-added ``tags:``...) stay."""
     try:
@@ -70,7 +72,7 @@ def _rewrite(pending: Pending, data: bytes, path: str) -> bytes:
     except OSError:
         return data  # gone, unreadable or a link: written anew, as a new post would be
     kept = kept_lines(old)
-    return render_pending(pending, kept) if kept else data
+    return render_pending(pending, kept, prefix) if kept else data
 
 
 @functools.lru_cache(maxsize=4096)
@@ -170,7 +172,20 @@ def publish_hexo(
     progress: Progress | None = None,
 ) -> OutputReport:
     """Write the posts of new and changed items. Never deletes a post. On a write error the
-    run stops this output; what was not written stays pending for the next run."""
+    run stops this output; what was not written stays pending for the next run. Local
+    images go below the Hexo site's ``root:``; when that changed since the posts were
+    written, every post is written again."""
+    prefix = hexo_prefix(root)
+    moved = prefix != written_prefix(root)
+    report = _publish(storage, root, force or moved, progress, prefix)
+    if moved and report.error is None:
+        record_prefix(root, prefix)
+    return report
+
+
+def _publish(
+    storage: Storage, root: Path, force: bool, progress: Progress | None, prefix: str
+) -> OutputReport:
     progress = progress or NullProgress()
     try:
         sweep_temp(root)  # what a run killed mid-write left behind
@@ -187,10 +202,10 @@ def publish_hexo(
     progress.begin("posts", None)
     try:
         for pending in storage.pending(OUTPUT, force=force):
-            data = render_pending(pending)
+            data = render_pending(pending, prefix=prefix)
             if pending.path:
                 rel = pending.path
-                data = _rewrite(pending, data, os.path.join(root, rel))
+                data = _rewrite(pending, data, os.path.join(root, rel), prefix)
             else:
                 rel = _choose_path(pending, data, root, names, new_folders)
             names.claim(rel, pending.item.id)

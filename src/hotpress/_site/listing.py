@@ -6,10 +6,11 @@ Split from ``build``: these render what ``plan.plan_lists`` decided changed.
 from __future__ import annotations
 
 from hotpress._progress import Progress
+from hotpress._publish.media_root import local_media
 from hotpress._publish.writer import Writer
 from hotpress._site import extra
 from hotpress._site.feeds import FORMATS, FeedEntry, FeedMeta
-from hotpress._site.pages import Link, Renderer, local_media
+from hotpress._site.pages import Link, Renderer
 from hotpress._site.plan import Plan
 from hotpress._site.store import SiteSource, SiteStore
 from hotpress._site.urls import month_dir

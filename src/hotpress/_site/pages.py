@@ -14,6 +14,7 @@ from markupsafe import Markup
 from hotpress._hot.model import HotEntry
 from hotpress._hot.naming import hot_slug
 from hotpress._publish.hexo import cover_url
+from hotpress._publish.media_root import local_media
 from hotpress._site.hot_view import item_hot
 from hotpress._site.plan import PageJob
 from hotpress._site.store import Neighbor
@@ -28,16 +29,6 @@ class Link:
     name: str
     url: str
     count: int = 0
-
-
-def local_media(text: str, prefix: str) -> str:
-    """Local image copies (``images: local``) are written root-relative as ``/media/…``
-    (the same in Hexo); a site below a path (``https://x.example/news/``) needs its prefix."""
-    if not prefix or "/media/" not in text:
-        return text
-    if text.startswith("/media/"):
-        return prefix + text
-    return text.replace(' src="/media/', f' src="{prefix}/media/')
 
 
 class Renderer:
