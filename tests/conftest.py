@@ -6,6 +6,12 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests check results, not speed (speed is measured in bench/): on a loaded machine
+# Hypothesis's per-example deadline failed correct code, so no test inherits one.
+settings.register_profile("hotpress", deadline=None)
+settings.load_profile("hotpress")
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("HOTPRESS_SHARED", REPO.parent / "shared"))
