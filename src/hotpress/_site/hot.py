@@ -68,6 +68,13 @@ class HotPages:
         self.renderer = renderer
         self.output = output
         self.items = ItemPages(storage, writer, renderer, output)
+        self._lists: dict[str, list[HotEntry]] = {}
+        """Lists read this build (the list page and the stories page both show them)."""
+
+    def _current(self, key: str) -> list[HotEntry]:
+        if key not in self._lists:
+            self._lists[key] = self.storage.hot_list(key)
+        return self._lists[key]
 
     def build(
         self,
@@ -111,7 +118,7 @@ class HotPages:
 
     def _stories(self, specs: Sequence[SourceSpec]) -> None:
         """``hot/stories/``: the stories on the lists now, by how many lists carry them."""
-        current = [(spec, e) for spec in specs for e in self.storage.hot_list(spec.key)]
+        current = [(spec, e) for spec in specs for e in self._current(spec.key)]
         story = self.storage.story_of([e.item_id for _, e in current])
         groups: dict[int, list[tuple[SourceSpec, HotEntry]]] = {}
         for spec, e in current:
@@ -148,7 +155,7 @@ class HotPages:
         return list_days(self.storage.hot_first(spec.key), last, self.renderer.zone)
 
     def _list(self, spec: SourceSpec, slug: str, last: datetime | None) -> None:
-        entries = self.storage.hot_list(spec.key)
+        entries = self._current(spec.key)
         found = self._paths([e.item_id for e in entries])
         worst = max([10, *(rank for e in entries for _, rank in e.history)])
         peers = self.storage.story_peers([e.item_id for e in entries])
