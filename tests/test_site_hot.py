@@ -83,6 +83,19 @@ def item_page(root: Path, guid: str, settings: Settings) -> str:
     return (root / path).read_text(encoding="utf-8")
 
 
+def page(root: Path, guid: str) -> str:
+    """The item page's path under the site root (its link on the list page)."""
+    found = html.fromstring((root / "hot" / SLUG / "index.html").read_bytes()).xpath(
+        f"//tbody/tr/td[2]/a[normalize-space()='话题{guid}']/@href"
+    )
+    if not found:  # off the list now: the digest of the day still links it
+        day = sorted((root / "hot" / SLUG).glob("2*/index.html"))[0]
+        found = html.fromstring(day.read_bytes()).xpath(
+            f"//tbody/tr/td[2]/a[normalize-space()='话题{guid}']/@href"
+        )
+    return str(found[0]).lstrip("/")
+
+
 def test_the_score_weighs_time_on_the_list_by_rank() -> None:
     hour = 3600
     runs = [
@@ -133,9 +146,15 @@ def test_hot_pages_show_ranks_charts_and_daily_digests(
     href = rows[0].xpath("td[2]/a/@href")[0]
     assert href.startswith("/items/") and (root / href.lstrip("/")).is_file()
 
+    # An item page shows the item as of its last rank change (21:00: a went from #1 to #2),
+    # so a refresh that leaves it where it is does not touch it; the stay's start is a
+    # <time> the site script also shows as "N 小时前".
     a = html.fromstring(item_page(root, "a", settings).encode())
-    assert "在榜 1 小时 · 最高第 1 名" in a.xpath("string(//section[@class='hot-rank'])")
+    block = a.xpath("string(//section[@class='hot-rank'])")
+    assert "现第 2 名 · 自 01-15 20:00 起在榜 · 最高第 1 名 · 上榜 01-15 20:00" in block
+    assert a.xpath("//section[@class='hot-rank']//time/@datetime") == ["2024-01-15T20:00:00+08:00"]
     assert a.xpath("//svg[@class='rank-chart']//polyline")
+    assert "01-15 21:00" in a.xpath("string(//svg[@class='rank-chart'])")
     plain = item_page(root, "p1", settings)
     assert "hot-rank" not in plain and "rank-chart" not in plain
 
@@ -173,7 +192,7 @@ def test_a_refresh_rewrites_only_the_hot_pages_it_changed(
     after = mtimes(root)
     changed = {p for p in after if after[p] != before.get(p)}
     items = {p for p in changed if p.startswith("items/")}
-    assert len(items) == 3  # a, b and c: their hours on the list moved
+    assert items == {page(root, "a"), page(root, "b")}  # c stayed at #3: its page stays
     assert changed - items == {
         "hot/stories/index.html",
         f"hot/{SLUG}/index.html",
@@ -194,7 +213,10 @@ def test_a_refresh_rewrites_only_the_hot_pages_it_changed(
     later = mtimes(root)
     assert (root / "hot" / SLUG / "2024-01-16" / "feed.json").is_file()
     changed = {p for p in later if later[p] != after.get(p)}
-    assert len({p for p in changed if p.startswith("items/")}) == 2
+    # c left the list: its page now shows its whole stay; b and a kept their ranks.
+    assert {p for p in changed if p.startswith("items/")} == {page(root, "c")}
+    c = (root / page(root, "c")).read_text(encoding="utf-8")
+    assert "已下榜 · 在榜 0.2 小时 · 最高第 3 名" in c
     previous_day = (root / "hot" / SLUG / "2024-01-15" / "index.html").read_text(encoding="utf-8")
     assert f'href="/hot/{SLUG}/2024-01-16/"' in previous_day
 
@@ -248,3 +270,52 @@ def test_digest_daily_writes_one_hexo_post_per_day(tmp_path: Path, feed_server: 
         "热搜榜 日报 2024-01-15.md",
         "热搜榜 日报 2024-01-16.md",
     ]
+
+
+def test_a_refresh_with_the_same_ranks_rewrites_only_the_hot_list_pages(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    settings = settings_for(feed_server, tmp_path)
+    root = tmp_path / "public"
+    feed_server.route("/blog", Reply(body=plain_feed()))
+    feed_server.route("/hot", Reply(body=hot_feed("a", "b", "c")))
+    round_(settings, T0)
+    feed_server.route("/hot", Reply(body=hot_feed("a", "b", "c", "d")))  # d enters at #4
+    round_(settings, T0 + STEP)
+    a_before = (root / page(root, "a")).read_text(encoding="utf-8")
+    before = mtimes(root)
+    # An hour of refreshes that leave every item where it was: hours on the list grow (the
+    # list page and the day's digest show them), no item page changes.
+    for n in range(2, 8):
+        round_(settings, T0 + n * STEP)
+    after = mtimes(root)
+    changed = {p for p in after if after[p] != before.get(p)}
+    assert changed == {
+        f"hot/{SLUG}/index.html",
+        f"hot/{SLUG}/2024-01-15/index.html",
+        f"hot/{SLUG}/2024-01-15/feed.xml",
+        f"hot/{SLUG}/2024-01-15/atom.xml",
+        f"hot/{SLUG}/2024-01-15/feed.json",
+    }
+    rows = html.fromstring((root / "hot" / SLUG / "index.html").read_bytes()).xpath("//tbody/tr")
+    assert [r.xpath("string(td[3])") for r in rows] == ["1.2 小时"] * 3 + ["1 小时"]
+    assert (root / page(root, "a")).read_text(encoding="utf-8") == a_before
+    # The next move rewrites exactly the pages of the items it moved: d climbs to #1,
+    # a, b and c each go down one place.
+    feed_server.route("/hot", Reply(body=hot_feed("d", "a", "b", "c")))
+    round_(settings, T0 + 8 * STEP)
+    later = mtimes(root)
+    changed = {p for p in later if later[p] != after.get(p)}
+    assert {p for p in changed if p.startswith("items/")} == {
+        page(root, g) for g in ("a", "b", "c", "d")
+    }
+    assert changed - {p for p in changed if p.startswith("items/")} == {
+        "hot/stories/index.html",
+        f"hot/{SLUG}/index.html",
+        f"hot/{SLUG}/2024-01-15/index.html",
+        f"hot/{SLUG}/2024-01-15/feed.xml",
+        f"hot/{SLUG}/2024-01-15/atom.xml",
+        f"hot/{SLUG}/2024-01-15/feed.json",
+    }
+    a = (root / page(root, "a")).read_text(encoding="utf-8")
+    assert "现第 2 名 · 自 <time" in a and "01-15 21:20" in a  # the chart ends at the move

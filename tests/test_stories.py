@@ -113,3 +113,26 @@ def test_the_threshold_is_configurable(
     build(settings)
     text = (tmp_path / "public" / "hot" / "zhihu" / "index.html").read_text(encoding="utf-8")
     assert ("也在" in text) is grouped
+
+
+def test_a_move_on_one_list_rewrites_the_same_storys_item_page_on_another(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    serve(feed_server)
+    settings = settings_for(tmp_path, feed_server)
+    build(settings)
+    root = tmp_path / "public"
+    rows = html.fromstring((root / "hot" / "zhihu" / "index.html").read_bytes()).xpath(
+        "//tbody/tr/td[2]/a/@href"
+    )
+    quan, other = (root / href.lstrip("/") for href in rows)  # 全红婵, then 量子计算机
+    stamps = {p: p.stat().st_mtime_ns for p in (quan, other)}
+    # Only Weibo moves: its 全红婵 item climbs to #1; Zhihu's list stays as it was.
+    feed_server.route("/weibo", Reply(body=feed("#全红婵夺冠#", "#郑州暴雨#")))
+    later = datetime(2024, 1, 15, 12, 10, tzinfo=UTC)
+    with SQLiteStorage(settings.database) as store:
+        asyncio.run(core.refresh(settings, store, clock=lambda: later))
+        assert build_site(settings, store, now=later).error is None
+    assert "也在: 微博热搜 #1" in quan.read_text(encoding="utf-8")
+    assert quan.stat().st_mtime_ns != stamps[quan]
+    assert other.stat().st_mtime_ns == stamps[other]

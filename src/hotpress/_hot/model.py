@@ -38,3 +38,7 @@ class HotEntry:
     """Time between the first and last refresh of each unbroken stay, added up."""
     history: tuple[tuple[datetime, int], ...]
     """(time, rank) at the start and end of each run at one rank, oldest first."""
+    changed: datetime
+    """Start of its last run: its last rank change (or entry onto the list)."""
+    stay_start: datetime
+    """Start of its last unbroken stay on the list (runs that only changed rank)."""

@@ -45,3 +45,8 @@ class HotStore(Protocol):
 
     def hot_touched(self, source_key: str, since: datetime | None) -> list[int]:
         """Items the list had at a refresh after ``since`` (all of them when ``None``)."""
+
+    def hot_moved(self, source_key: str, since: datetime | None) -> list[int]:
+        """Items whose standing changed after the refresh at ``since``: a run started (new
+        rank, entered or re-entered the list) or a run open then has ended (left the list).
+        All items the list ever had when ``None``."""

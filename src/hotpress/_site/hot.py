@@ -1,12 +1,14 @@
 """The site's hot-list pages: ``/hot/``, ``/hot/<slug>/`` (the list as it stands) and
 ``/hot/<slug>/<YYYY-MM-DD>/`` (the day's digest, with its feeds); and the item pages of
-items a refresh moved (their rank chart changed).
+items a refresh moved (their rank chart changed), with their stories' peers.
 
 Runs on every build, like the status page, because a refresh that only moves ranks does not
 change the archive's items (the build's fingerprint). Each list remembers in the build state
 the last refresh it was built from (``@hot/<slug>``): a list with no refresh since is not
 touched; otherwise its page, the digests from that refresh's day on, and the pages of the
-items it held since are rendered again. A config without hot lists writes nothing here.
+items whose standing changed since (a new rank, entered, left) are rendered again: an item
+page shows the item as of its last rank change, so a refresh that leaves an item where it
+was does not touch its page. A config without hot lists writes nothing here.
 """
 
 from __future__ import annotations
@@ -66,6 +68,13 @@ class HotPages:
         self.renderer = renderer
         self.output = output
         self.items = ItemPages(storage, writer, renderer, output)
+        self._lists: dict[str, list[HotEntry]] = {}
+        """Lists read this build (the list page and the stories page both show them)."""
+
+    def _current(self, key: str) -> list[HotEntry]:
+        if key not in self._lists:
+            self._lists[key] = self.storage.hot_list(key)
+        return self._lists[key]
 
     def build(
         self,
@@ -90,7 +99,7 @@ class HotPages:
             self._list(spec, slug, last)
             self._digests(spec, slug, last, since)
             if not items_done:
-                self.items.rerender(self.storage.hot_touched(spec.key, since))
+                self.items.rerender(self._moved(spec.key, since))
             changes[f"@hot/{slug}"] = mark
         if changes or not (root / "hot" / "index.html").is_file():
             r = self.renderer
@@ -99,9 +108,17 @@ class HotPages:
             self._stories(specs)
         return changes
 
+    def _moved(self, key: str, since: datetime | None) -> list[int]:
+        """Items whose page changed since ``since``: those whose standing changed (their
+        page shows it as of their last change) and the same story's items on other lists
+        (their "也在" line shows these items' ranks)."""
+        moved = self.storage.hot_moved(key, since)
+        peers = self.storage.story_peers(moved)
+        return sorted({*moved, *(p.item_id for group in peers.values() for p in group)})
+
     def _stories(self, specs: Sequence[SourceSpec]) -> None:
         """``hot/stories/``: the stories on the lists now, by how many lists carry them."""
-        current = [(spec, e) for spec in specs for e in self.storage.hot_list(spec.key)]
+        current = [(spec, e) for spec in specs for e in self._current(spec.key)]
         story = self.storage.story_of([e.item_id for _, e in current])
         groups: dict[int, list[tuple[SourceSpec, HotEntry]]] = {}
         for spec, e in current:
@@ -138,7 +155,7 @@ class HotPages:
         return list_days(self.storage.hot_first(spec.key), last, self.renderer.zone)
 
     def _list(self, spec: SourceSpec, slug: str, last: datetime | None) -> None:
-        entries = self.storage.hot_list(spec.key)
+        entries = self._current(spec.key)
         found = self._paths([e.item_id for e in entries])
         worst = max([10, *(rank for e in entries for _, rank in e.history)])
         peers = self.storage.story_peers([e.item_id for e in entries])

@@ -44,17 +44,28 @@ def _local(when: datetime, zone: ZoneInfo) -> str:
 def item_hot(
     entry: HotEntry, zone: ZoneInfo, list_url: str, list_name: str, also: str = ""
 ) -> dict[str, object]:
-    """The item page's block: "在榜 N 小时 · 最高第 K 名" and the rank chart."""
-    label = f"排名走势：最高第 {entry.peak_rank} 名，在榜 {hours_text(entry.hours_on_list)} 小时"
+    """The item page's block, as of the item's last rank change, so a refresh that leaves
+    it where it was does not touch its page: on the list, "现第 R 名 · 自 <time> 起在榜"
+    (the stay's start, a ``<time>`` the site script also shows as "N 小时前") and the chart
+    up to the last change; off the list, its whole stay ("在榜 N 小时") and chart."""
+    on = entry.rank is not None
+    history = tuple(p for p in entry.history if p[0] <= entry.changed) if on else entry.history
+    hours = hours_text(entry.hours_on_list)
+    stay = _local(entry.stay_start, zone)
+    stand = f"现第 {entry.rank} 名，自 {stay} 起在榜" if on else f"在榜 {hours} 小时"
     chart = rank_chart(
-        entry.history,
-        worst=max(10, *(rank for _, rank in entry.history)),
+        history,
+        worst=max(10, *(rank for _, rank in history)),
         start=_local(entry.first_seen, zone),
-        end=_local(entry.last_seen, zone),
-        label=label,
+        end=_local(entry.changed if on else entry.last_seen, zone),
+        label=f"排名走势：最高第 {entry.peak_rank} 名，{stand}",
     )
     return {
-        "hours": hours_text(entry.hours_on_list),
+        "rank": entry.rank,
+        "hours": hours,
+        "stay": stay,
+        "stay_iso": entry.stay_start.astimezone(zone).isoformat(),
+        "first": _local(entry.first_seen, zone),
         "peak": entry.peak_rank,
         "chart": Markup(chart),
         "list_url": list_url,

@@ -39,25 +39,39 @@ def _chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
         yield values[start : start + _CHUNK]
 
 
-def summarize(runs: Sequence[_Run], until: int) -> tuple[int, int, int, float, tuple[Any, ...]]:
-    """first seen, last seen, peak rank, hours on the list and history of one item's runs
-    (oldest first), as of ``until``: later refreshes are cut off."""
+class Summary(NamedTuple):
+    first: int
+    last: int
+    peak: int
+    hours: float
+    history: tuple[tuple[datetime, int], ...]
+    stay: int
+    """Start of the last unbroken stay."""
+
+
+def summarize(runs: Sequence[_Run], until: int) -> Summary:
+    """first seen, last seen, peak rank, hours on the list, history and the start of the
+    last unbroken stay of one item's runs (oldest first), as of ``until``: later refreshes
+    are cut off."""
     hours = 0.0
     history: list[tuple[datetime, int]] = []
     previous: int | None = None
     last_seen = runs[0].first
+    stay = runs[0].first
     for run in runs:
         last = min(run.last, until)
         hours += last - run.first
         if run.cont and previous is not None:
             hours += run.first - previous  # an unbroken stay that changed rank
+        else:
+            stay = run.first
         history.append((_dt(run.first), run.rank))
         if last > run.first:
             history.append((_dt(last), run.rank))
         previous = last
         last_seen = max(last_seen, last)
     peak = min(run.rank for run in runs)
-    return runs[0].first, last_seen, peak, round(hours / 3600, 2), tuple(history)
+    return Summary(runs[0].first, last_seen, peak, round(hours / 3600, 2), tuple(history), stay)
 
 
 class HotQueriesMixin:
@@ -210,6 +224,21 @@ class HotQueriesMixin:
         )
         return sorted(r[0] for r in rows)
 
+    def hot_moved(self, source_key: str, since: datetime | None) -> list[int]:
+        state = self._hot_state(source_key)
+        if state is None:
+            return []
+        if since is None:
+            return self.hot_touched(source_key, None)
+        after = int(since.timestamp())
+        # A run open at ``since`` has ``last >= since``; one started after it too.
+        rows = self._db.execute(
+            "SELECT DISTINCT item_id FROM hot_runs WHERE source_id = ? AND last >= ?"
+            " AND (first > ? OR last < ?)",
+            (state[0], after, after, state[1]),
+        )
+        return sorted(r[0] for r in rows)
+
     def _moment(self, state: tuple[int, int, int], at: int) -> int | None:
         """The last recorded refresh at or before ``at`` (a run's first or last refresh:
         between two such times the list did not change)."""
@@ -291,7 +320,7 @@ class HotQueriesMixin:
         for item_id, (rank, heat) in standing.items():
             if not runs[item_id] or item_id not in info:
                 continue
-            first, last, peak, hours, history = summarize(runs[item_id], until)
+            first, last, peak, hours, history, stay = summarize(runs[item_id], until)
             identity, title, link = info[item_id]
             out[item_id] = HotEntry(
                 item_id=item_id,
@@ -305,5 +334,7 @@ class HotQueriesMixin:
                 peak_rank=peak,
                 hours_on_list=hours,
                 history=history,
+                changed=_dt(runs[item_id][-1].first),
+                stay_start=_dt(stay),
             )
         return out
