@@ -375,6 +375,26 @@ def _check_base(url: str, path: Path, line: int | None, key: str) -> str:
     return url.rstrip("/")
 
 
+# Archives hotpress can open, by URL scheme; a plain path is an SQLite file.
+ARCHIVE_SCHEMES: tuple[str, ...] = ()
+_URL_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+)://")
+
+
+def _check_database(value: str, path: Path, line: int | None) -> str:
+    """Refuse an archive URL (``postgresql://…``) rather than make a file of that name."""
+    match = _URL_SCHEME.match(value)
+    if match and match.group(1).lower() not in ARCHIVE_SCHEMES:
+        known = ", ".join(f"{s}://" for s in ARCHIVE_SCHEMES) or "none yet"
+        raise ConfigError(
+            f"cannot open an archive at a {match.group(1)}:// URL: database takes the path of"
+            f" an SQLite file such as hotpress.db (known URL schemes: {known})",
+            path=path,
+            line=line,
+            key="database",
+        )
+    return value
+
+
 def _iter_sources(model: ConfigModel) -> Iterator[tuple[int, SourceConfig]]:
     yield from enumerate(model.sources)
 
@@ -389,6 +409,10 @@ def _resolve(model: ConfigModel, path: Path, lines: dict[Loc, int]) -> Settings:
         problems.append(exc)
     try:
         rsshub = _check_base(model.rsshub, path, lines.get(("rsshub",)), "rsshub")
+    except ConfigError as exc:
+        problems.append(exc)
+    try:
+        _check_database(model.database, path, lines.get(("database",)))
     except ConfigError as exc:
         problems.append(exc)
     specs: list[SourceSpec] = []
