@@ -31,19 +31,14 @@ ABOVE_STORAGE = ("hotpress._site", "hotpress._publish", "hotpress._cli", "hotpre
 KNOWN_CYCLES: list[str] = [
     "hotpress._health -> hotpress._site -> hotpress._site.build -> hotpress._site.serve"
     " -> hotpress._site.status -> hotpress.core",
-    "hotpress._storage.site_sqlite -> hotpress._storage.sqlite",
 ]
 KNOWN_OVERSIZE: list[str] = [
     "hotpress._parse.dates",
     "hotpress._site.build",
-    "hotpress._storage.sqlite",
     "hotpress.config",
     "hotpress.core",
 ]
-KNOWN_STORAGE_LEAKS: list[str] = [
-    "hotpress._storage.base -> hotpress._site.store",
-    "hotpress._storage.site_sqlite -> hotpress._site.store",
-]
+KNOWN_STORAGE_LEAKS: list[str] = []
 
 
 def module_name(path: Path) -> str:

@@ -1,7 +1,7 @@
 """hotpress's own static site: pages, feeds, sitemap and search built from the archive.
 
-Imports are deferred so the storage layer can import ``hotpress._site.store`` without pulling
-in the renderer.
+Imports are deferred so importing a light module of the site (its row types now live in
+``hotpress._storage.site_rows``) does not pull in the renderer.
 """
 
 from __future__ import annotations

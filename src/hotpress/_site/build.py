@@ -25,9 +25,9 @@ from hotpress._site.items import ItemPages
 from hotpress._site.pages import Renderer
 from hotpress._site.plan import Plan, plan_lists
 from hotpress._site.slugs import category_dirs
-from hotpress._site.store import OrderRow, SiteSource, SiteStore
 from hotpress._site.theme import fingerprint, make_env, static_files
 from hotpress._storage.base import Storage
+from hotpress._storage.site_rows import OrderRow, SiteSource, SiteStore
 from hotpress.config import Settings
 from hotpress.exceptions import PublishError
 

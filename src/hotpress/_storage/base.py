@@ -16,7 +16,7 @@ from hotpress._filters import FilterStore
 from hotpress._hot.store import HotStore
 from hotpress._hot.stories import StoryStore
 from hotpress._notify import NotifyStore
-from hotpress._site.store import SiteStore
+from hotpress._storage.site_rows import SiteStore
 from hotpress.types import (
     Expansion,
     ExpansionState,
@@ -72,7 +72,7 @@ class RetentionCandidate:
 
 class Storage(SiteStore, HotStore, FilterStore, NotifyStore, StoryStore, Protocol):
     """What the pipeline needs from an archive (the site's read queries included, see
-    ``hotpress._site.store``; hot lists' rank history, ``hotpress._hot.store``). All
+    ``hotpress._storage.site_rows``; hot lists' rank history, ``hotpress._hot.store``). All
     datetimes are aware UTC."""
 
     def close(self) -> None: ...
