@@ -31,6 +31,7 @@ from hotpress._reading import (
     save_reading,
     store_result,
 )
+from hotpress._retention import RetentionReport, apply_retention
 from hotpress._storage.base import Storage
 from hotpress.config import Settings
 from hotpress.types import (
@@ -56,6 +57,7 @@ __all__ = [
     "refresh",
     "rsshub_hosts",
     "run",
+    "run_round",
     "save_reading",
     "store_result",
     "utcnow",
@@ -98,6 +100,8 @@ class FetchReport:
 class RunReport:
     fetch: FetchReport | None = None
     outputs: tuple[OutputReport, ...] = field(default_factory=tuple)
+    retention: RetentionReport | None = None
+    """What retention removed (``None``: no limit configured, or nothing published)."""
 
 
 async def refresh(
@@ -266,6 +270,40 @@ def copy_media(settings: Settings) -> int:
     return sum(copy_missing(settings.media_dir, target) for target in targets)
 
 
+def run_round(
+    settings: Settings,
+    storage: Storage,
+    *,
+    keys: Sequence[str] | None = None,
+    fetch: bool = True,
+    publish_outputs: bool = True,
+    force: bool = False,
+    publish_unchanged: bool = True,
+    clock: Clock = utcnow,
+    progress: Progress | None = None,
+) -> RunReport:
+    """One round: fetch -> publish -> retention, the one place they are put together
+    (``run`` here, the CLI's ``run``/``fetch``/``publish`` and ``watch`` all call it).
+
+    ``fetch``/``publish_outputs`` pick the stages; retention follows publishing when the
+    config keeps a limit. ``publish_unchanged=False`` skips publishing when the fetch stored
+    nothing new or changed (``watch``'s later rounds: publishing is incremental anyway, the
+    skip saves the scan)."""
+    fetched = (
+        asyncio.run(refresh(settings, storage, keys=keys, clock=clock, progress=progress))
+        if fetch
+        else None
+    )
+    outputs: tuple[OutputReport, ...] = ()
+    changed = fetched is None or bool(fetched.new or fetched.updated)
+    if publish_outputs and (publish_unchanged or changed):
+        outputs = publish(settings, storage, force=force, progress=progress)
+    kept = None
+    if publish_outputs and settings.retention:
+        kept = apply_retention(settings, storage, now=clock())
+    return RunReport(fetch=fetched, outputs=outputs, retention=kept)
+
+
 def run(
     settings: Settings,
     storage: Storage,
@@ -274,6 +312,5 @@ def run(
     clock: Clock = utcnow,
     progress: Progress | None = None,
 ) -> RunReport:
-    fetched = asyncio.run(refresh(settings, storage, keys=keys, clock=clock, progress=progress))
-    outputs = publish(settings, storage, progress=progress)
-    return RunReport(fetch=fetched, outputs=outputs)
+    """Fetch, publish and apply retention: one :func:`run_round`."""
+    return run_round(settings, storage, keys=keys, clock=clock, progress=progress)
