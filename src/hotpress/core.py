@@ -22,7 +22,8 @@ from hotpress._hot.stories import assign_stories
 from hotpress._media import MediaReport, copy_missing, media_pass, media_targets
 from hotpress._notify import NotifyReport, notify_round
 from hotpress._progress import NullProgress, Progress
-from hotpress._publish.posts import OutputReport, publish_hexo
+from hotpress._publish.posts import publish_hexo
+from hotpress._publish.report import OutputReport
 from hotpress._reading import (
     Reading,
     SourceOutcome,

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from hotpress._progress import Progress
-    from hotpress._publish.posts import OutputReport
+    from hotpress._publish.report import OutputReport
     from hotpress._site.build import SiteStorage
     from hotpress.config import Settings
 

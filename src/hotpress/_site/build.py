@@ -17,7 +17,7 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from hotpress._progress import NullProgress, Progress
-from hotpress._publish.posts import OutputReport
+from hotpress._publish.report import OutputReport
 from hotpress._publish.writer import TEMP_DIR, Writer, sweep_temp
 from hotpress._site import extra, listing, parallel, search, searchindex, status
 from hotpress._site.hot import build_hot

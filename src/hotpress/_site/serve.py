@@ -17,7 +17,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from hotpress._publish.posts import OutputReport
+from hotpress._publish.report import OutputReport
 from hotpress.config import Settings
 from hotpress.exceptions import PublishError, ServeError
 
