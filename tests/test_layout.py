@@ -32,7 +32,6 @@ KNOWN_CYCLES: list[str] = []
 KNOWN_OVERSIZE: list[str] = [
     "hotpress._parse.dates",
     "hotpress._site.build",
-    "hotpress.config",
 ]
 KNOWN_STORAGE_LEAKS: list[str] = []
 
