@@ -31,7 +31,6 @@ ABOVE_STORAGE = ("hotpress._site", "hotpress._publish", "hotpress._cli", "hotpre
 KNOWN_CYCLES: list[str] = []
 KNOWN_OVERSIZE: list[str] = [
     "hotpress._parse.dates",
-    "hotpress._site.build",
 ]
 KNOWN_STORAGE_LEAKS: list[str] = []
 
