@@ -23,9 +23,11 @@ import pytest
 SRC = Path(__file__).resolve().parents[1] / "src"
 PACKAGE = SRC / "hotpress"
 MAX_LINES = 400
-# The output and orchestration stages the storage stage must never import.
+# The output and orchestration stages the storage stage must never import; and all it may
+# import: itself and the shared value types and errors (it owns its interface and rows).
 STORAGE = "hotpress._storage"
 ABOVE_STORAGE = ("hotpress._site", "hotpress._publish", "hotpress._cli", "hotpress.core")
+STORAGE_MAY_IMPORT = ("hotpress._storage", "hotpress.types", "hotpress.exceptions")
 
 # What is still left (empty when the house is in order).
 KNOWN_CYCLES: list[str] = []
@@ -189,3 +191,16 @@ def test_no_module_over_400_lines() -> None:
         if len(path.read_text(encoding="utf-8").splitlines()) > MAX_LINES
     )
     _check(big, KNOWN_OVERSIZE, "modules over 400 lines")
+
+
+def test_storage_owns_its_interface_and_imports_only_shared_types() -> None:
+    """Every protocol and row type of the archive lives in ``_storage`` (the stages above
+    re-export what they used to define)."""
+    outside = sorted(
+        f"{name} -> {target}"
+        for name, targets in import_graph().items()
+        if name == STORAGE or name.startswith(STORAGE + ".")
+        for target in targets
+        if not any(target == ok or target.startswith(ok + ".") for ok in STORAGE_MAY_IMPORT)
+    )
+    assert outside == [], "storage imports from other stages:\n" + "\n".join(outside)

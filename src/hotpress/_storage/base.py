@@ -12,11 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from hotpress._filters import FilterStore
-from hotpress._hot.store import HotStore
-from hotpress._hot.stories import StoryStore
-from hotpress._notify import NotifyStore
+from hotpress._storage.hot_rows import HotStore
 from hotpress._storage.site_rows import SiteStore
+from hotpress._storage.stage_rows import FilterStore, NotifyStore, StoryStore
 from hotpress.types import (
     Expansion,
     ExpansionState,
