@@ -488,3 +488,17 @@ def test_closing_keeps_what_was_stored_for_the_next_opening(tmp_path: Path) -> N
     again = SQLiteStorage(tmp_path / "archive.db")
     assert [s.identity for s in again.iter_items()] == [ident(A, 1)]
     again.close()
+
+
+@covers("data_version")
+def test_the_data_version_moves_when_another_connection_commits(tmp_path: Path) -> None:
+    watcher = SQLiteStorage(tmp_path / "archive.db")
+    writer = SQLiteStorage(tmp_path / "archive.db")
+    before = watcher.data_version()
+    assert watcher.data_version() == before  # nothing committed meanwhile
+    writer.sync_sources([A])
+    after = watcher.data_version()
+    assert after != before
+    assert watcher.data_version() == after
+    writer.close()
+    watcher.close()

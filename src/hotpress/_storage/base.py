@@ -139,6 +139,10 @@ class Storage(SiteStore, HotStore, FilterStore, NotifyStore, StoryStore, Protoco
 
     def count_items(self) -> int: ...
 
+    def data_version(self) -> int:
+        """A number that changes when another connection has committed to the archive since
+        this one last asked (``serve`` rebuilds on it)."""
+
     def fetch_log(self, source_key: str, limit: int = 20) -> list[FetchLogEntry]: ...
 
     def retention_candidates(

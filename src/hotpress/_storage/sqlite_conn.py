@@ -125,6 +125,9 @@ class SQLiteConnection:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def data_version(self) -> int:
+        return int(self._db.execute("PRAGMA data_version").fetchone()[0])
+
     def _source_id(self, key: str) -> int:
         if key not in self._ids:
             row = self._db.execute("SELECT id FROM sources WHERE key = ?", (key,)).fetchone()
