@@ -250,7 +250,7 @@ def ingest_into(
     ``counts`` adds up the new/updated/skipped-parse figures the archive reported."""
     import time
 
-    from hotpress._normalize import normalize_feed
+    from hotpress._normalize import normalize_entry
     from hotpress._parse import parse_feed
     from hotpress.core import store_result
     from hotpress.types import FetchResult, Validators
@@ -291,7 +291,13 @@ def ingest_into(
         t0 = time.perf_counter()
         feed = parse_feed(body, url=spec.url, content_type=result.content_type)
         t1 = time.perf_counter()
-        found = normalize_feed(spec, feed)
+        # Every entry normalized, the first of an identity kept (as the pipeline keeps it).
+        found = list(
+            {
+                item.identity: item
+                for item in reversed([normalize_entry(spec, e, feed.link) for e in feed.entries])
+            }.values()
+        )
         t2 = time.perf_counter()
         storage.save_fetch(spec.key, result, found, now=NOW, error=None, next_due=None)
         t3 = time.perf_counter()

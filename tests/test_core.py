@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from feedserver import FeedServer, Reply
-from hotpress import core
+from hotpress import _reading, core
 from hotpress._storage import SQLiteStorage
 from hotpress.config import parse_settings
 
@@ -55,7 +55,7 @@ def test_an_identical_body_is_not_parsed_again_but_its_items_are_seen(
     def no_parse(*args: object, **kwargs: object) -> None:
         raise AssertionError("an unchanged body was parsed again")
 
-    monkeypatch.setattr(core, "parse_feed", no_parse)
+    monkeypatch.setattr(_reading, "parse_feed", no_parse)
     later = T0 + timedelta(hours=1)
     again = refresh(tmp_path, feed_server, later)
     assert (again.counts.new, again.counts.updated, again.counts.unchanged) == (0, 0, 2)
@@ -69,13 +69,13 @@ def test_only_entries_that_changed_are_normalized_again(
     feed_server.route("/f", Reply(body=feed("Mon", ("1", "一"), ("2", "二"))))
     refresh(tmp_path, feed_server, T0)
     calls: list[str] = []
-    real = core.normalize_entry
+    real = _reading.normalize_entry
 
     def counting(spec: object, entry: object, link: object, raw_hash: object = None) -> object:
         calls.append(entry.guid)  # type: ignore[attr-defined]
         return real(spec, entry, link, raw_hash)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(core, "normalize_entry", counting)
+    monkeypatch.setattr(_reading, "normalize_entry", counting)
     # A new build date (the body differs), one entry edited, one new, one unchanged.
     feed_server.route("/f", Reply(body=feed("Tue", ("1", "一"), ("2", "二改"), ("3", "三"))))
     later = T0 + timedelta(hours=1)
@@ -113,9 +113,9 @@ def test_a_changed_normalizer_version_normalizes_stored_entries_again(
     monkeypatch.setattr(normalize, "NORMALIZE_VERSION", "next")
     feed_server.route("/f", Reply(body=feed("Tue", ("1", "一"))))
     calls: list[object] = []
-    real = core.normalize_entry
+    real = _reading.normalize_entry
     monkeypatch.setattr(
-        core,
+        _reading,
         "normalize_entry",
         lambda *a: calls.append(a) or real(*a),  # type: ignore[func-returns-value]
     )
@@ -148,7 +148,7 @@ def test_a_new_build_date_with_the_same_entries_is_not_parsed_again(
     def no_parse(*args: object, **kwargs: object) -> None:
         raise AssertionError("entries that did not change were parsed again")
 
-    monkeypatch.setattr(core, "parse_feed", no_parse)
+    monkeypatch.setattr(_reading, "parse_feed", no_parse)
     feed_server.route("/f", Reply(body=feed("Tue", ("1", "一"), ("2", "二"))))
     later = T0 + timedelta(hours=1)
     outcome = refresh(tmp_path, feed_server, later)

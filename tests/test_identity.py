@@ -1,9 +1,6 @@
 from __future__ import annotations
 
-from hypothesis import given
-from hypothesis import strategies as st
-
-from hotpress._normalize.identity import item_identity, normalize_link, picsum_number
+from hotpress._normalize.identity import item_identity, normalize_link
 
 
 def test_a_guid_decides_identity_whatever_the_title() -> None:
@@ -41,10 +38,3 @@ def test_normalize_link_keeps_meaningful_query_order_and_drops_fragments() -> No
     assert normalize_link("http://x.org:80/p?b=2&a=1#f") == "http://x.org/p?b=2&a=1"
     assert normalize_link("http://x.org") == "http://x.org/"
     assert normalize_link("http://[bad") == "http://[bad"
-
-
-@given(st.text(alphabet="0123456789abcdef", min_size=32, max_size=32))
-def test_the_picsum_number_is_in_range_and_fixed_by_identity(identity: str) -> None:
-    n = picsum_number(identity)
-    assert 0 <= n <= 10000
-    assert n == picsum_number(identity)

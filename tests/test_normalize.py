@@ -2,8 +2,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from hotpress._normalize import normalize_entry, normalize_feed
-from hotpress.types import ParsedEntry, ParsedFeed, SourceSpec
+from hotpress._normalize import normalize_entry
+from hotpress._reading import read_result
+from hotpress._storage import SQLiteStorage
+from hotpress.types import FetchResult, ParsedEntry, SourceSpec, Validators
 
 SPEC = SourceSpec(
     key="/jinse/lives",
@@ -55,13 +57,25 @@ def test_the_updated_date_stands_in_for_a_missing_published_date() -> None:
 
 
 def test_repeated_identities_in_one_feed_keep_the_first() -> None:
-    feed = ParsedFeed(
-        kind="rss",
-        title="f",
-        link=None,
-        entries=(ParsedEntry(title="一", guid="1"), ParsedEntry(title="二", guid="1")),
+    body = (
+        "<rss version='2.0'><channel><title>f</title>"
+        "<item><title>一</title><guid>1</guid></item>"
+        "<item><title>二</title><guid>1</guid></item></channel></rss>"
+    ).encode()
+    result = FetchResult(
+        source_key=SPEC.key,
+        url="https://a.example/feed",
+        status=200,
+        content=body,
+        content_type="application/rss+xml",
+        validators=Validators(),
+        duration=0.0,
     )
-    (item,) = normalize_feed(SPEC, feed)
+    with SQLiteStorage(":memory:") as storage:
+        storage.sync_sources([SPEC])
+        reading = read_result(SPEC, result, storage)
+    assert reading.error is None and reading.items is not None
+    (item,) = reading.items
     assert item.title == "一"
 
 

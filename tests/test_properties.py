@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from hotpress._normalize import normalize_feed
+from hotpress._normalize import normalize_entry
 from hotpress._normalize.identity import item_identity
 from hotpress._normalize.sanitize import sanitize_html
 from hotpress._parse import parse_feed
@@ -89,7 +89,8 @@ def test_the_parser_returns_a_feed_or_raises_parse_error_for_any_bytes(data: byt
     except ParseError:
         return
     assert isinstance(feed, ParsedFeed)
-    for item in normalize_feed(SPEC, feed):
+    for entry in feed.entries:
+        item = normalize_entry(SPEC, entry, feed.link)
         assert _active_content(item.content) == []
 
 
@@ -118,7 +119,7 @@ def test_any_title_survives_a_well_formed_feed_as_hotpress_normalises_it(
         )
     feed = parse_feed(body.encode("utf-8"), url=URL)
     assert [e.title for e in feed.entries] == [_normalised(title)]
-    [item] = normalize_feed(SPEC, feed)
+    [item] = [normalize_entry(SPEC, entry, feed.link) for entry in feed.entries]
     assert item.title == (_normalised(title) or item.title)
 
 

@@ -8,8 +8,6 @@ is replaced (atomically), so ``add``/``remove`` can never leave a config ``run``
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +17,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
+from hotpress._publish.files import replace_file
 from hotpress.config import parse_settings, read_config_text
 from hotpress.exceptions import ConfigError
 
@@ -72,15 +71,7 @@ def _save(path: Path, yaml: YAML, data: Any) -> None:
     yaml.dump(data, buffer)
     text = buffer.getvalue()
     parse_settings(text, path)  # the edit must leave a config that loads
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, path.stat().st_mode & 0o7777)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    replace_file(path, text.encode("utf-8"), mode=path.stat().st_mode & 0o7777, suffix=".tmp")
 
 
 def _entry(source: NewSource) -> CommentedMap:

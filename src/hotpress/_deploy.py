@@ -10,12 +10,12 @@ engine, because the workflow itself is full of ``${{ }}`` expressions.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Literal
 
+from hotpress._publish.files import replace_file
 from hotpress.config import Settings
 from hotpress.exceptions import ConfigError, PublishError
 
@@ -99,9 +99,7 @@ def write_workflow(repo: Path, text: str, *, force: bool = False) -> Path:
         raise PublishError("already exists (use --force to overwrite)", path=target)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(target.name + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, target)
+        replace_file(target, text.encode("utf-8"))
     except OSError as exc:
         raise PublishError(f"cannot write the workflow: {exc}", path=target) from exc
     return target

@@ -20,24 +20,12 @@ feed order, so on a hot list the best-ranked items pass first.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from functools import lru_cache
-from typing import Protocol
 
+from hotpress._storage.stage_rows import FilterStore as FilterStore
 from hotpress.exceptions import HotpressError
-
-
-class FilterStore(Protocol):
-    def mark_filtered(self, source_key: str, held: Mapping[str, bool]) -> int:
-        """Set each identity's flag (True: held back); how many flags changed."""
-
-    def clear_filtered(self, source_key: str) -> int:
-        """Let every item of the source through (it has no filters any more)."""
-
-    def seen_titles(self, source_key: str, at: datetime) -> list[tuple[str, str]]:
-        """(identity, title) of the source's items last seen at ``at``, oldest first."""
 
 
 class FilterSyntaxError(HotpressError, ValueError):

@@ -15,9 +15,10 @@ from typing import Any
 import httpx
 
 from hotpress._fetch import fetch_all, make_client
+from hotpress._fetch_options import fetch_settings, rsshub_hosts
+from hotpress._reading import parse_result
 from hotpress._storage.base import Storage
 from hotpress.config import Settings
-from hotpress.core import fetch_settings, parse_result, rsshub_hosts
 from hotpress.exceptions import ParseError
 from hotpress.types import FetchRequest, FetchResult, SourceSpec, SourceState, Validators
 

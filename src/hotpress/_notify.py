@@ -19,9 +19,10 @@ import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
 
 from hotpress._filters import compiled, passing
+from hotpress._storage.stage_rows import Candidate as Candidate
+from hotpress._storage.stage_rows import NotifyStore as NotifyStore
 
 log = logging.getLogger("hotpress")
 
@@ -46,35 +47,10 @@ class NotifyTarget:
 
 
 @dataclass(frozen=True, slots=True)
-class Candidate:
-    item_id: int
-    source_key: str
-    title: str
-    link: str | None
-    channel: str
-
-
-@dataclass(frozen=True, slots=True)
 class NotifyReport:
     sent: int = 0
     failed: int = 0
     errors: tuple[str, ...] = ()
-
-
-class NotifyStore(Protocol):
-    def notify_since(self, target: str, now: datetime) -> datetime:
-        """When the target was first seen (recorded as ``now`` the first time)."""
-
-    def notify_candidates(self, target: str, since: datetime, max_attempts: int) -> list[Candidate]:
-        """Items first seen at ``since`` or later, not held back, never decided for the
-        target or failed fewer than ``max_attempts`` times; oldest first. Recording an item
-        marks every older one decided: an item held back when it arrived and let through
-        later is published, not pushed."""
-
-    def record_notified(
-        self, target: str, item_ids: Sequence[int], state: str, now: datetime, error: str | None
-    ) -> None:
-        """``state``: ``sent``, ``skipped`` or ``failed`` (attempts counted)."""
 
 
 class _Capture(logging.Handler):

@@ -16,6 +16,7 @@ from email.utils import format_datetime
 from lxml import etree
 
 from hotpress._site.xmltext import NOT_XML
+from hotpress._xmlsafe import safe_parser
 from hotpress.exceptions import OpmlError
 from hotpress.types import SourceSpec
 
@@ -34,15 +35,7 @@ def _text(outline: etree._Element) -> str:
 
 def parse_opml(data: bytes) -> list[OpmlFeed]:
     """Every feed outline (one with ``xmlUrl``) with its category path, in document order."""
-    parser = etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        dtd_validation=False,
-        huge_tree=False,
-        remove_comments=True,
-        remove_pis=True,
-    )
+    parser = safe_parser(internal_entities=False)
     try:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:

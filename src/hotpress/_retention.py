@@ -11,13 +11,13 @@ feed would otherwise come back as new on the next fetch.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path, PurePosixPath
 
 from hotpress._media.files import media_targets, remove_media
+from hotpress._publish.files import is_inside, real_root
 from hotpress._storage.base import RetentionCandidate, Storage
 from hotpress.config import Retention, Settings
 from hotpress.exceptions import PublishError
@@ -55,8 +55,7 @@ def _remove(root: Path, rel: str) -> bool:
     if pure.is_absolute() or ".." in pure.parts or "\\" in rel:
         raise PublishError("refusing to delete a path outside the output", path=rel)
     target = root.joinpath(*pure.parts)
-    real_root = os.path.realpath(root)
-    if os.path.commonpath([real_root, os.path.realpath(target.parent)]) != real_root:
+    if not is_inside(real_root(root), target.parent):
         raise PublishError("refusing to delete a path outside the output", path=target)
     try:
         target.unlink()

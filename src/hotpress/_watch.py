@@ -13,7 +13,6 @@ once. The clock and the sleep function are passed in so tests drive the loop wit
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import signal
@@ -25,7 +24,7 @@ from types import FrameType
 
 from hotpress import core
 from hotpress._lock import RunLock
-from hotpress._retention import RetentionReport, apply_retention
+from hotpress._retention import RetentionReport
 from hotpress._storage import open_storage
 from hotpress._storage.base import Storage
 from hotpress.config import Settings
@@ -93,7 +92,7 @@ def next_wake(storage: Storage, keys: set[str], now: datetime) -> datetime:
     return min(dues, default=now + timedelta(seconds=MAX_SLEEP))
 
 
-def run_round(
+def due_round(
     settings: Settings, storage: Storage, *, now: datetime, clock: core.Clock, first: bool
 ) -> Round:
     storage.sync_sources(settings.sources)
@@ -101,13 +100,11 @@ def run_round(
     due = tuple(k for k in storage.due_sources(now) if k in configured)
     if not due:
         return Round(started=now, due=())
-    fetched = asyncio.run(core.refresh(settings, storage, keys=due, clock=clock))
-    outputs: tuple[core.OutputReport, ...] = ()
     # Publishing is incremental anyway; skipping it when nothing changed saves the scan.
-    if first or fetched.new or fetched.updated:
-        outputs = core.publish(settings, storage)
-    retention = apply_retention(settings, storage, now=clock()) if settings.retention else None
-    return Round(started=now, due=due, fetch=fetched, outputs=outputs, retention=retention)
+    done = core.run_round(settings, storage, keys=due, clock=clock, publish_unchanged=first)
+    return Round(
+        started=now, due=due, fetch=done.fetch, outputs=done.outputs, retention=done.retention
+    )
 
 
 def watch(
@@ -133,7 +130,7 @@ def watch(
             with RunLock(settings.database, wait=lock_wait):
                 storage = factory()
                 try:
-                    result = run_round(settings, storage, now=now, clock=clock, first=rounds == 0)
+                    result = due_round(settings, storage, now=now, clock=clock, first=rounds == 0)
                     wake = next_wake(storage, configured, clock())
                 finally:
                     storage.close()

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from rich.console import Console
 
 from hotpress._progress import NullProgress, Progress
-from hotpress._publish.posts import OutputReport
+from hotpress._publish.report import OutputReport
 
 log = logging.getLogger("hotpress")
 

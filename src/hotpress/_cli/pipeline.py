@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from datetime import datetime
@@ -19,7 +18,6 @@ from hotpress._cli.ops import cmd_check, cmd_init_actions
 from hotpress._cli.table import Cell, Column, print_table
 from hotpress._health import source_states, state_row, status
 from hotpress._lock import RunLock
-from hotpress._retention import apply_retention
 from hotpress._storage import open_storage
 from hotpress.config import Settings, config_path, load_settings
 from hotpress.exceptions import StorageError
@@ -128,24 +126,23 @@ def cmd_pipeline(args: argparse.Namespace, settings: Settings, out: Console, err
         storage = open_storage(settings.database)
         try:
             with progress(args, err) as bars:
-                fetched = None
                 idle = None
-                if args.command in {"run", "fetch"}:
+                wanted = None
+                fetch = args.command in {"run", "fetch"}
+                if fetch:
                     wanted = due_keys(args, settings, storage)
                     if wanted == []:
                         idle = none_due(storage)
-                    fetched = asyncio.run(
-                        core.refresh(settings, storage, keys=wanted, progress=bars)
-                    )
-                outputs: tuple[core.OutputReport, ...] = ()
-                if args.command in {"run", "publish"}:
-                    outputs = core.publish(
-                        settings, storage, force=getattr(args, "force", False), progress=bars
-                    )
-            report = core.RunReport(fetch=fetched, outputs=outputs)
-            kept = None
-            if args.command in {"run", "publish"} and settings.retention:
-                kept = apply_retention(settings, storage, now=core.utcnow())
+                report = core.run_round(
+                    settings,
+                    storage,
+                    keys=wanted,
+                    fetch=fetch,
+                    publish_outputs=args.command in {"run", "publish"},
+                    force=getattr(args, "force", False),
+                    progress=bars,
+                )
+            outputs, kept = report.outputs, report.retention
         finally:
             storage.close()
     if not args.quiet:

@@ -20,20 +20,8 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from hotpress._hot.naming import hours_text
+from hotpress._storage.hot_rows import RunRow as RunRow
 from hotpress.types import SourceSpec, StoredItem
-
-
-@dataclass(frozen=True, slots=True)
-class RunRow:
-    """One stored run: an item at one rank from its ``first`` to its ``last`` refresh."""
-
-    item_id: int
-    rank: int
-    heat: float | None
-    first: int
-    last: int
-    cont: bool
-    """The item was on the list at the refresh before ``first`` too (it moved)."""
 
 
 @dataclass(frozen=True, slots=True)

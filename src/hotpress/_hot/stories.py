@@ -10,46 +10,12 @@ so pages that show it do not flicker.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
 
 from hotpress._hot.similar import similarity
-
-
-@dataclass(frozen=True, slots=True)
-class Titled:
-    item_id: int
-    title: str
-    story: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Peer:
-    """Another list's item of the same story, as it stands."""
-
-    item_id: int
-    source_key: str
-    list_name: str
-    rank: int | None
-    peak: int
-
-
-class StoryStore(Protocol):
-    def story_unassigned(self, source_key: str) -> list[Titled]:
-        """Items on the list's last refresh without a story."""
-
-    def story_pool(self, source_key: str, since: datetime) -> list[Titled]:
-        """Items of the other hot lists on a refresh since ``since``, with their story."""
-
-    def story_assign(self, assigned: Sequence[tuple[int, int, float]]) -> None:
-        """(item id, story id, similarity) rows."""
-
-    def story_peers(self, item_ids: Sequence[int]) -> dict[int, list[Peer]]:
-        """For each item, the items of its story on other lists, best rank first."""
-
-    def story_of(self, item_ids: Sequence[int]) -> dict[int, int]:
-        """Item id -> story id, for the items that have one."""
+from hotpress._storage.stage_rows import Peer as Peer
+from hotpress._storage.stage_rows import StoryStore as StoryStore
+from hotpress._storage.stage_rows import Titled as Titled
 
 
 def assign_stories(

@@ -8,14 +8,13 @@ import re
 from hotpress._normalize.identity import content_hash, item_identity
 from hotpress._normalize.sanitize import first_image, sanitize_html
 from hotpress._parse.encoding import C1_AS_WINDOWS_1252
-from hotpress.types import Item, ParsedEntry, ParsedFeed, SourceSpec
+from hotpress.types import Item, ParsedEntry, SourceSpec
 
 __all__ = [
     "NORMALIZE_VERSION",
     "entry_key",
     "normalize_body",
     "normalize_entry",
-    "normalize_feed",
     "raw_digest",
 ]
 
@@ -110,17 +109,3 @@ def normalize_entry(
             cover=cover,
         ),
     )
-
-
-def normalize_feed(source: SourceSpec, feed: ParsedFeed) -> list[Item]:
-    """All entries of a feed as items; two entries with one identity give one item
-    (the first, as feeds list the newest first)."""
-    items: list[Item] = []
-    seen: set[str] = set()
-    for entry in feed.entries:
-        item = normalize_entry(source, entry, feed.link)
-        if item.identity in seen:
-            continue
-        seen.add(item.identity)
-        items.append(item)
-    return items

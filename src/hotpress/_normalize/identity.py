@@ -62,8 +62,3 @@ def content_hash(
     stamp = published.isoformat() if published else ""
     text = "\0".join((title, content, link or "", stamp, author or "", cover or ""))
     return hashlib.sha256(text.encode()).hexdigest()[:32]
-
-
-def picsum_number(identity: str) -> int:
-    """The stand-in cover number for an item without an image: fixed by its identity."""
-    return int(identity[:8], 16) % 10001

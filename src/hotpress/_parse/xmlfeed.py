@@ -17,6 +17,7 @@ import re
 
 from lxml import etree
 
+from hotpress._xmlsafe import safe_parser
 from hotpress.exceptions import ParseError
 
 __all__ = [
@@ -137,20 +138,9 @@ def parse_strict(data: bytes, url: str) -> etree._Element | None:
 
 
 def _parse(data: bytes, url: str, *, recover: bool) -> etree._Element:
-    # A parser per call: lxml parsers must not be shared between threads.
-    parser = etree.XMLParser(
-        encoding="utf-8",
-        # Entities the document declares itself are expanded (libxml2's amplification limit
-        # stops bombs); external ones (files, URLs) never are.
-        resolve_entities="internal",  # type: ignore[arg-type]  # lxml-stubs predate lxml 5
-        no_network=True,
-        load_dtd=False,
-        dtd_validation=False,
-        huge_tree=False,
-        recover=recover,
-        remove_comments=True,
-        remove_pis=True,
-    )
+    # Entities the document declares itself are expanded (libxml2's amplification limit
+    # stops bombs); external ones (files, URLs) never are.
+    parser = safe_parser(internal_entities=True, recover=recover, encoding="utf-8")
     if url:
         return etree.fromstring(data, parser, base_url=url)
     return etree.fromstring(data, parser)

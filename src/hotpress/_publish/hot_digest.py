@@ -23,7 +23,8 @@ from hotpress._hot.naming import hot_slug
 from hotpress._hot.stories import also_in
 from hotpress._publish.filenames import category_dir, safe_component
 from hotpress._publish.hexo import render_post
-from hotpress._publish.posts import OUTPUT, OutputReport
+from hotpress._publish.posts import OUTPUT
+from hotpress._publish.report import OutputReport
 from hotpress._publish.theme_text import theme_text
 from hotpress._publish.writer import Writer
 from hotpress.exceptions import PublishError

@@ -7,7 +7,6 @@ import functools
 import os
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
 from hotpress._progress import NullProgress, Progress
@@ -16,6 +15,7 @@ from hotpress._publish.folded import FoldedNames
 from hotpress._publish.frontmatter import kept_lines
 from hotpress._publish.hexo import render_post
 from hotpress._publish.media_root import hexo_prefix, local_media, record_prefix, written_prefix
+from hotpress._publish.report import OutputReport
 from hotpress._publish.theme_text import theme_text
 from hotpress._publish.writer import Writer, sweep_temp
 from hotpress._storage.base import Pending, Publication, Storage
@@ -23,27 +23,6 @@ from hotpress.exceptions import PublishError
 
 OUTPUT = "hexo"
 _BATCH = 500
-
-
-@dataclass(frozen=True, slots=True)
-class OutputReport:
-    name: str
-    written: int = 0
-    unchanged: int = 0
-    """Files rendered again with the bytes already on disk (or known to be current)."""
-    error: str | None = None
-    total: int | None = None
-    """Files of this output hotpress keeps after the run (written ones included); None:
-    ``written + unchanged`` (an output that accounts for every file on each run)."""
-
-    @property
-    def files(self) -> int:
-        return self.total if self.total is not None else self.written + self.unchanged
-
-    @property
-    def up_to_date(self) -> int:
-        """Files that needed no write: already as they should be."""
-        return max(self.files - self.written, 0)
 
 
 def render_pending(pending: Pending, kept: Sequence[str] = (), prefix: str = "") -> bytes:

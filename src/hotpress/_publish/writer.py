@@ -41,6 +41,7 @@ from hotpress._publish.disk import (
     sweep_temp,
     sync_filesystem,
 )
+from hotpress._publish.files import fill, is_inside, replace_file
 from hotpress.exceptions import PublishError
 
 __all__ = ["TEMP_DIR", "SyncFs", "Writer", "sweep_temp", "sync_filesystem"]
@@ -176,7 +177,7 @@ class Writer:
         except OSError as exc:
             raise PublishError(f"cannot create folder: {exc}", path=folder) from exc
         # realpath after mkdir: a symlinked folder anywhere below the root shows up here.
-        if not Path(os.path.realpath(folder)).is_relative_to(self._real_root):
+        if not is_inside(self._real_root, folder):
             raise PublishError("path leads outside the output root", path=f"{folder}/{name}")
         # Every folder between the root and this one is inside the root too.
         self._checked.add("")
@@ -238,15 +239,7 @@ class Writer:
             return tempfile.mkstemp(dir=self._tmp, prefix=prefix, suffix=".tmp")
 
     def _fill(self, fd: int, data: bytes, mode: int) -> None:
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-            os.fchmod(fd, mode)
-            if self.durable and not self.defer_sync:
-                os.fsync(fd)
-        finally:
-            os.close(fd)
+        fill(fd, data, mode, sync=self.durable and not self.defer_sync)
 
     def _replace(self, target: str, data: bytes, mode: int) -> None:
         fd, tmp = self._temp()
@@ -268,15 +261,7 @@ class Writer:
         self._written_through(elsewhere=False)
 
     def _replace_beside(self, target: str, data: bytes, mode: int) -> None:
-        folder, name = os.path.split(target)
-        fd, tmp = tempfile.mkstemp(dir=folder or ".", prefix=f".{name[:40]}.")
-        try:
-            self._fill(fd, data, mode)
-            os.replace(tmp, target)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        replace_file(target, data, mode=mode, writer=self._fill)
         self._written_through(elsewhere=True)
 
     def _written_through(self, *, elsewhere: bool) -> None:

@@ -1,7 +1,7 @@
 """hotpress's own static site: pages, feeds, sitemap and search built from the archive.
 
-Imports are deferred so the storage layer can import ``hotpress._site.store`` without pulling
-in the renderer.
+Imports are deferred so importing a light module of the site (its row types now live in
+``hotpress._storage.site_rows``) does not pull in the renderer.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from hotpress._progress import Progress
-    from hotpress._publish.posts import OutputReport
+    from hotpress._publish.report import OutputReport
     from hotpress._site.build import SiteStorage
     from hotpress.config import Settings
 

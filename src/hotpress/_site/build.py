@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,21 +17,21 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from hotpress._progress import NullProgress, Progress
-from hotpress._publish.posts import OutputReport
+from hotpress._publish.report import OutputReport
 from hotpress._publish.writer import TEMP_DIR, Writer, sweep_temp
-from hotpress._site import extra, listing, parallel, search, searchindex, status
+from hotpress._site import extra, listing, parallel, searchindex, status
+from hotpress._site.build_parts import OUTPUT, ListKeys, render_fixed, render_search
 from hotpress._site.hot import build_hot
 from hotpress._site.items import ItemPages
 from hotpress._site.pages import Renderer
-from hotpress._site.plan import Plan, plan_lists
+from hotpress._site.plan import plan_lists
 from hotpress._site.slugs import category_dirs
-from hotpress._site.store import OrderRow, SiteSource, SiteStore
-from hotpress._site.theme import fingerprint, make_env, static_files
+from hotpress._site.theme import fingerprint, make_env
 from hotpress._storage.base import Storage
+from hotpress._storage.site_rows import OrderRow, SiteStore
 from hotpress.config import Settings
 from hotpress.exceptions import PublishError
 
-OUTPUT = "site"
 FEED_SIZE = 30
 LAYOUT_VERSION = "1"
 """Bump when the Python side of rendering changes, so every page is rebuilt once."""
@@ -266,7 +266,7 @@ def _build_lists(run: _Run, rebuild: bool, pool: parallel.SitePool | None) -> No
     root = writer.root
     sources = {s.id: s for s in storage.site_sources()}
     zone = ZoneInfo(settings.timezone)
-    lists_of = _ListKeys(sources, zone, months=settings.site.archives)
+    lists_of = ListKeys(sources, zone, months=settings.site.archives)
     before = {} if rebuild else state
     # Files deleted by hand are rebuilt: a page whose file is gone counts as changed.
     # (os.path on strings: pathlib's joins cost more than the stat, 20,000 times over.)
@@ -303,7 +303,7 @@ def _build_lists(run: _Run, rebuild: bool, pool: parallel.SitePool | None) -> No
         finally:
             progress.end("site pages")
     listing.render_feeds(plan, storage, writer, renderer, sources, OUTPUT)
-    seg_state, index_state = _render_search(
+    seg_state, index_state = render_search(
         storage, writer, renderer, segments, before, state, sources, write=settings.site.search
     )
     per_chunk = extra.SITEMAP_CHUNK // searchindex.SEGMENT
@@ -317,116 +317,8 @@ def _build_lists(run: _Run, rebuild: bool, pool: parallel.SitePool | None) -> No
         name = f"sitemap-items-{chunk + 1}.xml"
         return chunk in changed_chunks or not (root / name).is_file()
 
-    _render_fixed(run.theme, plan, storage, writer, renderer, sources, stale_chunk)
+    render_fixed(run.theme, plan, storage, writer, renderer, sources, stale_chunk)
     storage.save_site_state({**plan.digests, **seg_state, **index_state, "@salt": salt})
-
-
-def _render_search(
-    storage: SiteStorage,
-    writer: Writer,
-    renderer: Renderer,
-    segments: searchindex.SegmentDigests,
-    before: dict[str, str],
-    state: dict[str, str],
-    sources: dict[int, SiteSource],
-    *,
-    write: bool,
-) -> tuple[dict[str, str], dict[str, str]]:
-    """Bring the search index up to date (``searchindex.py``): the state entries of every
-    segment, and the index's own. The segment digests are kept with search off too: they
-    tell which sitemap parts changed."""
-    digests = segments.digests()
-    seg_state = {f"@search/{k}": d for k, d in digests.items()}
-    if not write:
-        return seg_state, {}
-
-    def load(segment: int) -> list[search.Doc]:
-        return [
-            search.Doc(
-                item.id,
-                renderer.page_url(path),
-                item.title,
-                item.date.astimezone(renderer.zone).strftime("%Y-%m-%d"),
-                " / ".join(item.category),
-                item.content,
-            )
-            for item, path in storage.site_items(segments.ids[segment], OUTPUT).values()
-            if path
-        ]
-
-    state, _ = searchindex.update_index(
-        digests,
-        segments.ids,
-        before,
-        load,
-        writer.write,
-        [" / ".join(s.category) for s in sources.values()],
-        state.get("@search-base") if (writer.root / search.FOLDER / "b/0.bin").is_file() else None,
-    )
-    return seg_state, {k: v for k, v in state.items() if not k.startswith("@search/")}
-
-
-class _ListKeys:
-    """The lists an item is on: all items, each level of its category, its month."""
-
-    def __init__(self, sources: dict[int, SiteSource], zone: ZoneInfo, *, months: bool) -> None:
-        self.zone = zone
-        self.with_months = months
-        self.by_source = {
-            sid: ["all"] + [extra.category_key(s.category[: i + 1]) for i in range(len(s.category))]
-            for sid, s in sources.items()
-        }
-        self.months: dict[int, str] = {}
-
-    def __call__(self, row: OrderRow) -> Iterator[str]:
-        yield from self.by_source[row.source_id]
-        if not self.with_months:
-            return
-        # Month boundaries fall on quarter hours in every zone; cache per quarter hour.
-        bucket = row.date // 900
-        month = self.months.get(bucket)
-        if month is None:
-            local = datetime.fromtimestamp(bucket * 900, UTC).astimezone(self.zone)
-            month = self.months[bucket] = extra.month_key(local.year, local.month)
-        yield month
-
-
-def _render_fixed(
-    theme: Path | None,
-    plan: Plan,
-    storage: SiteStorage,
-    writer: Writer,
-    renderer: Renderer,
-    sources: dict[int, SiteSource],
-    stale_chunk: Callable[[int], bool],
-) -> None:
-    tree = extra.category_tree(renderer, (s.category for s in sources.values()), plan.counts)
-    writer.write("categories/index.html", renderer.render("categories.html", nodes=tree))
-    listed = sorted(p for p in plan.digests if p.endswith("index.html"))
-    listed.append("categories/index.html")
-    if renderer.site.archives:
-        years = extra.archive_years(renderer, plan.counts)
-        writer.write(
-            "archives/index.html", renderer.render("archives.html", heading="归档", years=years)
-        )
-        for year in years:
-            writer.write(
-                f"archives/{year['name']}/index.html",
-                renderer.render("archives.html", heading=f"{year['name']} 年", years=[year]),
-            )
-        listed.append("archives/index.html")
-    if renderer.site.search:
-        writer.write("search/index.html", renderer.render("search.html"))
-    writer.write("404.html", renderer.render("404.html"))
-    writer.write("robots.txt", extra.robots(renderer.absolute))
-    for rel, path in static_files(theme):
-        writer.write(f"static/{rel}", path.read_bytes())
-        if rel in ("favicon.svg", "favicon.ico"):  # browsers ask for /favicon.ico unprompted
-            writer.write(rel, path.read_bytes())
-    for name, data in extra.sitemaps(
-        renderer.absolute, storage.site_sitemap(OUTPUT), listed, stale_chunk
-    ):
-        writer.write(name, data)
 
 
 __all__ = ["OUTPUT", "SiteStorage", "build_site"]

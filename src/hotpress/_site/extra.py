@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from hotpress._site.pages import Link, Renderer
-from hotpress._site.store import SitemapRow
 from hotpress._site.urls import item_file, month_dir
 from hotpress._site.xmltext import xml_text
+from hotpress._storage.site_rows import SitemapRow
 
 SITEMAP_CHUNK = 10_000
 """URLs per sitemap file (the protocol allows 50,000): items by id, so only the newest file

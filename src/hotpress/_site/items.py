@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 from hotpress._hot.stories import also_in
 from hotpress._publish.writer import Writer
 from hotpress._site.pages import Renderer
-from hotpress._site.store import Neighbor
 from hotpress._site.urls import item_file
 from hotpress._storage.base import Publication
+from hotpress._storage.site_rows import Neighbor
 from hotpress.types import StoredItem
 
 if TYPE_CHECKING:

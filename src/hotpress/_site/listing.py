@@ -12,8 +12,8 @@ from hotpress._site import extra
 from hotpress._site.feeds import FORMATS, FeedEntry, FeedMeta
 from hotpress._site.pages import Link, Renderer
 from hotpress._site.plan import Plan
-from hotpress._site.store import SiteSource, SiteStore
 from hotpress._site.urls import month_dir
+from hotpress._storage.site_rows import SiteSource, SiteStore
 
 
 def list_base(key: str, renderer: Renderer) -> str:

@@ -17,9 +17,9 @@ from hotpress._publish.hexo import cover_url
 from hotpress._publish.media_root import local_media
 from hotpress._site.hot_view import item_hot
 from hotpress._site.plan import PageJob
-from hotpress._site.store import Neighbor
 from hotpress._site.text import excerpt, lazy_images
 from hotpress._site.urls import category_dir, href, list_page
+from hotpress._storage.site_rows import Neighbor
 from hotpress.config import SiteConfig
 from hotpress.types import StoredItem
 

@@ -34,8 +34,8 @@ from hotpress._site.items import ItemPages
 from hotpress._site.listing import render_lists
 from hotpress._site.pages import Renderer
 from hotpress._site.plan import PageJob, Plan
-from hotpress._site.store import SiteSource
 from hotpress._site.theme import make_env
+from hotpress._storage.site_rows import SiteSource
 from hotpress.config import SiteConfig
 from hotpress.exceptions import HotpressError, PublishError, StorageError
 

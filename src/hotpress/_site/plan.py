@@ -12,8 +12,8 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from hotpress._site.store import OrderRow
 from hotpress._site.urls import list_page
+from hotpress._storage.site_rows import OrderRow
 
 Entry = tuple[int, int, int]
 """(item id, item revision, source revision): what a card on a page is built from."""

@@ -10,16 +10,17 @@ from __future__ import annotations
 import errno
 import functools
 import socket
-import sqlite3
 import threading
 from collections.abc import Callable
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from hotpress._publish.posts import OutputReport
+from hotpress._lock import RunLock
+from hotpress._publish.report import OutputReport
+from hotpress._storage import open_storage
 from hotpress.config import Settings
-from hotpress.exceptions import PublishError, ServeError
+from hotpress.exceptions import LockedError, PublishError, ServeError
 
 
 class _Handler(SimpleHTTPRequestHandler):
@@ -80,15 +81,21 @@ def _stamp(database: Path) -> tuple[tuple[int, int], ...]:
     return tuple(marks)
 
 
-def _build_once(settings: Settings) -> OutputReport:
-    from hotpress._site.build import build_site
-    from hotpress._storage.sqlite import SQLiteStorage
+LOCK_WAIT = 30.0
+"""How long the first build waits for a run that holds the archive."""
 
-    storage = SQLiteStorage(settings.database)
-    try:
-        return build_site(settings, storage)
-    finally:
-        storage.close()
+
+def _build_once(settings: Settings, *, wait: float = LOCK_WAIT) -> OutputReport:
+    """One build under the run lock, through the archive's ``Storage`` like any run: a
+    ``hotpress run`` publishing the site at the same time never writes beside it."""
+    from hotpress._site.build import build_site
+
+    with RunLock(settings.database, wait=wait):
+        storage = open_storage(settings.database)
+        try:
+            return build_site(settings, storage)
+        finally:
+            storage.close()
 
 
 def watch(
@@ -104,23 +111,26 @@ def watch(
     connection, which file times at the kernel's coarse clock can miss) or a new file stamp
     (the archive replaced whole). The build's own commits bump it too: the next round then
     runs a build that finds nothing to do, stops after one query and reports nothing."""
-    db = sqlite3.connect(settings.database, check_same_thread=False)
+    storage = open_storage(settings.database)
     try:
 
         def mark() -> tuple[object, ...]:
-            return (db.execute("PRAGMA data_version").fetchone()[0], _stamp(settings.database))
+            return (storage.data_version(), _stamp(settings.database))
 
         seen = mark()
         while not stop.wait(interval):
             now = mark()
             if now == seen:
                 continue
+            try:
+                report = _build_once(settings, wait=0.0)
+            except LockedError:
+                continue  # a run holds the archive: try again at the next tick
             seen = now
-            report = _build_once(settings)
             if on_build is not None and (report.written or report.error):
                 on_build(report)
     finally:
-        db.close()
+        storage.close()
 
 
 def serve(

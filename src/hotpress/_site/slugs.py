@@ -19,8 +19,8 @@ import itertools
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 
-from hotpress._site.store import SiteStore
 from hotpress._site.urls import level_slug
+from hotpress._storage.site_rows import SiteStore
 
 __all__ = ["assign_dirs", "category_dirs", "fold"]
 

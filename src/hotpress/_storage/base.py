@@ -12,11 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from hotpress._filters import FilterStore
-from hotpress._hot.store import HotStore
-from hotpress._hot.stories import StoryStore
-from hotpress._notify import NotifyStore
-from hotpress._site.store import SiteStore
+from hotpress._storage.hot_rows import HotStore
+from hotpress._storage.site_rows import SiteStore
+from hotpress._storage.stage_rows import FilterStore, NotifyStore, StoryStore
 from hotpress.types import (
     Expansion,
     ExpansionState,
@@ -72,7 +70,7 @@ class RetentionCandidate:
 
 class Storage(SiteStore, HotStore, FilterStore, NotifyStore, StoryStore, Protocol):
     """What the pipeline needs from an archive (the site's read queries included, see
-    ``hotpress._site.store``; hot lists' rank history, ``hotpress._hot.store``). All
+    ``hotpress._storage.site_rows``; hot lists' rank history, ``hotpress._hot.store``). All
     datetimes are aware UTC."""
 
     def close(self) -> None: ...
@@ -140,6 +138,10 @@ class Storage(SiteStore, HotStore, FilterStore, NotifyStore, StoryStore, Protoco
     def iter_items(self, *, newest_first: bool = True) -> Iterator[StoredItem]: ...
 
     def count_items(self) -> int: ...
+
+    def data_version(self) -> int:
+        """A number that changes when another connection has committed to the archive since
+        this one last asked (``serve`` rebuilds on it)."""
 
     def fetch_log(self, source_key: str, limit: int = 20) -> list[FetchLogEntry]: ...
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hotpress.types import Expansion, ExpansionState, Validators
 
@@ -26,11 +26,11 @@ def _dt(value: int | None) -> datetime | None:
 class ExpansionQueriesMixin:
     _db: sqlite3.Connection
 
-    def _source_id(self, key: str) -> int:
-        raise NotImplementedError  # provided by SQLiteStorage
+    if TYPE_CHECKING:  # provided by SQLiteConnection
 
-    def _write(self, fn: Any, *args: Any) -> Any:
-        raise NotImplementedError  # provided by SQLiteStorage
+        def _source_id(self, key: str) -> int: ...
+
+        def _write(self, fn: Any, *args: Any) -> Any: ...
 
     def expansion_candidates(self, source_key: str) -> list[ExpansionState]:
         """Items on the source's current list (seen by its last successful refresh), and

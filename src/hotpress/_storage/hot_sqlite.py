@@ -15,8 +15,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from hotpress._hot.digest import RunRow
-from hotpress._hot.model import HotEntry, RankEntry
+from hotpress._storage.hot_rows import HotEntry, RankEntry, RunRow
 
 _CHUNK = 500
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hotpress.types import ItemMedia, MediaRecord, MediaWork
 
@@ -30,8 +30,9 @@ def _dt(value: int | None) -> datetime | None:
 class MediaQueriesMixin:
     _db: sqlite3.Connection
 
-    def _write(self, fn: Any, *args: Any) -> Any:
-        raise NotImplementedError  # provided by SQLiteStorage
+    if TYPE_CHECKING:  # provided by SQLiteConnection
+
+        def _write(self, fn: Any, *args: Any) -> Any: ...
 
     def media_mode(self, mode: str) -> bool:
         """Remember how bodies point at images (``local``, ``proxy:<template>``, ``remote``);

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from hotpress._notify import Candidate
+from hotpress._storage.stage_rows import Candidate
 
 if TYPE_CHECKING:
     pass

@@ -1,6 +1,6 @@
 """Read queries the static site needs, for the SQLite backend (mixed into SQLiteStorage).
 
-Implements ``hotpress._site.store.SiteStore``. The build state (what each site page was
+Implements ``hotpress._storage.site_rows.SiteStore``. The build state (what each site page was
 rendered from) lives in ``site_pages`` (migration 2).
 """
 
@@ -10,7 +10,8 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 
-from hotpress._site.store import Fingerprint, Neighbor, OrderRow, SitemapRow, SiteSource
+from hotpress._storage.site_rows import Fingerprint, Neighbor, OrderRow, SitemapRow, SiteSource
+from hotpress._storage.sqlite_rows import _ITEM_COLUMNS, _row_to_item
 from hotpress.types import StoredItem
 
 _CHUNK = 500
@@ -58,8 +59,6 @@ class SiteQueriesMixin:
     def site_items(
         self, ids: Iterable[int], output: str
     ) -> dict[int, tuple[StoredItem, str | None]]:
-        from hotpress._storage.sqlite import _ITEM_COLUMNS, _row_to_item
-
         wanted = list(ids)
         found: dict[int, tuple[StoredItem, str | None]] = {}
         for start in range(0, len(wanted), _CHUNK):

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from hotpress._hot.stories import Peer, Titled
+from hotpress._storage.stage_rows import Peer, Titled
 
 _CHUNK = 500
 
