@@ -15,16 +15,18 @@ import socket
 from collections.abc import Iterable, Sequence
 from urllib.parse import urlsplit
 
+from hotpress._fetch.guard import internal_kind
+
 
 def is_private(address: str) -> bool:
-    """Loopback, private, link-local, unique-local, reserved, multicast or unspecified."""
+    """Loopback, private, link-local, unique-local, reserved, multicast or unspecified (the
+    redirect guard's classification, embedded IPv4 forms included); an unreadable address
+    counts as not public."""
     try:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
+        ipaddress.ip_address(address.split("%", 1)[0])
     except ValueError:
-        return True  # not an address we can judge: treat as not public
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return not ip.is_global or ip.is_multicast
+        return True
+    return internal_kind(address) is not None
 
 
 def may_fetch(
