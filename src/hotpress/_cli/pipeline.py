@@ -17,7 +17,7 @@ from hotpress._cli.common import ago, log, output_line, progress
 from hotpress._cli.ops import cmd_check, cmd_init_actions
 from hotpress._cli.table import Cell, Column, print_table
 from hotpress._health import source_states, state_row, status
-from hotpress._lock import RunLock
+from hotpress._lock import run_lock
 from hotpress._storage import open_storage
 from hotpress.config import Settings, config_path, load_settings
 from hotpress.exceptions import StorageError
@@ -122,7 +122,7 @@ def none_due(storage: core.Storage) -> str:
 
 
 def cmd_pipeline(args: argparse.Namespace, settings: Settings, out: Console, err: Console) -> int:
-    with RunLock(settings.database, wait=args.wait):
+    with run_lock(settings.database, wait=args.wait):
         storage = open_storage(settings.database)
         try:
             with progress(args, err) as bars:
@@ -165,7 +165,7 @@ def cmd_build(args: argparse.Namespace, settings: Settings, out: Console, err: C
         return 1
     from hotpress._site import build_site
 
-    with RunLock(settings.database, wait=args.wait):
+    with run_lock(settings.database, wait=args.wait):
         storage = open_storage(settings.database)
         try:
             with progress(args, err) as bars:
@@ -201,8 +201,10 @@ def cmd_sources(args: argparse.Namespace, settings: Settings, out: Console, err:
         return cmd_check(args, settings, out, err)
     now = core.utcnow()
     # A report never creates an archive; without one, every source is "new".
-    fetched = settings.database.exists()
+    # (A server's archive is always there to ask: opening it makes it if need be.)
+    fetched = isinstance(settings.database, str) or settings.database.exists()
     if not fetched:
+        assert isinstance(settings.database, Path)
         _check_archive_folder(settings.database)
     if fetched:
         # Read-only: a run may hold the archive; sources it has not seen yet show as "new".
