@@ -178,6 +178,20 @@ class PostgreSQLConnection(ArchiveConnection):
         """A picklable way for another process to open this archive."""
         return functools.partial(type(self), self.url)
 
+    def _table_names(self) -> set[str]:
+        rows = self._pg.execute(
+            "SELECT tablename FROM pg_catalog.pg_tables WHERE schemaname = current_schema()"
+        )
+        return {r[0] for r in rows} - {"hotpress_schema"}
+
+    def _reset_ids(self, table: str) -> None:
+        # Identity columns hand out ids from a sequence that rows inserted with their own id
+        # did not move.
+        self._pg.execute(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
+            f" COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
+        )
+
     def data_version(self) -> int:
         row = self._pg.execute(
             "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM hotpress_data_version"
