@@ -18,8 +18,18 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from bench.archive import archive, scratch, shape
-from bench.common import Section, TreeMemory, fmt_mb, fmt_rate, fmt_s, repeat, target_row
+from bench.archive import archive, scratch
+from bench.common import (
+    Sample,
+    Section,
+    TreeMemory,
+    fmt_rate,
+    fmt_s,
+    ratio,
+    repeat,
+    run_worker,
+    target_row,
+)
 
 SERVER = os.environ.get("HOTPRESS_BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
 
@@ -144,7 +154,7 @@ def make_template(size: int) -> dict[str, Any]:
     return {"seconds": time.perf_counter() - wall}
 
 
-def site(size: int, backend: str) -> dict[str, Any]:
+def site(size: int, backend: str, keep: bool = True) -> dict[str, Any]:
     """Full build, no-op rebuild, +50 items (a new source) of the default site from the
     ``size``-item archive, in SQLite (a copy of the cached file) or PostgreSQL (a database
     made from the cached template)."""
@@ -156,8 +166,10 @@ def site(size: int, backend: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     with scratch() as tmp_name, TreeMemory() as memory:
         tmp = Path(tmp_name)
-        if backend == "postgresql":
+        if backend == "postgresql" and keep:
             context: Any = _from_template(template(size))
+        elif backend == "postgresql":
+            context = _copied(size)  # quick runs leave no database behind
         else:
             context = _path(copy_of(str(archive(size)), tmp))
         with context as where:
@@ -183,6 +195,18 @@ def site(size: int, backend: str) -> dict[str, Any]:
 
 
 @contextmanager
+def _copied(size: int) -> Iterator[str]:
+    from hotpress._storage.copy import copy_archive, open_archive
+
+    with database() as url:
+        source, target = open_archive(archive(size)), open_archive(url)
+        copy_archive(source, target)
+        source.close()
+        target.close()
+        yield url
+
+
+@contextmanager
 def _from_template(name: str) -> Iterator[str]:
     copy = f"hotpress_bench_{os.getpid()}_{secrets.token_hex(4)}"
     with _admin() as admin:
@@ -192,3 +216,84 @@ def _from_template(name: str) -> Iterator[str]:
     finally:
         with _admin() as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)')
+
+
+def run(quick: bool, runs: int, sizes: list[int], big: list[int]) -> Section:
+    """Ingest into PostgreSQL vs SQLite (same corpus, one process), and site builds from
+    archives of ``sizes`` on both backends plus ``big`` on PostgreSQL alone."""
+    feeds, items = (20, 50) if quick else (200, 50)
+    count = feeds * items
+    sec = Section("PostgreSQL archive: ingest and site builds against SQLite")
+    sec.setup.append(
+        f"Server: {SERVER} (PostgreSQL, a new database per run); corpus of the ingest section,"
+        f" {feeds} feeds × {items} items; median of {runs} runs in fresh processes."
+    )
+    sec.header = ["what", "SQLite", "PostgreSQL", "PostgreSQL vs SQLite (throughput)"]
+    found: dict[str, dict[str, Sample]] = {}
+    for backend in ("sqlite", "postgresql"):
+        whole, results = repeat("bench.pg:ingest", runs, feeds=feeds, items=items, backend=backend)
+        again = Sample(tuple(r["reingest"] for r in results if "reingest" in r))
+        store, _ = repeat("bench.pg:store_only", runs, feeds=feeds, items=items, backend=backend)
+        found[backend] = {"whole": whole, "again": again, "store": store}
+    names = {
+        "whole": "ingest (parse → normalize → store, core.store_result)",
+        "again": "re-ingest, same entries (every body skipped by its digest)",
+        "store": "store stage alone (save_fetch per feed)",
+    }
+    for key, name in names.items():
+        lite, pg = found["sqlite"][key], found["postgresql"][key]
+        sec.rows.append(
+            [
+                name,
+                f"{fmt_s(lite)}, {fmt_rate(lite, count)}",
+                f"{fmt_s(pg)}, {fmt_rate(pg, count)}",
+                f"{ratio(lite, pg):.2f}×",
+            ]
+        )
+    share = ratio(found["sqlite"]["whole"], found["postgresql"]["whole"])
+    sec.targets.append(
+        target_row(
+            "ingest into PostgreSQL vs SQLite, one process (throughput)",
+            "≥ 0.5×",
+            f"{share:.2f}×",
+            share,
+            0.5,
+        )
+    )
+    for size in [*sizes, *big]:
+        backends = (
+            ("postgresql",) if size in big and size not in sizes else ("sqlite", "postgresql")
+        )
+        for backend in backends:
+            result = run_worker("bench.pg:site", size=size, backend=backend, keep=not quick)
+            label = f"site build, {size:,} items, {backend}"
+            if "error" in result:
+                sec.notes.append(f"{label}: {result['error']}")
+                continue
+            sec.notes.append(
+                f"{label}: full {result['full']:.2f} s, no-op {result['noop']:.2f} s,"
+                f" +50 items {result['add50']:.2f} s ({result['add50_written']} files),"
+                f" peak {result['tree_mb']:,.0f} MB (1 run)"
+            )
+            if backend == "postgresql" and size >= 1_000_000:
+                sec.targets.append(
+                    target_row(
+                        f"no-op build, {size:,} items in PostgreSQL",
+                        "≤ 2 s",
+                        f"{result['noop']:.2f} s",
+                        result["noop"],
+                        2.0,
+                        higher_is_better=False,
+                    )
+                )
+                sec.targets.append(
+                    target_row(
+                        f"+50 items build, {size:,} items in PostgreSQL",
+                        "≤ 3 s",
+                        f"{result['add50']:.2f} s",
+                        result["add50"],
+                        3.0,
+                        higher_is_better=False,
+                    )
+                )
+    return sec
