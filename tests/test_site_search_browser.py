@@ -140,6 +140,30 @@ def test_category_and_date_filters(browser: Any, site: str) -> None:
     _done(watched)
 
 
+def test_the_category_list_is_read_only_when_the_reader_goes_to_the_filter(
+    browser: Any, site: str
+) -> None:
+    watched = Watched(browser, 1280)
+    page = watched.page
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url))
+    page.goto(f"{site}/search/?q={quote('芯片')}")
+    page.wait_for_function("() => document.querySelectorAll('a.search-result').length === 3")
+    page.wait_for_load_state("networkidle")
+    assert not [u for u in asked if "/cats.bin" in u], "a query alone needs no category list"
+    select = page.locator("select[name=c]")
+    assert select.locator("option").count() == 1
+    select.focus()
+    page.wait_for_function("() => document.querySelector('select[name=c]').options.length > 1")
+    options = select.locator("option").all_inner_texts()
+    assert {"社交媒体", "社交媒体 / 知乎", "社交媒体 / 微博"} <= set(options)
+    select.select_option("社交媒体 / 知乎")
+    page.wait_for_function("() => document.querySelectorAll('a.search-result').length === 2")
+    titles = page.locator("a.search-result").all_inner_texts()
+    assert titles == ["芯片出口数据", "芯片产业新闻"]
+    _done(watched)
+
+
 def test_a_common_word_shows_a_page_and_loads_more(browser: Any, site: str) -> None:
     watched, titles = _search(browser, site, "常见")
     assert len(titles) == 20
