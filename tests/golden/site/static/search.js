@@ -305,23 +305,41 @@
     if (manifest) { return Promise.resolve(manifest); }
     return load(base + "index.json?t=" + Date.now(), "json").then(function (m) {
       manifest = m;
-      var seen = new Set();
-      m.cats.forEach(function (path) {
-        var names = path.split(" / ");
-        names.forEach(function (_, i) {
-          var key = names.slice(0, i + 1).join(" / ");
-          if (!seen.has(key)) {
-            seen.add(key);
-            var option = document.createElement("option");
-            option.value = option.textContent = key;
-            catBox.appendChild(option);
-          }
-        });
-      });
-      var wanted = new URLSearchParams(location.search).get("c");
-      if (wanted) { catBox.value = wanted; }
       return m;
     });
+  }
+
+  // The category list (cats.bin) is read only when the reader goes to the filter: a site of
+  // many sources has thousands of paths. A category named in the address needs no list.
+  function option(path) {
+    var el = document.createElement("option");
+    el.value = el.textContent = path;
+    catBox.appendChild(el);
+  }
+
+  var catsLoaded = null;
+  function loadCats() {
+    if (!catsLoaded) {
+      catsLoaded = ready().then(function (m) {
+        return load(base + "cats.bin?v=" + m.cats, "gzip");
+      }).then(function (paths) {
+        var chosen = catBox.value, seen = new Set();
+        while (catBox.options.length > 1) { catBox.remove(1); }
+        paths.forEach(function (path) {
+          var names = path.split(" / ");
+          names.forEach(function (_, i) {
+            var key = names.slice(0, i + 1).join(" / ");
+            if (!seen.has(key)) { seen.add(key); option(key); }
+          });
+        });
+        if (chosen && !seen.has(chosen)) { option(chosen); }
+        catBox.value = chosen;
+      }).catch(function (err) {
+        catsLoaded = null;
+        status.textContent = "分类列表无法读取：" + err.message;
+      });
+    }
+    return catsLoaded;
   }
 
   function run(query) {
@@ -377,10 +395,16 @@
       next(current, turn).catch(function (err) { status.textContent = "搜索索引无法读取：" + err.message; });
     }
   });
+  ["pointerenter", "pointerdown", "touchstart", "focus"].forEach(function (kind) {
+    catBox.addEventListener(kind, loadCats, { passive: true });
+  });
   var params = new URLSearchParams(location.search);
   fromBox.value = params.get("from") || "";
   toBox.value = params.get("to") || "";
-  if (params.get("c")) { ready().catch(function () { return null; }); }
+  if (params.get("c")) {
+    option(params.get("c"));
+    catBox.value = params.get("c");
+  }
   var q = params.get("q");
   if (q) { input.value = q; run(q); }
 })();
