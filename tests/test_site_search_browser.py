@@ -198,3 +198,52 @@ def test_an_unreadable_index_file_is_reported_on_the_page(browser: Any, site: st
     assert page.locator("a.search-result").count() == 0
     assert [e for e in watched.errors if "500" not in e] == []
     watched.context.close()
+
+
+@pytest.fixture(scope="module")
+def crowded(site: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A site whose phrase `甲乙丙` is in the 3 oldest items while each of its bigrams is in
+    30–40 newer ones, indexed with heads of 8 postings and one item per record file: the
+    candidates of one bigram can only be told apart by the further postings of the other."""
+    from hotpress._site import searchindex
+
+    folder = tmp_path_factory.mktemp("crowded")
+    storage = SQLiteStorage(folder / "hotpress.db")
+    storage.sync_sources(SOURCES)
+    bodies = (
+        ["<p>旧闻：甲乙丙同在。</p>"] * 3 + ["<p>只有甲乙。</p>"] * 30 + ["<p>只有乙丙。</p>"] * 40
+    )
+    for n, body in enumerate(bodies):
+        date = START + timedelta(hours=n)
+        store(storage, ZHIHU, [make_item(ZHIHU, n, title=f"第{n}条", body=body, published=date)])
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(search, "PAGE", 8)
+        patch.setattr(search, "MORE", 64)
+        patch.setattr(searchindex, "DOCS", 1)
+        assert build_site(sample_settings(folder), storage).error is None
+    storage.close()
+    server = make_server(folder / "public", "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    host, port = server.server_address[:2]
+    yield f"http://{host!s}:{port}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_phrase_of_common_bigrams_reads_the_other_bigrams_postings_not_every_record(
+    browser: Any, crowded: str
+) -> None:
+    watched = Watched(browser, 1280)
+    asked: list[str] = []
+    watched.page.on("request", lambda r: asked.append(r.url))
+    watched.page.goto(f"{crowded}/search/?q={quote('甲乙丙')}")
+    watched.page.wait_for_function(
+        "() => document.querySelectorAll('a.search-result').length === 3"
+    )
+    watched.page.wait_for_load_state("networkidle")
+    titles = watched.page.locator("a.search-result").all_inner_texts()
+    assert titles == ["第2条", "第1条", "第0条"]
+    assert len([u for u in asked if "/search-index/docs/" in u]) == 3, "no record is read in vain"
+    assert any("/search-index/b/more/" in u for u in asked)
+    _done(watched)

@@ -22,7 +22,7 @@
   var moreButton = box.querySelector("button.more");
   var CJK = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+/g;
   var WORD = /[0-9a-z\u00e0-\u024f]+/g;
-  var SHOWN = 20, BATCH = 12, BUDGET = 24;
+  var SHOWN = 20, BATCH = 12, BUDGET = 24, SETTLE = 4, SETTLE_PAGES = 4;
   var cache = new Map();
   var manifest = null;
   var current = null;
@@ -187,10 +187,40 @@
     return this.parts.every(function (part) { return text.indexOf(part) >= 0; });
   };
 
+  // A candidate older than the head of another term's postings cannot be ruled out by it.
+  // When that term's further postings fit in one more page, reading it settles every such
+  // candidate at once: cheaper than checking their records when the terms are each in many
+  // items and together in few (a phrase of common bigrams). The rarest such terms first.
+  Search.prototype.settle = function () {
+    var self = this, open = [];
+    this.settled = true;
+    this.others.forEach(function (parts) {
+      parts.forEach(function (p) {
+        if (p.pages || p.ids.length >= p.count || p.count - p.ids.length > manifest.more) { return; }
+        var last = p.ids[p.ids.length - 1];
+        var left = self.queue.filter(function (id) { return id < last; }).length;
+        if (left >= SETTLE) { open.push(p); }
+      });
+    });
+    open.sort(function (a, b) { return a.count - b.count; });
+    open = open.slice(0, SETTLE_PAGES);
+    return Promise.all(open.map(function (p) {
+      return morePage(p).then(function (page) {
+        page.ids.forEach(function (id) { p.ids.push(id); p.has.add(id); });
+      });
+    })).then(function () {
+      self.queue = self.queue.filter(function (id) { return possible(id, self.others); });
+      return open.length;
+    });
+  };
+
   // Verify candidates until ``want`` more results or the page's budget of record files.
   Search.prototype.next = function (want, budget) {
     var self = this, goal = this.found.length + want;
     if (this.found.length >= goal || budget <= 0) { return Promise.resolve(); }
+    if (!this.settled) {
+      return this.settle().then(function (read) { return self.next(want, budget - read); });
+    }
     if (!this.queue.length) {
       var growing = this.driver.filter(function (p) {
         return p.pages * manifest.more + manifest.page < p.count;
