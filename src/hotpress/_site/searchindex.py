@@ -182,7 +182,7 @@ def update_index(
         for name, data in chunk_files(segment, [record(d) for d in load(segment)]):
             put(name, data)
     done.delta_items = sum(len(ids[k]) for k in dirty)
-    cats = _gzip(_json(sorted(set(categories))))
+    cats = _json(sorted(set(categories)))
     cats_tag = hashlib.sha1(cats).hexdigest()[:10]
     manifest = {
         "version": search.VERSION,
@@ -199,7 +199,7 @@ def update_index(
     state = {f"@search/{k}": d for k, d in digests.items()}
     state["@search-cats"] = cats_tag
     if before.get("@search-cats") != cats_tag:
-        put(f"{FOLDER}/cats.bin", cats)
+        put(f"{FOLDER}/cats.bin", _gzip(cats))
     state["@search-base"] = json.dumps(base_state, separators=(",", ":"))
     if dirty and delta_state:
         state["@search-delta"] = json.dumps(delta_state, separators=(",", ":"))
