@@ -4,6 +4,7 @@ category and date filters, paging through a common term (headless Chromium, no n
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -161,6 +162,29 @@ def test_the_category_list_is_read_only_when_the_reader_goes_to_the_filter(
     page.wait_for_function("() => document.querySelectorAll('a.search-result').length === 2")
     titles = page.locator("a.search-result").all_inner_texts()
     assert titles == ["芯片出口数据", "芯片产业新闻"]
+    _done(watched)
+
+
+def test_typing_a_query_then_enter_searches_once(browser: Any, site: str) -> None:
+    watched = Watched(browser, 1280)
+    page = watched.page
+    asked: list[str] = []
+    page.goto(f"{site}/search/")
+    page.wait_for_load_state("networkidle")
+    page.on("request", lambda r: asked.append(r.url))
+
+    def slow(route: Any) -> None:  # the index arrives after the typing delay (150 ms)
+        time.sleep(0.4)
+        route.continue_()
+
+    page.route("**/search-index/index.json*", slow)
+    page.fill("#search input[name=q]", "芯片")
+    page.press("#search input[name=q]", "Enter")
+    page.wait_for_function("() => document.querySelectorAll('a.search-result').length === 3")
+    page.wait_for_timeout(400)  # past the typing delay (150 ms) of a second search
+    page.wait_for_load_state("networkidle")
+    assert len([u for u in asked if "/index.json" in u]) == 1
+    assert len(asked) == len(set(asked)), "no file is read twice"
     _done(watched)
 
 

@@ -331,12 +331,19 @@
     history.replaceState(null, "", "?" + params.toString());
   }
 
+  var manifestLoading = null;
   function ready() {
     if (manifest) { return Promise.resolve(manifest); }
-    return load(base + "index.json?t=" + Date.now(), "json").then(function (m) {
-      manifest = m;
-      return m;
-    });
+    if (!manifestLoading) {  // one read, however many queries start before it arrives
+      manifestLoading = load(base + "index.json?t=" + Date.now(), "json").then(function (m) {
+        manifest = m;
+        return m;
+      }, function (err) {
+        manifestLoading = null;
+        throw err;
+      });
+    }
+    return manifestLoading;
   }
 
   // The category list (cats.bin) is read only when the reader goes to the filter: a site of
@@ -417,6 +424,7 @@
   });
   form.addEventListener("submit", function (event) {
     event.preventDefault();
+    clearTimeout(timer);  // typed, then Enter: one search, not a second one 150 ms later
     run(input.value);
   });
   moreButton.addEventListener("click", function () {
