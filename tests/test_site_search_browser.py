@@ -271,3 +271,27 @@ def test_a_phrase_of_common_bigrams_reads_the_other_bigrams_postings_not_every_r
     assert len([u for u in asked if "/search-index/docs/" in u]) == 3, "no record is read in vain"
     assert any("/search-index/b/more/" in u for u in asked)
     _done(watched)
+
+
+def test_a_file_that_failed_is_asked_for_again_by_the_next_search(browser: Any, site: str) -> None:
+    watched = Watched(browser, 1280)
+    failures: list[str] = []
+
+    def once(route: Any) -> None:
+        if failures:
+            route.continue_()
+        else:
+            failures.append(route.request.url)
+            route.fulfill(status=503)
+
+    watched.context.route("**/search-index/b/**", once)
+    page = watched.page
+    page.goto(f"{site}/search/?q={quote('芯片')}")
+    page.wait_for_function(
+        "() => document.querySelector('#search .status').textContent.startsWith('搜索索引无法读取')"
+    )
+    page.press("#search input[name=q]", "Enter")
+    page.wait_for_function("() => document.querySelectorAll('a.search-result').length === 3")
+    assert len(failures) == 1
+    assert [e for e in watched.errors if "503" not in e] == []
+    watched.context.close()

@@ -72,6 +72,9 @@
           return new Response(r.body.pipeThrough(new DecompressionStream("gzip"))).json();
         }
         return r.arrayBuffer();
+      }).catch(function (err) {
+        cache.delete(url);  // a file that failed is asked for again next time
+        throw err;
       }));
     }
     return cache.get(url);
