@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import resource
 import shutil
 import subprocess
 import sys
@@ -151,10 +152,23 @@ def pagefind_index(storage: Any, root: Path) -> dict[str, Any]:
         check=False,
     )
     seconds = time.perf_counter() - started
+    # The largest process waited for so far: Pagefind's (this worker starts nothing bigger).
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     if done.returncode != 0:
-        return {"error": (done.stderr or done.stdout)[-500:]}
+        how = (
+            f"killed by signal {-done.returncode}"
+            if done.returncode < 0
+            else f"exit status {done.returncode}"
+        )
+        lines = (done.stderr or done.stdout).strip().splitlines()
+        return {
+            "error": f"{how} after {seconds:.0f} s at a peak of {peak_mb:,.0f} MB resident, "
+            f"last output: {' | '.join(lines[-2:])}",
+            "seconds": seconds,
+            "rss_mb": peak_mb,
+        }
     size, files, blocks = tree_size(root / "pagefind")
-    return {"seconds": seconds, "bytes": size, "files": files, "blocks": blocks}
+    return {"seconds": seconds, "bytes": size, "files": files, "blocks": blocks, "rss_mb": peak_mb}
 
 
 __all__ = ["CHROMIUM", "measure", "page_files", "pagefind_index", "tree_size"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import json
 from pathlib import Path
@@ -163,6 +164,32 @@ def test_adding_an_item_rewrites_its_records_the_delta_and_the_manifest_only(
         shards = manifest["base"][0]
         _, found = read_shard((root / f"b/{shard_of(key, shards)}.bin").read_bytes(), key)
         assert [i for i, _ in found] == [new_id]
+    finally:
+        storage.close()
+
+
+def test_the_category_list_is_a_file_of_its_own_rewritten_when_a_category_changes(
+    tmp_path: Path,
+) -> None:
+    storage = sample_archive(tmp_path / "hotpress.db")
+    try:
+        settings = sample_settings(tmp_path)
+        build_site(settings, storage)
+        root = tmp_path / "public" / search.FOLDER
+        manifest = json.loads((root / "index.json").read_text())
+        paths = json.loads(gzip.decompress((root / "cats.bin").read_bytes()))
+        assert paths == sorted(" / ".join(s.category) for s in SOURCES)
+        assert isinstance(manifest["cats"], str), "index.json names the list, not its paths"
+        written = (root / "cats.bin").stat().st_mtime_ns
+        build_site(settings, storage)
+        assert (root / "cats.bin").stat().st_mtime_ns == written
+        renamed = dataclasses.replace(SOURCES[0], category=("社交媒体", "知乎", "改名"))
+        storage.sync_sources([renamed, *SOURCES[1:]])
+        build_site(settings, storage)
+        again = json.loads((root / "index.json").read_text())
+        assert again["cats"] != manifest["cats"]
+        paths = json.loads(gzip.decompress((root / "cats.bin").read_bytes()))
+        assert "社交媒体 / 知乎 / 改名" in paths and "社交媒体 / 知乎 / 知乎热榜" not in paths
     finally:
         storage.close()
 

@@ -22,7 +22,7 @@
   var moreButton = box.querySelector("button.more");
   var CJK = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+/g;
   var WORD = /[0-9a-z\u00e0-\u024f]+/g;
-  var SHOWN = 20, BATCH = 12, BUDGET = 24;
+  var SHOWN = 20, BATCH = 12, BUDGET = 24, SETTLE = 4, SETTLE_PAGES = 4;
   var cache = new Map();
   var manifest = null;
   var current = null;
@@ -72,6 +72,9 @@
           return new Response(r.body.pipeThrough(new DecompressionStream("gzip"))).json();
         }
         return r.arrayBuffer();
+      }).catch(function (err) {
+        cache.delete(url);  // a file that failed is asked for again next time
+        throw err;
       }));
     }
     return cache.get(url);
@@ -187,10 +190,40 @@
     return this.parts.every(function (part) { return text.indexOf(part) >= 0; });
   };
 
+  // A candidate older than the head of another term's postings cannot be ruled out by it.
+  // When that term's further postings fit in one more page, reading it settles every such
+  // candidate at once: cheaper than checking their records when the terms are each in many
+  // items and together in few (a phrase of common bigrams). The rarest such terms first.
+  Search.prototype.settle = function () {
+    var self = this, open = [];
+    this.settled = true;
+    this.others.forEach(function (parts) {
+      parts.forEach(function (p) {
+        if (p.pages || p.ids.length >= p.count || p.count - p.ids.length > manifest.more) { return; }
+        var last = p.ids[p.ids.length - 1];
+        var left = self.queue.filter(function (id) { return id < last; }).length;
+        if (left >= SETTLE) { open.push(p); }
+      });
+    });
+    open.sort(function (a, b) { return a.count - b.count; });
+    open = open.slice(0, SETTLE_PAGES);
+    return Promise.all(open.map(function (p) {
+      return morePage(p).then(function (page) {
+        page.ids.forEach(function (id) { p.ids.push(id); p.has.add(id); });
+      });
+    })).then(function () {
+      self.queue = self.queue.filter(function (id) { return possible(id, self.others); });
+      return open.length;
+    });
+  };
+
   // Verify candidates until ``want`` more results or the page's budget of record files.
   Search.prototype.next = function (want, budget) {
     var self = this, goal = this.found.length + want;
     if (this.found.length >= goal || budget <= 0) { return Promise.resolve(); }
+    if (!this.settled) {
+      return this.settle().then(function (read) { return self.next(want, budget - read); });
+    }
     if (!this.queue.length) {
       var growing = this.driver.filter(function (p) {
         return p.pages * manifest.more + manifest.page < p.count;
@@ -301,27 +334,52 @@
     history.replaceState(null, "", "?" + params.toString());
   }
 
+  var manifestLoading = null;
   function ready() {
     if (manifest) { return Promise.resolve(manifest); }
-    return load(base + "index.json?t=" + Date.now(), "json").then(function (m) {
-      manifest = m;
-      var seen = new Set();
-      m.cats.forEach(function (path) {
-        var names = path.split(" / ");
-        names.forEach(function (_, i) {
-          var key = names.slice(0, i + 1).join(" / ");
-          if (!seen.has(key)) {
-            seen.add(key);
-            var option = document.createElement("option");
-            option.value = option.textContent = key;
-            catBox.appendChild(option);
-          }
-        });
+    if (!manifestLoading) {  // one read, however many queries start before it arrives
+      manifestLoading = load(base + "index.json?t=" + Date.now(), "json").then(function (m) {
+        manifest = m;
+        return m;
+      }, function (err) {
+        manifestLoading = null;
+        throw err;
       });
-      var wanted = new URLSearchParams(location.search).get("c");
-      if (wanted) { catBox.value = wanted; }
-      return m;
-    });
+    }
+    return manifestLoading;
+  }
+
+  // The category list (cats.bin) is read only when the reader goes to the filter: a site of
+  // many sources has thousands of paths. A category named in the address needs no list.
+  function option(path) {
+    var el = document.createElement("option");
+    el.value = el.textContent = path;
+    catBox.appendChild(el);
+  }
+
+  var catsLoaded = null;
+  function loadCats() {
+    if (!catsLoaded) {
+      catsLoaded = ready().then(function (m) {
+        return load(base + "cats.bin?v=" + m.cats, "gzip");
+      }).then(function (paths) {
+        var chosen = catBox.value, seen = new Set();
+        while (catBox.options.length > 1) { catBox.remove(1); }
+        paths.forEach(function (path) {
+          var names = path.split(" / ");
+          names.forEach(function (_, i) {
+            var key = names.slice(0, i + 1).join(" / ");
+            if (!seen.has(key)) { seen.add(key); option(key); }
+          });
+        });
+        if (chosen && !seen.has(chosen)) { option(chosen); }
+        catBox.value = chosen;
+      }).catch(function (err) {
+        catsLoaded = null;
+        status.textContent = "分类列表无法读取：" + err.message;
+      });
+    }
+    return catsLoaded;
   }
 
   function run(query) {
@@ -369,6 +427,7 @@
   });
   form.addEventListener("submit", function (event) {
     event.preventDefault();
+    clearTimeout(timer);  // typed, then Enter: one search, not a second one 150 ms later
     run(input.value);
   });
   moreButton.addEventListener("click", function () {
@@ -377,10 +436,16 @@
       next(current, turn).catch(function (err) { status.textContent = "搜索索引无法读取：" + err.message; });
     }
   });
+  ["pointerenter", "pointerdown", "touchstart", "focus"].forEach(function (kind) {
+    catBox.addEventListener(kind, loadCats, { passive: true });
+  });
   var params = new URLSearchParams(location.search);
   fromBox.value = params.get("from") || "";
   toBox.value = params.get("to") || "";
-  if (params.get("c")) { ready().catch(function () { return null; }); }
+  if (params.get("c")) {
+    option(params.get("c"));
+    catBox.value = params.get("c");
+  }
   var q = params.get("q");
   if (q) { input.value = q; run(q); }
 })();
