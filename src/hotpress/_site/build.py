@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from hotpress._progress import NullProgress, Progress
 from hotpress._publish.report import OutputReport
+from hotpress._publish.trash import Trash
 from hotpress._publish.writer import TEMP_DIR, Writer, sweep_temp
 from hotpress._site import extra, listing, parallel, searchindex, status
 from hotpress._site.build_parts import OUTPUT, ListKeys, render_fixed, render_search
@@ -51,8 +52,25 @@ def build_site(
 ) -> OutputReport:
     if settings.site_dir is None:
         raise PublishError("no site folder configured (output.site)", path=settings.path)
+    # One trash for every writer of the build: the old copies of replaced pages are deleted
+    # beside the rendering (``_publish/trash.py``), and waited for once, at the end.
+    trash = Trash(settings.site_dir)
+    try:
+        return _build_site(settings, settings.site_dir, storage, trash, progress, now, force)
+    finally:
+        trash.close()
+
+
+def _build_site(
+    settings: Settings,
+    root: Path,
+    storage: SiteStorage,
+    trash: Trash,
+    progress: Progress | None,
+    now: datetime | None,
+    force: bool,
+) -> OutputReport:
     progress = progress or NullProgress()
-    root = settings.site_dir
     theme = Path(settings.site.theme) if settings.site.theme else None
     if theme is not None and not theme.is_absolute():
         theme = settings.path.resolve().parent / theme
@@ -85,12 +103,20 @@ def build_site(
             )
             try:
                 done = build_hot(
-                    hot_specs, storage, renderer, root, state, salt, OUTPUT, items_done=False
+                    hot_specs,
+                    storage,
+                    renderer,
+                    root,
+                    state,
+                    salt,
+                    OUTPUT,
+                    items_done=False,
+                    trash=trash,
                 )
             except PublishError as exc:
                 return OutputReport(OUTPUT, 0, 0, str(exc))
             hot_written, hot_unchanged, hot_created = done.written, done.unchanged, done.created
-        written, unchanged, created, error = _status(settings, storage, theme, root, now)
+        written, unchanged, created, error = _status(settings, storage, theme, root, now, trash)
         files = int(state["@files"]) + created + hot_created if "@files" in state else None
         return OutputReport(
             OUTPUT,
@@ -107,7 +133,7 @@ def build_site(
         make_env(theme), settings.site, settings.timezone, category_dirs(storage), hot_keys
     )
     # Not durable: the site is rebuilt from the archive; the rename still keeps it atomic.
-    writer = Writer(root, durable=False)
+    writer = Writer(root, durable=False, trash=trash)
     try:
         worker_lists = _build(
             _Run(settings, storage, writer, renderer, salt, state, progress, theme), force
@@ -126,11 +152,14 @@ def build_site(
             salt,
             OUTPUT,
             items_done=full,
+            trash=trash,
         )
     except PublishError as exc:
         return OutputReport(OUTPUT, writer.written, writer.unchanged, str(exc))
     skipped = max(0, known - writer.path_count - worker_lists)
-    written, unchanged, created, error = _status(settings, storage, theme, root, now, renderer)
+    written, unchanged, created, error = _status(
+        settings, storage, theme, root, now, trash, renderer
+    )
     if full or "@files" not in state or "@build" not in state:
         files = count_files(root)
     else:  # a build never deletes a file: the folder grew by the files it created
@@ -166,6 +195,7 @@ def _status(
     theme: Path | None,
     root: Path,
     now: datetime,
+    trash: Trash,
     renderer: Renderer | None = None,
 ) -> tuple[int, int, int, str | None]:
     """Write the ``status/`` page when ``site.status`` is on: (written, unchanged, created,
@@ -174,7 +204,7 @@ def _status(
         return 0, 0, 0, None
     if renderer is None:
         renderer = Renderer(make_env(theme), settings.site, settings.timezone)
-    writer = Writer(root, durable=False)
+    writer = Writer(root, durable=False, trash=trash)
     try:
         for name, data in status.status_files(settings.sources, storage, renderer, now):
             writer.write(name, data)
