@@ -93,9 +93,10 @@ class Trash:
             return  # left for close()
         self._running.append(process)
 
-    def close(self) -> None:
-        """Wait for the deleting processes; delete what they left. Call it once every writer
-        using this trash is closed."""
+    def close(self, *, remove_folder: bool = True) -> None:
+        """Wait for the deleting processes; delete what they left; remove the temp folder if
+        it is empty (``remove_folder``: not while another process's writer may use it). Call
+        it once every writer using this trash is done."""
         self._spawn()
         for process in self._running:
             process.wait()
@@ -104,5 +105,6 @@ class Trash:
             with contextlib.suppress(OSError):  # else the next writer's sweep removes it
                 os.unlink(path)
         self._kept = []
-        with contextlib.suppress(OSError):  # other writers' files may still be in it
-            os.rmdir(self._folder)
+        if remove_folder:
+            with contextlib.suppress(OSError):  # other writers' files may still be in it
+                os.rmdir(self._folder)
