@@ -42,7 +42,6 @@ from hotpress._publish.disk import (
     sync_filesystem,
 )
 from hotpress._publish.files import fill, is_inside, replace_file
-from hotpress._publish.trash import Trash
 from hotpress.exceptions import PublishError
 
 __all__ = ["TEMP_DIR", "SyncFs", "Writer", "sweep_temp", "sync_filesystem"]
@@ -56,20 +55,10 @@ _PLAIN_PATH = re.compile(r"(?:(?!\.\.?(?:/|$))[^/\x00\\]+/)*(?!\.\.?$)[^/\x00\\]
 class Writer:
     """Writes files below ``root``; counts what it wrote and what it found unchanged."""
 
-    def __init__(
-        self,
-        root: Path,
-        *,
-        durable: bool = True,
-        defer_sync: bool = False,
-        trash: Trash | None = None,
-    ) -> None:
+    def __init__(self, root: Path, *, durable: bool = True, defer_sync: bool = False) -> None:
         self.root = Path(root)
         self.durable = durable
         self.defer_sync = defer_sync
-        self._trash = trash
-        """Where replaced files' old copies go to be deleted off this thread (``trash.py``);
-        the caller closes it after this writer."""
         # Paths are joined as text: pathlib costs more than the system calls of a small file.
         root_text = str(self.root)
         self._prefix = "" if root_text == "." else root_text.rstrip("/") + "/"
@@ -221,7 +210,7 @@ class Writer:
                     if stat.st_size == len(data) and _read(target) == data:
                         self.unchanged += 1
                         return False
-            self._replace(target, data, mode, existed)
+            self._replace(target, data, mode)
         except OSError as exc:
             raise PublishError(f"cannot write: {exc}", path=target) from exc
         self.written += 1
@@ -252,14 +241,10 @@ class Writer:
     def _fill(self, fd: int, data: bytes, mode: int) -> None:
         fill(fd, data, mode, sync=self.durable and not self.defer_sync)
 
-    def _replace(self, target: str, data: bytes, mode: int, existed: bool = False) -> None:
+    def _replace(self, target: str, data: bytes, mode: int) -> None:
         fd, tmp = self._temp()
-        trash = self._trash if existed else None
-        old = None
         try:
             self._fill(fd, data, mode)
-            if trash is not None:
-                old = trash.keep(target)
             try:
                 os.replace(tmp, target)
             except OSError as exc:
@@ -268,16 +253,12 @@ class Writer:
                 # The target folder is on another file system: stage the file beside it.
                 os.unlink(tmp)
                 self._replace_beside(target, data, mode)
-            else:
-                self._written_through(elsewhere=False)
+                return
         except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
-            if trash is not None and old is not None:
-                trash.cancel(old)
             raise
-        if trash is not None and old is not None:
-            trash.drop(old)
+        self._written_through(elsewhere=False)
 
     def _replace_beside(self, target: str, data: bytes, mode: int) -> None:
         replace_file(target, data, mode=mode, writer=self._fill)

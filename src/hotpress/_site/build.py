@@ -18,7 +18,6 @@ from zoneinfo import ZoneInfo
 
 from hotpress._progress import NullProgress, Progress
 from hotpress._publish.report import OutputReport
-from hotpress._publish.trash import Trash
 from hotpress._publish.writer import Writer, sweep_temp
 from hotpress._site import extra, listing, parallel, searchindex, status
 from hotpress._site.build_parts import (
@@ -59,25 +58,8 @@ def build_site(
 ) -> OutputReport:
     if settings.site_dir is None:
         raise PublishError("no site folder configured (output.site)", path=settings.path)
-    # One trash for every writer of the build: the old copies of replaced pages are deleted
-    # beside the rendering (``_publish/trash.py``), and waited for once, at the end.
-    trash = Trash(settings.site_dir)
-    try:
-        return _build_site(settings, settings.site_dir, storage, trash, progress, now, force)
-    finally:
-        trash.close()
-
-
-def _build_site(
-    settings: Settings,
-    root: Path,
-    storage: SiteStorage,
-    trash: Trash,
-    progress: Progress | None,
-    now: datetime | None,
-    force: bool,
-) -> OutputReport:
     progress = progress or NullProgress()
+    root = settings.site_dir
     theme = Path(settings.site.theme) if settings.site.theme else None
     if theme is not None and not theme.is_absolute():
         theme = settings.path.resolve().parent / theme
@@ -118,12 +100,11 @@ def _build_site(
                     salt,
                     OUTPUT,
                     items_done=False,
-                    trash=trash,
                 )
             except PublishError as exc:
                 return OutputReport(OUTPUT, 0, 0, str(exc))
             hot_written, hot_unchanged, hot_created = done.written, done.unchanged, done.created
-        written, unchanged, created, error = _status(settings, storage, theme, root, now, trash)
+        written, unchanged, created, error = _status(settings, storage, theme, root, now)
         files = int(state["@files"]) + created + hot_created if "@files" in state else None
         return OutputReport(
             OUTPUT,
@@ -140,7 +121,7 @@ def _build_site(
         make_env(theme), settings.site, settings.timezone, category_dirs(storage), hot_keys
     )
     # Not durable: the site is rebuilt from the archive; the rename still keeps it atomic.
-    writer = Writer(root, durable=False, trash=trash)
+    writer = Writer(root, durable=False)
     hot_state = {} if force else state
     # An incremental build that also has hot lists to build does them in a worker process
     # beside the lists (``hot_worker.py``), from when the due item pages are written.
@@ -178,11 +159,14 @@ def _build_site(
     try:
         try:
             worker_lists = _build(run, force)
+            if worker is not None:
+                hot = worker.result(storage)
         finally:
+            # After the worker: closing removes the temp folder its writer shares.
+            if worker is not None:
+                worker.close()
             writer.close()
-        if worker is not None:
-            hot = worker.result(storage)
-        else:
+        if worker is None:
             hot = build_hot(
                 hot_specs,
                 storage,
@@ -192,18 +176,12 @@ def _build_site(
                 salt,
                 OUTPUT,
                 items_done=full,
-                trash=trash,
                 done=rendered[0] if rendered else frozenset(),
             )
     except PublishError as exc:
         return OutputReport(OUTPUT, writer.written, writer.unchanged, str(exc))
-    finally:
-        if worker is not None:
-            worker.close()
     skipped = max(0, known - writer.path_count - worker_lists)
-    written, unchanged, created, error = _status(
-        settings, storage, theme, root, now, trash, renderer
-    )
+    written, unchanged, created, error = _status(settings, storage, theme, root, now, renderer)
     if full or "@files" not in state or "@build" not in state:
         files = count_files(root)
     else:  # a build never deletes a file: the folder grew by the files it created
@@ -224,7 +202,6 @@ def _status(
     theme: Path | None,
     root: Path,
     now: datetime,
-    trash: Trash,
     renderer: Renderer | None = None,
 ) -> tuple[int, int, int, str | None]:
     """Write the ``status/`` page when ``site.status`` is on: (written, unchanged, created,
@@ -233,7 +210,7 @@ def _status(
         return 0, 0, 0, None
     if renderer is None:
         renderer = Renderer(make_env(theme), settings.site, settings.timezone)
-    writer = Writer(root, durable=False, trash=trash)
+    writer = Writer(root, durable=False)
     try:
         for name, data in status.status_files(settings.sources, storage, renderer, now):
             writer.write(name, data)

@@ -25,7 +25,6 @@ from hotpress._hot.digest import day_list, digest_line, list_days
 from hotpress._hot.model import HotEntry
 from hotpress._hot.naming import hot_slug, hours_text
 from hotpress._hot.stories import also_in
-from hotpress._publish.trash import Trash
 from hotpress._publish.writer import Writer
 from hotpress._site.feeds import FORMATS, FeedEntry, FeedMeta
 from hotpress._site.hot_view import HotRow, StoryRow, heat_text, list_row
@@ -278,14 +277,13 @@ def build_hot(
     output: str,
     *,
     items_done: bool,
-    trash: Trash | None = None,
     done: frozenset[int] = frozenset(),
 ) -> HotReport:
     """Build the hot-list pages that changed (a separate writer); ``done``: item pages this
     build wrote already (not rendered again)."""
     if not specs:
         return HotReport(0, 0, {})
-    writer = Writer(root, durable=False, trash=trash)
+    writer = Writer(root, durable=False)
     try:
         pages = HotPages(storage, writer, renderer, output)
         pages.items.skip(done)

@@ -8,7 +8,7 @@ changed). On a machine with two cores or more the hot pages go to one spawned wo
 process, started once the main process has written the item pages that were due (the
 worker is told which, so no page is written by both), and the main process does the lists
 meanwhile. The worker reads the archive through its own connection (``Storage.opener()``)
-and writes its files through its own writer and trash; the main process stores the lists'
+and writes its files through its own writer; the main process stores the lists'
 build marks it returns, so the archive keeps one writer.
 
 Spawning costs a few hundred milliseconds of the worker's own time (a new interpreter, the
@@ -28,7 +28,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hotpress._publish.trash import Trash
 from hotpress._publish.writer import Writer
 from hotpress._site.hot import HotPages, HotReport
 from hotpress._site.pages import Renderer
@@ -79,15 +78,11 @@ def _run(job: HotJob) -> _Result:
             storage.site_category_dirs(),
             job.hot_keys,
         )
-        trash = Trash(job.root)
         # Not closed: closing removes the temp folder the main process's writer still uses.
-        writer = Writer(job.root, durable=False, trash=trash)
-        try:
-            pages = HotPages(storage, writer, renderer, job.output)
-            pages.items.skip(job.done)
-            changes = pages.build(job.specs, job.state, job.salt, items_done=False)
-        finally:
-            trash.close(remove_folder=False)
+        writer = Writer(job.root, durable=False)
+        pages = HotPages(storage, writer, renderer, job.output)
+        pages.items.skip(job.done)
+        changes = pages.build(job.specs, job.state, job.salt, items_done=False)
         return _Result(HotReport(writer.written, writer.unchanged, changes, writer.created))
     except PublishError as exc:
         return _Result(None, ("publish", exc.message, exc.path))
