@@ -126,10 +126,11 @@ def build_site(
     # An incremental build that also has hot lists to build does them in a worker process
     # beside the lists (``hot_worker.py``), from when the due item pages are written.
     beside = (
-        not full
+        bool(hot_specs)
+        and not full
         and "@build" in state
-        and _workers(settings, storage) >= 2
         and lists_due(hot_specs, storage, hot_state, salt, root)
+        and _workers(settings, storage) >= 2
     )
     rendered: list[frozenset[int]] = []
     worker: HotWorker | None = None
