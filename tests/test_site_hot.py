@@ -8,6 +8,7 @@ import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import feedparser
 import pytest
@@ -20,8 +21,10 @@ from hotpress._hot.naming import hot_slug
 from hotpress._site import build as build_module
 from hotpress._site import build_site
 from hotpress._site.hot_worker import HotJob
+from hotpress._site.pages import Renderer
 from hotpress._storage import SQLiteStorage
 from hotpress.config import Settings, parse_settings
+from hotpress.types import StoredItem
 
 T0 = datetime(2024, 1, 15, 12, 0, tzinfo=UTC)  # 20:00 in Asia/Shanghai
 STEP = timedelta(minutes=10)
@@ -371,3 +374,26 @@ def test_hot_pages_built_beside_the_lists_by_a_worker_are_the_same(
     # which item pages the main process had written (the new items d and p2, neighbours).
     assert len(started) == 1 and started[0]
     assert sites[1] == sites[2]
+
+
+def test_no_item_page_is_rendered_twice_in_one_build(
+    tmp_path: Path, feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new item entering the list is due in the item pass and moved for the hot pass:
+    the hot pass takes the page the item pass wrote."""
+    settings = settings_for(feed_server, tmp_path)
+    feed_server.route("/blog", Reply(body=plain_feed()))
+    feed_server.route("/hot", Reply(body=hot_feed("a", "b", "c")))
+    round_(settings, T0)
+    rendered: list[str] = []
+    item_page = Renderer.item_page
+
+    def counted(self: Renderer, item: StoredItem, *args: Any, **kwargs: Any) -> bytes:
+        rendered.append(item.guid or "")
+        return item_page(self, item, *args, **kwargs)
+
+    monkeypatch.setattr(Renderer, "item_page", counted)
+    feed_server.route("/hot", Reply(body=hot_feed("b", "a", "d", "c")))  # d enters at #3
+    round_(settings, T0 + STEP)
+    # d's page (new), c's (its neighbour d is new; its rank moved too), a's and b's (moved).
+    assert sorted(rendered) == ["a", "b", "c", "d"]
