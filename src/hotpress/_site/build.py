@@ -28,6 +28,7 @@ from hotpress._site.build_parts import (
     render_search,
 )
 from hotpress._site.hot import build_hot, lists_due
+from hotpress._site.hot_worker import MIN_ITEMS as HOT_WORKER_ITEMS
 from hotpress._site.hot_worker import HotJob, HotWorker
 from hotpress._site.items import ItemPages
 from hotpress._site.pages import Renderer
@@ -130,7 +131,7 @@ def build_site(
         and not full
         and "@build" in state
         and lists_due(hot_specs, storage, hot_state, salt, root)
-        and _workers(settings, storage) >= 2
+        and _workers(settings, storage, HOT_WORKER_ITEMS) >= 2
     )
     rendered: list[frozenset[int]] = []
     worker: HotWorker | None = None
@@ -275,13 +276,13 @@ def _build(run: _Run, force: bool) -> int:
             progress.end("site pages")
 
 
-def _workers(settings: Settings, storage: SiteStorage) -> int:
+def _workers(settings: Settings, storage: SiteStorage, min_items: int = parallel.MIN_ITEMS) -> int:
     """Worker processes a build may use: ``site.workers`` when set, else one per core (at
-    most 8) once the archive holds ``MIN_ITEMS`` items; below 2, none."""
+    most 8) once the archive holds ``min_items`` items; below 2, none."""
     workers = settings.site.workers
     if workers is None:
         workers = min(os.cpu_count() or 1, 8)
-        if workers < 2 or storage.count_items() < parallel.MIN_ITEMS:
+        if workers < 2 or storage.count_items() < min_items:
             return 0
     return workers if workers >= 2 else 0
 
