@@ -93,14 +93,7 @@ def build_site(
             )
             try:
                 done = build_hot(
-                    hot_specs,
-                    storage,
-                    renderer,
-                    root,
-                    state,
-                    salt,
-                    OUTPUT,
-                    items_done=False,
+                    hot_specs, storage, renderer, root, state, salt, OUTPUT, items_done=False
                 )
             except PublishError as exc:
                 return OutputReport(OUTPUT, 0, 0, str(exc))
