@@ -17,8 +17,11 @@ then, each timed (medians of ``--runs``):
 
 ``--archive N`` adds the site section's corpus archive of N items (``bench.archive``, the
 same 100,000-item archive as bench.site) under the hot lists, and the site section's "+50
-items" step (50 items in a new source) alone, then with a "typical" and with a "climb"
-refresh of every list (each time another new source). ``--reuse DIR`` continues in the
+items" step (50 items in a new source, dated just after the round: the newest items, as in
+the site section) alone, then with a "typical" and with a "climb" refresh of every list
+(each time another new source), and once more with a typical refresh but the items dated
+in 2024, before the hot lists' items (every "all" page newer than them shifts: the harder
+shape earlier versions of this bench measured). ``--reuse DIR`` continues in the
 folder of an earlier run (its archive and built site; the folder is printed), skipping the
 simulation and the full build.
 """
@@ -31,7 +34,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -83,10 +86,16 @@ def refresh(store: SQLiteStorage, lists: int, now: datetime, move: Move) -> None
 
 
 def fifty(
-    name: str, move: Move | None, step: Callable[[Move], Callable[[SQLiteStorage], None]]
+    name: str,
+    move: Move | None,
+    step: Callable[[Move], Callable[[SQLiteStorage], None]],
+    day: date | None,
 ) -> Callable[[SQLiteStorage], None]:
     """50 new items in a new source (bench.site's "+50 items"), then a refresh of every list
-    (``move``; none if ``None``)."""
+    (``move``; none if ``None``). ``day``: the round's day; the items are dated just after it,
+    so they are the newest of the archive, as the 50 items of the site section are (``None``:
+    the site section's dates, 2024, before the hot lists' items, so every page of the "all"
+    list newer than them shifts)."""
 
     def run(store: SQLiteStorage) -> None:
         from bench.corpus import render_feed
@@ -94,7 +103,9 @@ def fifty(
         from hotpress.core import store_result
         from hotpress.types import FetchResult, SourceSpec, Validators
 
-        info, body = render_feed(7, 50, salt=99 + len(name))
+        # render_feed dates its items from 2024-03-01 + salt days (11 minutes apart, back).
+        salt = 99 + len(name) if day is None else (day - date(2024, 3, 1)).days + 1
+        info, body = render_feed(7, 50, salt=salt)
         key = f"/bench/extra-{name}-{time.time_ns()}"
         spec = SourceSpec(
             key, ("基准", "新源", f"新频道{name}"), "https://e.example/", "新源", "UTC"
@@ -170,7 +181,10 @@ def main() -> None:
     if a.archive or a.reuse:
         # Once each: a source is new once.
         for name, move in (("none", None), ("typical", typical), ("climb", climb)):
-            moved[f"+50 items, refresh: {name}"] = [timed(hot, fifty(name, move, step))]
+            batch = fifty(name, move, step, clock[0].date())
+            moved[f"+50 items, refresh: {name}"] = [timed(hot, batch)]
+        batch = fifty("past", typical, step, None)
+        moved["+50 items dated before the hot lists' items, refresh: typical"] = [timed(hot, batch)]
     timed(plain)  # the site without hot lists, built once
     plain_noop = [timed(plain) for _ in range(a.runs)]
 

@@ -5,19 +5,26 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import feedparser
+import pytest
 from lxml import html
 
 from feedserver import FeedServer, Reply
 from hotpress import core
 from hotpress._hot.digest import RunRow, day_entries
 from hotpress._hot.naming import hot_slug
+from hotpress._site import build as build_module
 from hotpress._site import build_site
+from hotpress._site.hot_worker import HotJob
+from hotpress._site.pages import Renderer
 from hotpress._storage import SQLiteStorage
 from hotpress.config import Settings, parse_settings
+from hotpress.types import StoredItem
 
 T0 = datetime(2024, 1, 15, 12, 0, tzinfo=UTC)  # 20:00 in Asia/Shanghai
 STEP = timedelta(minutes=10)
@@ -36,19 +43,24 @@ def hot_feed(*ids: str) -> bytes:
     ).encode()
 
 
-def plain_feed() -> bytes:
+def plain_feed(posts: int = 1) -> bytes:
+    body = "".join(
+        f"<item><title>博客文章{n}</title><guid>p{n}</guid><link>https://b.example/p{n}</link>"
+        f"<pubDate>Mon, 15 Jan 2024 0{7 + n}:00:00 GMT</pubDate><description>文</description>"
+        "</item>"
+        for n in range(1, posts + 1)
+    )
     return (
         '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>b</title>'
-        "<item><title>博客文章</title><guid>p1</guid><link>https://b.example/p1</link>"
-        "<pubDate>Mon, 15 Jan 2024 08:00:00 GMT</pubDate><description>文</description></item>"
-        "</channel></rss>"
+        f"{body}</channel></rss>"
     ).encode()
 
 
-def settings_for(server: FeedServer, tmp_path: Path) -> Settings:
+def settings_for(server: FeedServer, tmp_path: Path, concurrency: int = 10) -> Settings:
     path = tmp_path / "hotpress.yml"
     path.write_text(
         f"rsshub: {server.url('/').rstrip('/')}\nfetch:\n  min_host_interval: 0\n"
+        f"  concurrency: {concurrency}\n"
         "output:\n  site: public\n"
         "sources:\n  - category: [社交媒体, 微博, 热搜榜]\n    route: /hot\n"
         "    hotlist: true\n    heat: '(?P<value>[\\d.]+)\\s*万热度'\n"
@@ -319,3 +331,69 @@ def test_a_refresh_with_the_same_ranks_rewrites_only_the_hot_list_pages(
     }
     a = (root / page(root, "a")).read_text(encoding="utf-8")
     assert "现第 2 名 · 自 <time" in a and "01-15 21:20" in a  # the chart ends at the move
+
+
+def test_hot_pages_built_beside_the_lists_by_a_worker_are_the_same(
+    tmp_path: Path, feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A round with new items and a refresh: with ``site.workers`` the hot pages are built
+    by a worker process while the main one does the lists; the site is byte for byte the
+    one a single process builds, and every page is written once."""
+    started: list[object] = []
+
+    class Seen(build_module.HotWorker):
+        def __init__(self, job: HotJob) -> None:
+            started.append(job.done)
+            super().__init__(job)
+
+    monkeypatch.setattr(build_module, "HotWorker", Seen)
+    sites = {}
+    for workers in (1, 2):
+        folder = tmp_path / f"workers-{workers}"
+        folder.mkdir()
+        # One fetch at a time: the sources are stored in order, so both archives give their
+        # items the same ids (the search index shows them).
+        base = settings_for(feed_server, folder, concurrency=1)
+        settings = replace(base, site=base.site.model_copy(update={"workers": workers}))
+        feed_server.route("/blog", Reply(body=plain_feed()))
+        feed_server.route("/hot", Reply(body=hot_feed("a", "b", "c")))
+        round_(settings, T0)
+        before = mtimes(folder / "public")
+        feed_server.route("/blog", Reply(body=plain_feed(2)))  # one more item: lists change
+        feed_server.route("/hot", Reply(body=hot_feed("b", "a", "c", "d")))
+        written, _ = round_(settings, T0 + STEP)
+        after = mtimes(folder / "public")
+        assert written == sum(1 for p in after if after[p] != before.get(p))
+        assert not (folder / "public" / ".hotpress-tmp").exists()
+        sites[workers] = {
+            p.relative_to(folder / "public").as_posix(): p.read_bytes()
+            for p in (folder / "public").rglob("*")
+            if p.is_file()
+        }
+    # One worker was started, for the second build of the two-worker site, and it was told
+    # which item pages the main process had written (the new items d and p2, neighbours).
+    assert len(started) == 1 and started[0]
+    assert sites[1] == sites[2]
+
+
+def test_no_item_page_is_rendered_twice_in_one_build(
+    tmp_path: Path, feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new item entering the list is due in the item pass and moved for the hot pass:
+    the hot pass takes the page the item pass wrote."""
+    settings = settings_for(feed_server, tmp_path)
+    feed_server.route("/blog", Reply(body=plain_feed()))
+    feed_server.route("/hot", Reply(body=hot_feed("a", "b", "c")))
+    round_(settings, T0)
+    rendered: list[str] = []
+    item_page = Renderer.item_page
+
+    def counted(self: Renderer, item: StoredItem, *args: Any, **kwargs: Any) -> bytes:
+        rendered.append(item.guid or "")
+        return item_page(self, item, *args, **kwargs)
+
+    monkeypatch.setattr(Renderer, "item_page", counted)
+    feed_server.route("/hot", Reply(body=hot_feed("b", "a", "d", "c")))  # d enters at #3
+    round_(settings, T0 + STEP)
+    # d's page (new), c's (its neighbour d is new; its rank moved too), a's and b's (moved).
+    assert sorted(rendered) == ["a", "b", "c", "d"]

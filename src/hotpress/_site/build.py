@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,10 +18,18 @@ from zoneinfo import ZoneInfo
 
 from hotpress._progress import NullProgress, Progress
 from hotpress._publish.report import OutputReport
-from hotpress._publish.writer import TEMP_DIR, Writer, sweep_temp
+from hotpress._publish.writer import Writer, sweep_temp
 from hotpress._site import extra, listing, parallel, searchindex, status
-from hotpress._site.build_parts import OUTPUT, ListKeys, render_fixed, render_search
-from hotpress._site.hot import build_hot
+from hotpress._site.build_parts import (
+    OUTPUT,
+    ListKeys,
+    count_files,
+    render_fixed,
+    render_search,
+)
+from hotpress._site.hot import build_hot, lists_due
+from hotpress._site.hot_worker import MIN_ITEMS as HOT_WORKER_ITEMS
+from hotpress._site.hot_worker import HotJob, HotWorker
 from hotpress._site.items import ItemPages
 from hotpress._site.pages import Renderer
 from hotpress._site.plan import plan_lists
@@ -108,25 +116,63 @@ def build_site(
     )
     # Not durable: the site is rebuilt from the archive; the rename still keeps it atomic.
     writer = Writer(root, durable=False)
+    hot_state = {} if force else state
+    # An incremental build that also has hot lists to build does them in a worker process
+    # beside the lists (``hot_worker.py``), from when the due item pages are written.
+    beside = (
+        bool(hot_specs)
+        and not full
+        and "@build" in state
+        and lists_due(hot_specs, storage, hot_state, salt, root)
+        and _workers(settings, storage, HOT_WORKER_ITEMS) >= 2
+    )
+    rendered: list[frozenset[int]] = []
+    worker: HotWorker | None = None
+
+    def after_items(done: frozenset[int]) -> None:
+        nonlocal worker
+        rendered.append(done)
+        opener = storage.opener()
+        if beside and opener is not None:
+            worker = HotWorker(
+                HotJob(
+                    opener,
+                    theme,
+                    settings.site,
+                    settings.timezone,
+                    root,
+                    OUTPUT,
+                    hot_keys,
+                    tuple(hot_specs),
+                    hot_state,
+                    salt,
+                    done,
+                )
+            )
+
+    run = _Run(settings, storage, writer, renderer, salt, state, progress, theme, after_items)
     try:
-        worker_lists = _build(
-            _Run(settings, storage, writer, renderer, salt, state, progress, theme), force
-        )
-    except PublishError as exc:
-        return OutputReport(OUTPUT, writer.written, writer.unchanged, str(exc))
-    finally:
-        writer.close()
-    try:
-        hot = build_hot(
-            hot_specs,
-            storage,
-            renderer,
-            root,
-            {} if force else state,
-            salt,
-            OUTPUT,
-            items_done=full,
-        )
+        try:
+            worker_lists = _build(run, force)
+            if worker is not None:
+                hot = worker.result(storage)
+        finally:
+            # After the worker: closing removes the temp folder its writer shares.
+            if worker is not None:
+                worker.close()
+            writer.close()
+        if worker is None:
+            hot = build_hot(
+                hot_specs,
+                storage,
+                renderer,
+                root,
+                hot_state,
+                salt,
+                OUTPUT,
+                items_done=full,
+                done=rendered[0] if rendered else frozenset(),
+            )
     except PublishError as exc:
         return OutputReport(OUTPUT, writer.written, writer.unchanged, str(exc))
     skipped = max(0, known - writer.path_count - worker_lists)
@@ -143,21 +189,6 @@ def build_site(
         error,
         total=files,
     )
-
-
-def count_files(root: Path) -> int:
-    """Files in the site folder (hotpress's temporary folder left out)."""
-    count = 0
-    stack = [str(root)]
-    while stack:
-        with os.scandir(stack.pop()) as entries:
-            for entry in entries:
-                if entry.is_dir(follow_symlinks=False):
-                    if entry.name != TEMP_DIR:
-                        stack.append(entry.path)
-                else:
-                    count += 1
-    return count
 
 
 def _status(
@@ -198,6 +229,9 @@ class _Run:
     """The last build's state (page digests, marks)."""
     progress: Progress
     theme: Path | None
+    after_items: Callable[[frozenset[int]], None] | None = None
+    """Called with the items whose page was rendered, once the due item pages are written
+    (incremental builds, in the main process)."""
 
 
 def _build(run: _Run, force: bool) -> int:
@@ -217,6 +251,8 @@ def _build(run: _Run, force: bool) -> int:
                 pages.render(force=rebuild, on_item=lambda: progress.advance("site items"))
             finally:
                 progress.end("site items")
+            if run.after_items is not None:
+                run.after_items(pages.rendered)
         else:
             pool.items(force=rebuild)
         _build_lists(run, rebuild, pool)
@@ -233,19 +269,23 @@ def _build(run: _Run, force: bool) -> int:
             progress.end("site pages")
 
 
-def _site_pool(run: _Run) -> parallel.SitePool | None:
-    """Worker processes for the item and list pages of a full build: ``site.workers`` of
-    them when set, else one per core once the archive holds ``MIN_ITEMS`` items."""
-    settings, storage = run.settings, run.storage
+def _workers(settings: Settings, storage: SiteStorage, min_items: int = parallel.MIN_ITEMS) -> int:
+    """Worker processes a build may use: ``site.workers`` when set, else one per core (at
+    most 8) once the archive holds ``min_items`` items; below 2, none."""
     workers = settings.site.workers
-    opener = storage.opener()
-    if opener is None:
-        return None
     if workers is None:
         workers = min(os.cpu_count() or 1, 8)
-        if workers < 2 or storage.count_items() < parallel.MIN_ITEMS:
-            return None
-    elif workers < 2:
+        if workers < 2 or storage.count_items() < min_items:
+            return 0
+    return workers if workers >= 2 else 0
+
+
+def _site_pool(run: _Run) -> parallel.SitePool | None:
+    """Worker processes for the item and list pages of a full build (:func:`_workers`)."""
+    settings, storage = run.settings, run.storage
+    workers = _workers(settings, storage)
+    opener = storage.opener()
+    if opener is None or not workers:
         return None
     context = parallel.WorkerContext(
         opener,

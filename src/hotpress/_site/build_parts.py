@@ -1,14 +1,16 @@
-"""Pieces of one site build: the search index step, the lists an item is on, and the fixed
-pages (categories, archives, search, 404, robots, static files, sitemaps)."""
+"""Pieces of one site build: the search index step, the lists an item is on, the fixed
+pages (categories, archives, search, 404, robots, static files, sitemaps) and the count of
+the folder's files."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from hotpress._publish.writer import Writer
+from hotpress._publish.writer import TEMP_DIR, Writer
 from hotpress._site import extra, search, searchindex
 from hotpress._site.pages import Renderer
 from hotpress._site.plan import Plan
@@ -124,3 +126,18 @@ def render_fixed(
         renderer.absolute, storage.site_sitemap(OUTPUT), listed, stale_chunk
     ):
         writer.write(name, data)
+
+
+def count_files(root: Path) -> int:
+    """Files in the site folder (hotpress's temporary folder left out)."""
+    count = 0
+    stack = [str(root)]
+    while stack:
+        with os.scandir(stack.pop()) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    if entry.name != TEMP_DIR:
+                        stack.append(entry.path)
+                else:
+                    count += 1
+    return count

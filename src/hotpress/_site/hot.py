@@ -59,6 +59,23 @@ def _since(prior: str | None, salt: str) -> datetime | None:
     return datetime.fromtimestamp(int(stamp), UTC)
 
 
+def _due(root: Path, slug: str, prior: str | None, mark: str) -> bool:
+    """The list was refreshed since its pages were built (or its page is gone)."""
+    return prior != mark or not (root / "hot" / slug / "index.html").is_file()
+
+
+def lists_due(
+    specs: Sequence[SourceSpec], storage: SiteStorage, state: dict[str, str], salt: str, root: Path
+) -> bool:
+    """Whether :meth:`HotPages.build` has a list to build (one query per list)."""
+    for spec in specs:
+        slug = hot_slug(spec.key)
+        mark = _mark(salt, storage.hot_last(spec.key))
+        if _due(root, slug, state.get(f"@hot/{slug}"), mark):
+            return True
+    return False
+
+
 class HotPages:
     def __init__(
         self, storage: SiteStorage, writer: Writer, renderer: Renderer, output: str
@@ -93,7 +110,7 @@ class HotPages:
             last = self.storage.hot_last(spec.key)
             mark = _mark(salt, last)
             prior = state.get(f"@hot/{slug}")
-            if prior == mark and (root / "hot" / slug / "index.html").is_file():
+            if not _due(root, slug, prior, mark):
                 continue
             since = _since(prior, salt)
             self._list(spec, slug, last)
@@ -260,16 +277,17 @@ def build_hot(
     output: str,
     *,
     items_done: bool,
+    done: frozenset[int] = frozenset(),
 ) -> HotReport:
-    """Build the hot-list pages that changed (a separate writer: an item page this build
-    wrote already may be rendered again, and comes out unchanged)."""
+    """Build the hot-list pages that changed (a separate writer); ``done``: item pages this
+    build wrote already (not rendered again)."""
     if not specs:
         return HotReport(0, 0, {})
     writer = Writer(root, durable=False)
     try:
-        changes = HotPages(storage, writer, renderer, output).build(
-            specs, state, salt, items_done=items_done
-        )
+        pages = HotPages(storage, writer, renderer, output)
+        pages.items.skip(done)
+        changes = pages.build(specs, state, salt, items_done=items_done)
     finally:
         writer.close()
     storage.save_site_state(changes)

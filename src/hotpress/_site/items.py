@@ -37,6 +37,15 @@ class ItemPages:
         self._rendered: set[int] = set()
         self.written = 0
 
+    @property
+    def rendered(self) -> frozenset[int]:
+        """Items whose page this object rendered in this build."""
+        return frozenset(self._rendered)
+
+    def skip(self, item_ids: frozenset[int]) -> None:
+        """Take these items' pages as rendered already (by another writer of this build)."""
+        self._rendered.update(item_ids)
+
     def path_for(self, item_id: int, identity: str, known: str | None) -> str:
         """The item's page: where it was published before, else the short identity folder
         unless another item holds it (then the full identity, which is unique)."""
