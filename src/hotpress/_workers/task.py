@@ -1,0 +1,93 @@
+"""What a worker does with one task: refresh the sources of one batch still leased to it.
+
+The task's sources are the leased ones still held by its token (a redelivered task skips
+those another delivery stored already). Each start counts a try: a source whose refresh has
+killed its worker :data:`MAX_TRIES` times is recorded as failed (it backs off like any failing
+source) instead of being fetched again. The rest is ``core.refresh`` with the lease: one
+event loop, one HTTP client, each source parsed, normalized and stored in one transaction
+that also ends its lease.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+from datetime import datetime
+
+from hotpress import core
+from hotpress._reading import store_result
+from hotpress._schedule import next_due
+from hotpress._storage.base import Storage
+from hotpress.config import Settings
+from hotpress.exceptions import LeaseLostError
+from hotpress.types import FetchResult
+
+log = logging.getLogger("hotpress")
+
+MAX_TRIES = 3
+
+
+def refresh_batch(
+    settings: Settings,
+    storage: Storage,
+    keys: Sequence[str],
+    token: str,
+    *,
+    clock: core.Clock = core.utcnow,
+) -> dict[str, int]:
+    """Refresh the ``keys`` still leased to ``token``; returns counts for the worker's log."""
+    held = storage.start_lease(token, keys)
+    specs = {s.key: s for s in settings.sources}
+    given_up = [k for k, tries in held.items() if tries > MAX_TRIES or k not in specs]
+    for key in given_up:
+        _give_up(settings, storage, key, token, held[key], clock())
+    go = [k for k in keys if k in held and k not in given_up]
+    counts = {"sources": len(keys), "skipped": len(keys) - len(held), "given_up": len(given_up)}
+    if not go:
+        return counts | {"stored": 0, "failed": 0, "new": 0, "updated": 0}
+    report = asyncio.run(core.refresh(settings, storage, keys=go, clock=clock, lease=token))
+    counts |= {
+        "stored": len(report.outcomes),
+        "failed": len(report.failed),
+        "new": report.new,
+        "updated": report.updated,
+    }
+    log.info(
+        "refreshed %d sources (%d failed, %d new items, %d updated)",
+        counts["stored"],
+        counts["failed"],
+        report.new,
+        report.updated,
+    )
+    return counts
+
+
+def _give_up(
+    settings: Settings, storage: Storage, key: str, token: str, tries: int, now: datetime
+) -> None:
+    spec = next((s for s in settings.sources if s.key == key), None)
+    if spec is None:
+        error = "not in this worker's config (is every machine's hotpress.yml the same?)"
+        url = ""
+    else:
+        error = f"its refresh ended its worker {tries - 1} times (killed or out of time)"
+        url = spec.url
+    result = FetchResult(
+        source_key=key,
+        url=url,
+        status=None,
+        content=None,
+        content_type=None,
+        validators=storage.validators(key),
+        duration=0.0,
+        error=error,
+    )
+    log.warning("%s: given up: %s", key, error)
+    if spec is not None:
+        store_result(spec, result, storage, now=now, lease=token)
+        return
+    due = next_due(now, interval_minutes=60, error_count=storage.error_count(key) + 1)
+    with contextlib.suppress(LeaseLostError):  # another delivery stored it meanwhile
+        storage.save_fetch(key, result, None, now=now, error=error, next_due=due, lease=token)
