@@ -92,7 +92,13 @@ def worker_app(settings: Settings) -> Any:
         storage = getattr(local, "storage", None)
         if storage is None:
             storage = local.storage = open_storage(settings.database)
-        return refresh_batch(settings, storage, keys, token)
+
+        def split(alone: Sequence[str]) -> None:
+            with app.producer_or_acquire() as producer:
+                for key in alone:
+                    app.send_task(TASK, args=[[key], token], queue=QUEUE, producer=producer)
+
+        return refresh_batch(settings, storage, keys, token, split=split)
 
     app.task(name=TASK)(refresh)
     return app
@@ -101,6 +107,10 @@ def worker_app(settings: Settings) -> Any:
 def run_worker(settings: Settings, *, pool: str, concurrency: int, loglevel: str) -> None:
     """Run a Celery worker until it is stopped (SIGTERM: finish the tasks, then exit)."""
     app = worker_app(settings)
+    if loglevel != "DEBUG":
+        # Celery sets the root logger to ``loglevel``: not a line per HTTP request.
+        for name in ("httpx", "httpcore"):
+            logging.getLogger(name).setLevel(logging.WARNING)
     app.worker_main(
         [
             "worker",

@@ -1,11 +1,12 @@
 """What a worker does with one task: refresh the sources of one batch still leased to it.
 
 The task's sources are the leased ones still held by its token (a redelivered task skips
-those another delivery stored already). Each start counts a try: a source whose refresh has
-killed its worker :data:`MAX_TRIES` times is recorded as failed (it backs off like any failing
-source) instead of being fetched again. The rest is ``core.refresh`` with the lease: one
-event loop, one HTTP client, each source parsed, normalized and stored in one transaction
-that also ends its lease.
+those another delivery stored already). Each start counts a try. A batch started again (its
+worker died on it) is split into one task per source, so a source that kills its worker
+takes only itself down the next time; a source started more than :data:`MAX_TRIES` times is
+recorded as failed (it backs off like any failing source) instead of being fetched again.
+The rest is ``core.refresh`` with the lease: one event loop, one HTTP client, each source
+parsed, normalized and stored in one transaction that also ends its lease.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from hotpress import core
@@ -36,8 +37,10 @@ def refresh_batch(
     token: str,
     *,
     clock: core.Clock = core.utcnow,
+    split: Callable[[Sequence[str]], None] | None = None,
 ) -> dict[str, int]:
-    """Refresh the ``keys`` still leased to ``token``; returns counts for the worker's log."""
+    """Refresh the ``keys`` still leased to ``token``; returns counts for the worker's log.
+    ``split`` sends sources as tasks of their own (the same lease)."""
     held = storage.start_lease(token, keys)
     specs = {s.key: s for s in settings.sources}
     given_up = [k for k, tries in held.items() if tries > MAX_TRIES or k not in specs]
@@ -45,6 +48,10 @@ def refresh_batch(
         _give_up(settings, storage, key, token, held[key], clock())
     go = [k for k in keys if k in held and k not in given_up]
     counts = {"sources": len(keys), "skipped": len(keys) - len(held), "given_up": len(given_up)}
+    if split is not None and len(go) > 1 and any(held[k] > 1 for k in go):
+        log.warning("a batch of %d sources started again: one task each from now on", len(go))
+        split(go)
+        return counts | {"split": len(go)}
     if not go:
         return counts | {"stored": 0, "failed": 0, "new": 0, "updated": 0}
     report = asyncio.run(core.refresh(settings, storage, keys=go, clock=clock, lease=token))
@@ -72,7 +79,10 @@ def _give_up(
         error = "not in this worker's config (is every machine's hotpress.yml the same?)"
         url = ""
     else:
-        error = f"its refresh ended its worker {tries - 1} times (killed or out of time)"
+        error = (
+            f"started {tries - 1} times without finishing: its refresh kills its worker or"
+            " runs out of time"
+        )
         url = spec.url
     result = FetchResult(
         source_key=key,
