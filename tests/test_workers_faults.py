@@ -1,0 +1,315 @@
+"""Faults of distributed refresh (issue 16), with real processes and services.
+
+- kill -9 of a worker in the middle of a task (RabbitMQ redelivers at once): nothing lost,
+  nothing stored twice, the source refreshed by the other worker;
+- the broker going away under a worker mid-task (a TCP proxy of ours between the worker and
+  the machine's RabbitMQ is cut and restored: restarting the shared RabbitMQ itself would
+  break other users of this machine): the round still completes, nothing stored twice;
+- two schedulers (``hotpress watch``) at once: each source is leased to one of them, so it
+  is fetched once; and four processes claiming from one archive never take a source twice;
+- a source whose refresh kills its worker every time: given up after a few tries (it backs
+  off like any failing source), and the other sources are refreshed meanwhile.
+
+The archive is one SQLite file in WAL mode shared by every process.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from feedserver import FeedServer, RecordedRequest, Reply
+from hotpress._storage import SQLiteStorage
+from hotpress.types import SourceSpec
+from workers_support import Proxy, Worker, rss, wait_for_workers, wait_until, write_config
+
+FEED = {"Content-Type": "application/rss+xml"}
+
+
+def start_run(config: Path, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "hotpress", "run", "-c", str(config), *args],
+        cwd=config.parent,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def one(db: sqlite3.Connection, sql: str) -> object:
+    return db.execute(sql).fetchone()[0]
+
+
+class Gate:
+    """A feed whose first request waits until released (a worker is then mid-task)."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+        self.arrived = threading.Event()
+        self.release = threading.Event()
+
+    def __call__(self, request: RecordedRequest) -> Reply:
+        if not self.arrived.is_set():
+            self.arrived.set()
+            self.release.wait(60)
+        return Reply(body=self.body, headers=FEED)
+
+
+def _assert_each_stored_once(config: Path, sources: int, items: int) -> None:
+    with sqlite3.connect(config.parent / "archive.db") as db:
+        assert one(db, "SELECT COUNT(*) FROM items") == items
+        assert one(db, "SELECT COUNT(DISTINCT identity) FROM items") == items
+        # One refresh stored per source: a redelivered task wrote nothing twice.
+        assert db.execute(
+            "SELECT COUNT(*), COUNT(DISTINCT source_id) FROM fetch_log"
+        ).fetchone() == (sources, sources)
+        assert one(db, "SELECT COUNT(*) FROM sources WHERE last_success IS NULL") == 0
+        assert one(db, "SELECT COUNT(*) FROM sources WHERE lease_token IS NOT NULL") == 0
+
+
+def test_a_worker_killed_mid_task_loses_nothing_and_duplicates_nothing(
+    tmp_path: Path, rabbit_vhost: str
+) -> None:
+    gate = Gate(rss("slow", 5))
+    with FeedServer() as feeds:
+        for i in range(5):
+            feeds.route(f"/f{i}.xml", Reply(body=rss(f"f{i}", 5), headers=FEED))
+        feeds.route("/slow.xml", gate)
+        urls = [feeds.url(f"/f{i}.xml") for i in range(5)] + [feeds.url("/slow.xml")]
+        config = write_config(tmp_path, rabbit_vhost, urls, timeout=60)
+        first = Worker(config)
+        second: Worker | None = None
+        try:
+            wait_for_workers(rabbit_vhost, 1)
+            running = start_run(config)
+            assert gate.arrived.wait(60), first.text()
+            # The first worker is in the middle of the task (five sources stored, one being
+            # fetched). A second worker comes up, then the first is killed with -9.
+            second = Worker(config)
+            wait_for_workers(rabbit_vhost, 2)
+            first.kill()
+            gate.release.set()
+            out, err = running.communicate(timeout=120)
+            assert running.returncode == 0, err + second.text()
+        finally:
+            gate.release.set()
+            first.stop()
+            if second is not None:
+                second.stop()
+        assert "sources: 6 ok, 0 failed; items: 30 new, 0 updated" in out
+        # The killed worker's fetch and the second worker's: the source was refreshed by the
+        # other worker; the five stored before the kill were not fetched again.
+        assert len(feeds.requests_to("/slow.xml")) == 2
+        assert [len(feeds.requests_to(f"/f{i}.xml")) for i in range(5)] == [1] * 5
+    assert "refreshed 1 sources" in second.text()
+    _assert_each_stored_once(config, 6, 30)
+
+
+def test_a_cut_broker_connection_mid_task_still_completes_the_round_once(
+    tmp_path: Path, rabbit_vhost: str
+) -> None:
+    proxy = Proxy(("127.0.0.1", 5672))
+    vhost = rabbit_vhost.rsplit("/", 1)[1]
+    gate = Gate(rss("slow", 5))
+    with FeedServer() as feeds:
+        for i in range(3):
+            feeds.route(f"/f{i}.xml", Reply(body=rss(f"f{i}", 5), headers=FEED))
+        feeds.route("/slow.xml", gate)
+        urls = [feeds.url(f"/f{i}.xml") for i in range(3)] + [feeds.url("/slow.xml")]
+        config = write_config(tmp_path, rabbit_vhost, urls, timeout=60)
+        # The worker reaches the broker through the proxy; `run` directly.
+        through = tmp_path / "worker"
+        through.mkdir()
+        worker_config = write_config(
+            through, f"amqp://guest:guest@127.0.0.1:{proxy.port}/{vhost}", urls, timeout=60
+        )
+        text = worker_config.read_text(encoding="utf-8")
+        worker_config.write_text(
+            text.replace("database: archive.db", f"database: {tmp_path / 'archive.db'}"),
+            encoding="utf-8",
+        )
+        worker = Worker(worker_config)
+        try:
+            wait_for_workers(rabbit_vhost, 1)
+            running = start_run(config)
+            assert gate.arrived.wait(60), worker.text()
+            proxy.cut()  # the broker "restarts": every connection dropped, none accepted
+            time.sleep(3)
+            proxy.restore()
+            gate.release.set()
+            out, err = running.communicate(timeout=180)
+            assert running.returncode == 0, err + worker.text()
+        finally:
+            gate.release.set()
+            worker.stop()
+            proxy.close()
+        assert "sources: 4 ok, 0 failed; items: 20 new, 0 updated" in out
+        assert [len(feeds.requests_to(f"/f{i}.xml")) for i in range(3)] == [1] * 3
+    # The worker reconnected (the log says so) and nothing was stored twice.
+    assert worker.text().count("Connected to amqp://") >= 2, worker.text()
+    _assert_each_stored_once(config, 4, 20)
+
+
+def test_two_schedulers_at_once_fetch_each_source_once(tmp_path: Path, rabbit_vhost: str) -> None:
+    with FeedServer() as feeds:
+        for i in range(12):
+            feeds.route(f"/f{i}.xml", Reply(body=rss(f"f{i}", 3), headers=FEED, delay=0.05))
+        urls = [feeds.url(f"/f{i}.xml") for i in range(12)]
+        config = write_config(tmp_path, rabbit_vhost, urls)
+        worker = Worker(config, concurrency=4)
+        logs = [tmp_path / "scheduler-a.log", tmp_path / "scheduler-b.log"]
+        schedulers = []
+        handles = [log.open("wb") for log in logs]
+        try:
+            wait_for_workers(rabbit_vhost, 1)
+            for handle in handles:
+                schedulers.append(
+                    subprocess.Popen(
+                        [sys.executable, "-m", "hotpress", "watch", "-c", str(config)],
+                        cwd=tmp_path,
+                        stdout=subprocess.DEVNULL,
+                        stderr=handle,
+                    )
+                )
+            archive = tmp_path / "archive.db"
+
+            def all_fetched() -> bool:
+                if not archive.exists():
+                    return False
+                with sqlite3.connect(archive) as db:
+                    try:
+                        done = one(db, "SELECT COUNT(*) FROM sources WHERE last_success > 0")
+                    except sqlite3.OperationalError:
+                        return False
+                return done == 12
+
+            wait_until(all_fetched, 90, "every source refreshed")
+            # Both keep scheduling a little longer: nothing is due, nothing is sent again.
+            time.sleep(3)
+        finally:
+            for proc in schedulers:
+                proc.send_signal(signal.SIGTERM)
+            for proc in schedulers:
+                proc.wait(30)
+            for handle in handles:
+                handle.close()
+            worker.stop()
+        assert [len(feeds.requests_to(f"/f{i}.xml")) for i in range(12)] == [1] * 12
+    texts = [log.read_text() for log in logs]
+    sent = [
+        sum(int(line.split("sent ")[1].split()[0]) for line in t.splitlines() if "sent " in line)
+        for t in texts
+    ]
+    assert sum(sent) == 12, texts
+    assert all("stopped after" in t for t in texts), texts
+    _assert_each_stored_once(config, 12, 36)
+
+
+def _claimer(path: str, name: str, go: Any, queue: multiprocessing.Queue[list[str]]) -> None:
+    storage = SQLiteStorage(path)
+    taken: list[str] = []
+    now = datetime.now(UTC)
+    go.wait(30)  # every claimer starts at once
+    while got := storage.claim_sources(now, token=name, until=now + timedelta(hours=1), limit=2):
+        taken += got
+    storage.close()
+    queue.put(taken)
+
+
+def test_four_processes_claiming_at_once_never_take_a_source_twice(tmp_path: Path) -> None:
+    path = tmp_path / "archive.db"
+    storage = SQLiteStorage(path)
+    storage.sync_sources(
+        [
+            SourceSpec(
+                key=f"/s/{i}",
+                category=("a",),
+                url=f"http://127.0.0.1/{i}",
+                author="a",
+                timezone="UTC",
+            )
+            for i in range(60)
+        ]
+    )
+    storage.close()
+    ctx = multiprocessing.get_context("spawn")
+    queue: multiprocessing.Queue[list[str]] = ctx.Queue()
+    go = ctx.Event()
+    procs = [ctx.Process(target=_claimer, args=(str(path), f"c{n}", go, queue)) for n in range(4)]
+    for proc in procs:
+        proc.start()
+    time.sleep(1.0)
+    go.set()
+    claims = [queue.get(timeout=60) for _ in procs]
+    for proc in procs:
+        proc.join(30)
+    taken = [key for claim in claims for key in claim]
+    # Each claims until nothing is left: every source taken, by exactly one of them.
+    assert sorted(taken) == sorted(f"/s/{i}" for i in range(60))
+    assert len(set(taken)) == len(taken) == 60
+
+
+def test_a_source_that_kills_its_worker_is_given_up_and_blocks_no_other(
+    tmp_path: Path, rabbit_vhost: str
+) -> None:
+    current: list[Worker] = []
+    kills: list[float] = []
+
+    def poison(request: RecordedRequest) -> Reply:
+        # Its refresh "crashes" the worker: the worker process dies with the request open.
+        time.sleep(0.5)
+        kills.append(time.monotonic())
+        os.killpg(current[-1].pid, signal.SIGKILL)
+        return Reply(body=b"", hang_up=True)
+
+    with FeedServer() as feeds:
+        for i in range(4):
+            feeds.route(f"/f{i}.xml", Reply(body=rss(f"f{i}", 2), headers=FEED))
+        feeds.route("/poison.xml", poison)
+        urls = [feeds.url(f"/f{i}.xml") for i in range(4)] + [feeds.url("/poison.xml")]
+        config = write_config(tmp_path, rabbit_vhost, urls, timeout=30)
+        stop = threading.Event()
+
+        def supervise() -> None:
+            # What systemd's Restart= does: a dead worker is started again.
+            while not stop.is_set():
+                if current[-1].proc.poll() is not None:
+                    current.append(Worker(config))
+                time.sleep(0.2)
+
+        current.append(Worker(config))
+        keeper = threading.Thread(target=supervise, daemon=True)
+        try:
+            wait_for_workers(rabbit_vhost, 1)
+            keeper.start()
+            running = start_run(config)
+            out, err = running.communicate(timeout=240)
+        finally:
+            stop.set()
+            keeper.join(10)
+            for worker in current:
+                worker.stop()
+        assert running.returncode == 0, err
+        assert "sources: 4 ok, 1 failed; items: 8 new" in out
+        assert "without finishing" in out
+        # Killed on its first start and on its retries, then given up (not fetched again).
+        assert 2 <= len(kills) <= 4
+        assert len(feeds.requests_to("/poison.xml")) == len(kills)
+    with sqlite3.connect(tmp_path / "archive.db") as db:
+        row = db.execute(
+            "SELECT error_count, last_error, next_due, lease_token FROM sources WHERE key = ?",
+            (feeds.url("/poison.xml"),),
+        ).fetchone()
+        assert row[0] == 1 and "without finishing" in row[1]
+        assert row[2] > datetime.now(UTC).timestamp() + 50 * 60  # backs off like any failure
+        assert row[3] is None
+        assert one(db, "SELECT COUNT(*) FROM items") == 8
