@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from hotpress._storage import Publication, SQLiteStorage, Storage
+from hotpress._storage import Publication, SQLiteStorage, Storage, open_storage
 from hotpress.exceptions import StorageError
 from hotpress.types import FetchResult, Item, SourceSpec, Validators
 
@@ -53,9 +53,18 @@ def make_item(n: int, *, title: str | None = None, published: datetime | None = 
     )
 
 
-@pytest.fixture(params=["sqlite"])
-def storage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Storage]:
-    store = SQLiteStorage(tmp_path / "archive.db")
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    """Where the archive of a test lives: an SQLite file, or a new PostgreSQL database."""
+    if request.param == "postgresql":
+        url: str = request.getfixturevalue("pg_url")
+        return url
+    return tmp_path / "archive.db"
+
+
+@pytest.fixture
+def storage(database: Path | str) -> Iterator[Storage]:
+    store = open_storage(database)
     store.sync_sources([SPEC])
     yield store
     store.close()

@@ -6,7 +6,8 @@ publications and retention) and a meta-test: each method of the protocol, its pa
 included, must be named by a ``@covers`` test here or listed in ``ELSEWHERE`` with a test
 that exists. A method added to the protocol without a contract test fails the suite.
 
-Every test runs against each backend of the ``storage`` fixture (SQLite today).
+Every test runs against each backend of the ``storage`` fixture: an SQLite file and a new
+PostgreSQL database (``tests/pgserver.py``; no server: skipped, failed in CI).
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ import pytest
 
 import test_storage
 from hotpress._hot.model import RankEntry
-from hotpress._storage import Publication, SQLiteStorage, Storage
-from hotpress.exceptions import LeaseLostError
+from hotpress._lock import run_lock
+from hotpress._storage import Publication, Storage, open_storage
+from hotpress.exceptions import LeaseLostError, LockedError
 from hotpress.types import (
     Expansion,
     FetchResult,
@@ -110,9 +112,18 @@ def test_every_method_of_the_protocol_has_a_contract_test() -> None:
 # --- helpers ------------------------------------------------------------------------------
 
 
-@pytest.fixture(params=["sqlite"])
-def storage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Storage]:
-    store = SQLiteStorage(tmp_path / "archive.db")
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    """Where the archive of a test lives: an SQLite file, or a new PostgreSQL database."""
+    if request.param == "postgresql":
+        url: str = request.getfixturevalue("pg_url")
+        return url
+    return tmp_path / "archive.db"
+
+
+@pytest.fixture
+def storage(database: Path | str) -> Iterator[Storage]:
+    store = open_storage(database)
     store.sync_sources([A, B])
     yield store
     store.close()
@@ -497,20 +508,20 @@ def test_media_work_records_and_purge(storage: Storage) -> None:
 
 
 @covers("close")
-def test_closing_keeps_what_was_stored_for_the_next_opening(tmp_path: Path) -> None:
-    first = SQLiteStorage(tmp_path / "archive.db")
+def test_closing_keeps_what_was_stored_for_the_next_opening(database: Path | str) -> None:
+    first = open_storage(database)
     first.sync_sources([A])
     store(first, A, [1])
     first.close()
-    again = SQLiteStorage(tmp_path / "archive.db")
+    again = open_storage(database)
     assert [s.identity for s in again.iter_items()] == [ident(A, 1)]
     again.close()
 
 
 @covers("data_version")
-def test_the_data_version_moves_when_another_connection_commits(tmp_path: Path) -> None:
-    watcher = SQLiteStorage(tmp_path / "archive.db")
-    writer = SQLiteStorage(tmp_path / "archive.db")
+def test_the_data_version_moves_when_another_connection_commits(database: Path | str) -> None:
+    watcher = open_storage(database)
+    writer = open_storage(database)
     before = watcher.data_version()
     assert watcher.data_version() == before  # nothing committed meanwhile
     writer.sync_sources([A])
@@ -519,6 +530,17 @@ def test_the_data_version_moves_when_another_connection_commits(tmp_path: Path) 
     assert watcher.data_version() == after
     writer.close()
     watcher.close()
+
+
+def test_one_run_at_a_time_holds_the_archive(database: Path | str) -> None:
+    """The single-writer lock (a file beside SQLite, an advisory lock in PostgreSQL)."""
+    with run_lock(database):
+        with pytest.raises(LockedError, match="another hotpress run"), run_lock(database):
+            pass
+        store = open_storage(database)  # reading (serve's watcher) needs no lock
+        store.close()
+    with run_lock(database, wait=1.0):  # let go: the next run takes it
+        pass
 
 
 # --- leases (issue 16) --------------------------------------------------------------------

@@ -5,12 +5,15 @@
 - the broker going away under a worker mid-task (a TCP proxy of ours between the worker and
   the machine's RabbitMQ is cut and restored: restarting the shared RabbitMQ itself would
   break other users of this machine): the round still completes, nothing stored twice;
+- the database going away under a worker mid-task (the same proxy before PostgreSQL): the
+  task is tried again on a new connection and stores the source once;
 - two schedulers (``hotpress watch``) at once: each source is leased to one of them, so it
   is fetched once; and four processes claiming from one archive never take a source twice;
 - a source whose refresh kills its worker every time: given up after a few tries (it backs
   off like any failing source), and the other sources are refreshed meanwhile.
 
-The archive is one SQLite file in WAL mode shared by every process.
+The archive is an SQLite file in WAL mode shared by every process, or a PostgreSQL database
+(``archive_db`` runs a test on both).
 """
 
 from __future__ import annotations
@@ -18,7 +21,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -28,9 +30,17 @@ from pathlib import Path
 from typing import Any
 
 from feedserver import FeedServer, RecordedRequest, Reply
-from hotpress._storage import SQLiteStorage
+from hotpress._storage import open_storage
 from hotpress.types import SourceSpec
-from workers_support import Proxy, Worker, rss, wait_for_workers, wait_until, write_config
+from workers_support import (
+    Proxy,
+    Worker,
+    query,
+    rss,
+    wait_for_workers,
+    wait_until,
+    write_config,
+)
 
 FEED = {"Content-Type": "application/rss+xml"}
 
@@ -45,8 +55,8 @@ def start_run(config: Path, *args: str) -> subprocess.Popen[str]:
     )
 
 
-def one(db: sqlite3.Connection, sql: str) -> object:
-    return db.execute(sql).fetchone()[0]
+def one(database: str, folder: Path, sql: str) -> Any:
+    return query(database, folder, sql)[0][0]
 
 
 class Gate:
@@ -64,20 +74,20 @@ class Gate:
         return Reply(body=self.body, headers=FEED)
 
 
-def _assert_each_stored_once(config: Path, sources: int, items: int) -> None:
-    with sqlite3.connect(config.parent / "archive.db") as db:
-        assert one(db, "SELECT COUNT(*) FROM items") == items
-        assert one(db, "SELECT COUNT(DISTINCT identity) FROM items") == items
-        # One refresh stored per source: a redelivered task wrote nothing twice.
-        assert db.execute(
-            "SELECT COUNT(*), COUNT(DISTINCT source_id) FROM fetch_log"
-        ).fetchone() == (sources, sources)
-        assert one(db, "SELECT COUNT(*) FROM sources WHERE last_success IS NULL") == 0
-        assert one(db, "SELECT COUNT(*) FROM sources WHERE lease_token IS NOT NULL") == 0
+def _assert_each_stored_once(database: str, config: Path, sources: int, items: int) -> None:
+    folder = config.parent
+    assert one(database, folder, "SELECT COUNT(*) FROM items") == items
+    assert one(database, folder, "SELECT COUNT(DISTINCT identity) FROM items") == items
+    # One refresh stored per source: a redelivered task wrote nothing twice.
+    assert query(database, folder, "SELECT COUNT(*), COUNT(DISTINCT source_id) FROM fetch_log")[
+        0
+    ] == (sources, sources)
+    assert one(database, folder, "SELECT COUNT(*) FROM sources WHERE last_success IS NULL") == 0
+    assert one(database, folder, "SELECT COUNT(*) FROM sources WHERE lease_token IS NOT NULL") == 0
 
 
 def test_a_worker_killed_mid_task_loses_nothing_and_duplicates_nothing(
-    tmp_path: Path, rabbit_vhost: str
+    tmp_path: Path, rabbit_vhost: str, archive_db: str
 ) -> None:
     gate = Gate(rss("slow", 5))
     with FeedServer() as feeds:
@@ -85,7 +95,7 @@ def test_a_worker_killed_mid_task_loses_nothing_and_duplicates_nothing(
             feeds.route(f"/f{i}.xml", Reply(body=rss(f"f{i}", 5), headers=FEED))
         feeds.route("/slow.xml", gate)
         urls = [feeds.url(f"/f{i}.xml") for i in range(5)] + [feeds.url("/slow.xml")]
-        config = write_config(tmp_path, rabbit_vhost, urls, timeout=60)
+        config = write_config(tmp_path, rabbit_vhost, urls, timeout=60, database=archive_db)
         first = Worker(config)
         second: Worker | None = None
         try:
@@ -111,7 +121,7 @@ def test_a_worker_killed_mid_task_loses_nothing_and_duplicates_nothing(
         assert len(feeds.requests_to("/slow.xml")) == 2
         assert [len(feeds.requests_to(f"/f{i}.xml")) for i in range(5)] == [1] * 5
     assert "refreshed 1 sources" in second.text()
-    _assert_each_stored_once(config, 6, 30)
+    _assert_each_stored_once(archive_db, config, 6, 30)
 
 
 def test_a_cut_broker_connection_mid_task_still_completes_the_round_once(
@@ -156,15 +166,58 @@ def test_a_cut_broker_connection_mid_task_still_completes_the_round_once(
         assert [len(feeds.requests_to(f"/f{i}.xml")) for i in range(3)] == [1] * 3
     # The worker reconnected (the log says so) and nothing was stored twice.
     assert worker.text().count("Connected to amqp://") >= 2, worker.text()
-    _assert_each_stored_once(config, 4, 20)
+    _assert_each_stored_once("archive.db", config, 4, 20)
 
 
-def test_two_schedulers_at_once_fetch_each_source_once(tmp_path: Path, rabbit_vhost: str) -> None:
+def test_a_database_restart_under_a_worker_mid_task_completes_the_round_once(
+    tmp_path: Path, rabbit_vhost: str, pg_url: str
+) -> None:
+    """PostgreSQL "restarts" under the worker (its connection goes through a proxy of ours
+    that is cut, then accepts again): the task is tried again on a new connection, its
+    lease still holds, the source is stored once."""
+    proxy = Proxy(("127.0.0.1", 5432))
+    gate = Gate(rss("slow", 5))
+    with FeedServer() as feeds:
+        for i in range(3):
+            feeds.route(f"/f{i}.xml", Reply(body=rss(f"f{i}", 5), headers=FEED))
+        feeds.route("/slow.xml", gate)
+        urls = [feeds.url(f"/f{i}.xml") for i in range(3)] + [feeds.url("/slow.xml")]
+        config = write_config(tmp_path, rabbit_vhost, urls, timeout=60, database=pg_url)
+        through = tmp_path / "worker"
+        through.mkdir()
+        proxied = pg_url.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}")
+        assert proxied != pg_url
+        worker = Worker(write_config(through, rabbit_vhost, urls, timeout=60, database=proxied))
+        try:
+            wait_for_workers(rabbit_vhost, 1)
+            running = start_run(config)
+            assert gate.arrived.wait(60), worker.text()
+            proxy.cut()  # the database goes away with the worker's connection
+            time.sleep(3)
+            proxy.restore()
+            gate.release.set()
+            out, err = running.communicate(timeout=180)
+            assert running.returncode == 0, err + worker.text()
+        finally:
+            gate.release.set()
+            worker.stop()
+            proxy.close()
+        assert "sources: 4 ok, 0 failed; items: 20 new, 0 updated" in out
+        assert [len(feeds.requests_to(f"/f{i}.xml")) for i in range(3)] == [1] * 3
+        # The refresh that could not be stored was tried again, on a new connection.
+        assert len(feeds.requests_to("/slow.xml")) == 2
+    assert "archive unavailable" in worker.text()
+    _assert_each_stored_once(pg_url, config, 4, 20)
+
+
+def test_two_schedulers_at_once_fetch_each_source_once(
+    tmp_path: Path, rabbit_vhost: str, archive_db: str
+) -> None:
     with FeedServer() as feeds:
         for i in range(12):
             feeds.route(f"/f{i}.xml", Reply(body=rss(f"f{i}", 3), headers=FEED, delay=0.05))
         urls = [feeds.url(f"/f{i}.xml") for i in range(12)]
-        config = write_config(tmp_path, rabbit_vhost, urls)
+        config = write_config(tmp_path, rabbit_vhost, urls, database=archive_db)
         worker = Worker(config, concurrency=4)
         logs = [tmp_path / "scheduler-a.log", tmp_path / "scheduler-b.log"]
         schedulers = []
@@ -180,17 +233,15 @@ def test_two_schedulers_at_once_fetch_each_source_once(tmp_path: Path, rabbit_vh
                         stderr=handle,
                     )
                 )
-            archive = tmp_path / "archive.db"
 
             def all_fetched() -> bool:
-                if not archive.exists():
+                try:
+                    done = one(
+                        archive_db, tmp_path, "SELECT COUNT(*) FROM sources WHERE last_success > 0"
+                    )
+                except Exception:  # not made yet
                     return False
-                with sqlite3.connect(archive) as db:
-                    try:
-                        done = one(db, "SELECT COUNT(*) FROM sources WHERE last_success > 0")
-                    except sqlite3.OperationalError:
-                        return False
-                return done == 12
+                return bool(done == 12)
 
             wait_until(all_fetched, 90, "every source refreshed")
             # Both keep scheduling a little longer: nothing is due, nothing is sent again.
@@ -211,11 +262,11 @@ def test_two_schedulers_at_once_fetch_each_source_once(tmp_path: Path, rabbit_vh
     ]
     assert sum(sent) == 12, texts
     assert all("stopped after" in t for t in texts), texts
-    _assert_each_stored_once(config, 12, 36)
+    _assert_each_stored_once(archive_db, config, 12, 36)
 
 
-def _claimer(path: str, name: str, go: Any, queue: multiprocessing.Queue[list[str]]) -> None:
-    storage = SQLiteStorage(path)
+def _claimer(database: str, name: str, go: Any, queue: multiprocessing.Queue[list[str]]) -> None:
+    storage = open_storage(database)
     taken: list[str] = []
     now = datetime.now(UTC)
     go.wait(30)  # every claimer starts at once
@@ -225,9 +276,12 @@ def _claimer(path: str, name: str, go: Any, queue: multiprocessing.Queue[list[st
     queue.put(taken)
 
 
-def test_four_processes_claiming_at_once_never_take_a_source_twice(tmp_path: Path) -> None:
-    path = tmp_path / "archive.db"
-    storage = SQLiteStorage(path)
+def test_four_processes_claiming_at_once_never_take_a_source_twice(
+    tmp_path: Path, archive_db: str
+) -> None:
+    """On PostgreSQL the claim's ``FOR UPDATE SKIP LOCKED`` is what keeps them apart."""
+    path = archive_db if archive_db.startswith("postgresql") else str(tmp_path / archive_db)
+    storage = open_storage(path)
     storage.sync_sources(
         [
             SourceSpec(
@@ -259,7 +313,7 @@ def test_four_processes_claiming_at_once_never_take_a_source_twice(tmp_path: Pat
 
 
 def test_a_source_that_kills_its_worker_is_given_up_and_blocks_no_other(
-    tmp_path: Path, rabbit_vhost: str
+    tmp_path: Path, rabbit_vhost: str, archive_db: str
 ) -> None:
     current: list[Worker] = []
     kills: list[float] = []
@@ -276,7 +330,7 @@ def test_a_source_that_kills_its_worker_is_given_up_and_blocks_no_other(
             feeds.route(f"/f{i}.xml", Reply(body=rss(f"f{i}", 2), headers=FEED))
         feeds.route("/poison.xml", poison)
         urls = [feeds.url(f"/f{i}.xml") for i in range(4)] + [feeds.url("/poison.xml")]
-        config = write_config(tmp_path, rabbit_vhost, urls, timeout=30)
+        config = write_config(tmp_path, rabbit_vhost, urls, timeout=30, database=archive_db)
         stop = threading.Event()
 
         def supervise() -> None:
@@ -304,12 +358,13 @@ def test_a_source_that_kills_its_worker_is_given_up_and_blocks_no_other(
         # Killed on its first start and on its retries, then given up (not fetched again).
         assert 2 <= len(kills) <= 4
         assert len(feeds.requests_to("/poison.xml")) == len(kills)
-    with sqlite3.connect(tmp_path / "archive.db") as db:
-        row = db.execute(
-            "SELECT error_count, last_error, next_due, lease_token FROM sources WHERE key = ?",
-            (feeds.url("/poison.xml"),),
-        ).fetchone()
-        assert row[0] == 1 and "without finishing" in row[1]
-        assert row[2] > datetime.now(UTC).timestamp() + 50 * 60  # backs off like any failure
-        assert row[3] is None
-        assert one(db, "SELECT COUNT(*) FROM items") == 8
+    row = query(
+        archive_db,
+        tmp_path,
+        "SELECT error_count, last_error, next_due, lease_token FROM sources WHERE key = ?",
+        feeds.url("/poison.xml"),
+    )[0]
+    assert row[0] == 1 and "without finishing" in row[1]
+    assert row[2] > datetime.now(UTC).timestamp() + 50 * 60  # backs off like any failure
+    assert row[3] is None
+    assert one(archive_db, tmp_path, "SELECT COUNT(*) FROM items") == 8

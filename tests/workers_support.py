@@ -14,6 +14,7 @@ import os
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -21,6 +22,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -87,7 +89,7 @@ def fixture_redis_db() -> Iterator[str]:
 
 CONFIG = """\
 timezone: Asia/Shanghai
-database: archive.db
+database: {database}
 broker: {broker}
 output:
   hexo: blog/source/_posts
@@ -103,7 +105,13 @@ sources:
 
 
 def write_config(
-    folder: Path, broker: str, urls: list[str], *, timeout: float = 10, interval: int = 60
+    folder: Path,
+    broker: str,
+    urls: list[str],
+    *,
+    timeout: float = 10,
+    interval: int = 60,
+    database: str = "archive.db",
 ) -> Path:
     sources = "".join(
         f"  - category: [测试, 源{i}]\n    url: {url}\n    interval: {interval}\n"
@@ -111,7 +119,8 @@ def write_config(
     )
     path = folder / "hotpress.yml"
     path.write_text(
-        CONFIG.format(broker=broker, timeout=timeout, sources=sources), encoding="utf-8"
+        CONFIG.format(broker=broker, timeout=timeout, sources=sources, database=database),
+        encoding="utf-8",
     )
     return path
 
@@ -176,6 +185,26 @@ class Worker:
 
     def text(self) -> str:
         return self.log.read_text(errors="replace")
+
+
+@pytest.fixture(name="archive_db", params=["sqlite", "postgresql"])
+def fixture_archive_db(request: pytest.FixtureRequest) -> str:
+    """The config's ``database:``: an SQLite file beside it, or a new PostgreSQL database."""
+    if request.param == "postgresql":
+        url: str = request.getfixturevalue("pg_url")
+        return url
+    return "archive.db"
+
+
+def query(database: str, folder: Path, sql: str, *params: object) -> list[tuple[Any, ...]]:
+    """Rows of ``sql`` (``?`` placeholders) from the test's archive, read directly."""
+    if database.startswith("postgresql://"):
+        import psycopg
+
+        with psycopg.connect(database, autocommit=True) as conn:
+            return list(conn.execute(sql.replace("?", "%s").encode(), params).fetchall())
+    with contextlib.closing(sqlite3.connect(folder / database)) as db:
+        return list(db.execute(sql, params).fetchall())
 
 
 def wait_until(check: Callable[[], bool], timeout: float, what: str) -> None:

@@ -233,7 +233,8 @@ class Settings:
     """Everything a run needs, resolved: absolute paths, validated sources."""
 
     path: Path
-    database: Path
+    database: Path | str
+    """The SQLite file, or a ``postgresql://`` URL (a string) of a server's archive."""
     timezone: str
     hexo_dir: Path | None
     site_dir: Path | None
@@ -246,7 +247,8 @@ class Settings:
     catalog_labels: dict[str, str] = field(default_factory=dict)
     images: ImageOptions = field(default_factory=ImageOptions)
     media_dir: Path | None = None
-    """Where downloaded images are kept (``<database stem>-media`` beside the archive)."""
+    """Where downloaded images are kept (``<database stem>-media`` beside an SQLite archive,
+    ``hotpress-media`` beside the config for a PostgreSQL one)."""
     notify: tuple[NotifyTarget, ...] = ()
     stories: StoriesConfig = field(default_factory=StoriesConfig)
     broker: str | None = None

@@ -55,18 +55,19 @@ def _check_base(url: str, path: Path, line: int | None, key: str) -> str:
 
 
 # Archives hotpress can open, by URL scheme; a plain path is an SQLite file.
-ARCHIVE_SCHEMES: tuple[str, ...] = ()
+ARCHIVE_SCHEMES: tuple[str, ...] = ("postgresql", "postgres")
 _URL_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+)://")
 
 
 def _check_database(value: str, path: Path, line: int | None) -> str:
-    """Refuse an archive URL (``postgresql://…``) rather than make a file of that name."""
+    """Refuse an archive URL hotpress cannot open (``mysql://…``) rather than make a file of
+    that name; ``postgresql://`` (and ``postgres://``) name a PostgreSQL archive."""
     match = _URL_SCHEME.match(value)
     if match and match.group(1).lower() not in ARCHIVE_SCHEMES:
         known = ", ".join(f"{s}://" for s in ARCHIVE_SCHEMES) or "none yet"
         raise ConfigError(
             f"cannot open an archive at a {match.group(1)}:// URL: database takes the path of"
-            f" an SQLite file such as hotpress.db (known URL schemes: {known})",
+            f" an SQLite file such as hotpress.db or a URL of a known scheme ({known})",
             path=path,
             line=line,
             key="database",
@@ -155,7 +156,13 @@ def _resolve(model: ConfigModel, path: Path, lines: dict[Loc, int]) -> Settings:
     if problems:
         raise ConfigProblems(problems)
     assert images is not None
-    database = folder / model.database
+    database: Path | str
+    if _URL_SCHEME.match(model.database):
+        # A server's archive: the images it keeps locally go beside the config.
+        database, media_dir = model.database, folder / "hotpress-media"
+    else:
+        database = folder / model.database
+        media_dir = database.parent / f"{database.stem}-media"
     return Settings(
         notify=notify,
         stories=model.stories,
@@ -172,7 +179,7 @@ def _resolve(model: ConfigModel, path: Path, lines: dict[Loc, int]) -> Settings:
         retention=retention,
         catalog_labels=dict(model.catalog_labels),
         images=images,
-        media_dir=database.parent / f"{database.stem}-media",
+        media_dir=media_dir,
     )
 
 

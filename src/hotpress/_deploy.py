@@ -48,6 +48,14 @@ def workflow_values(
     settings: Settings, repo: Path, package: str = DEFAULT_PACKAGE
 ) -> WorkflowValues:
     """The paths the workflow needs, relative to the repository root (the checkout)."""
+    if isinstance(settings.database, str):
+        raise ConfigError(
+            "the GitHub Actions workflow keeps the archive as a file in the repository; "
+            "`database:` names a PostgreSQL server: run hotpress where it can reach it"
+            " (docs/deploy.md)",
+            path=settings.path,
+            key="database",
+        )
     return WorkflowValues(
         config=_relative(settings.path, repo, "the config"),
         database=_relative(settings.database, repo, "the database"),

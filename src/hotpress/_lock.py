@@ -1,4 +1,5 @@
-"""One writer per archive: an advisory file lock beside the database.
+"""One writer per archive: an advisory file lock beside the database (``run_lock`` picks a
+PostgreSQL advisory lock for a ``postgresql://`` archive instead, see ``_storage/pg_lock``).
 
 The lock file (``<database>.lock``, holding the pid) exists only while a run holds it: the
 holder deletes it before letting go. A waiter may then hold a lock on the deleted file, so
@@ -11,10 +12,20 @@ import contextlib
 import fcntl
 import os
 import time
+from contextlib import AbstractContextManager
 from pathlib import Path
 from types import TracebackType
 
+from hotpress._storage import advisory_lock, is_url
 from hotpress.exceptions import LockedError, StorageError
+
+
+def run_lock(database: Path | str, *, wait: float = 0.0) -> AbstractContextManager[object]:
+    """The single-writer lock of the archive ``database`` names: a lock file beside an
+    SQLite file, an advisory lock in a PostgreSQL server."""
+    if is_url(database):
+        return advisory_lock(str(database), wait=wait)
+    return RunLock(Path(database), wait=wait)
 
 
 class RunLock:

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from types import FrameType
 
 from hotpress import core
-from hotpress._lock import RunLock
+from hotpress._lock import run_lock
 from hotpress._retention import RetentionReport
 from hotpress._storage import open_storage
 from hotpress._storage.base import Storage
@@ -127,7 +127,7 @@ def watch(
         now = clock()
         wake = now + timedelta(seconds=max_sleep)
         try:
-            with RunLock(settings.database, wait=lock_wait):
+            with run_lock(settings.database, wait=lock_wait):
                 storage = factory()
                 try:
                     result = due_round(settings, storage, now=now, clock=clock, first=rounds == 0)

@@ -20,7 +20,7 @@ from hotpress._cli.workers import cmd_schedule
 from hotpress._configedit import NewSource, add_sources, remove_source
 from hotpress._deploy import choose_mode, render_workflow, workflow_values, write_workflow
 from hotpress._health import check_sources
-from hotpress._lock import RunLock
+from hotpress._lock import run_lock
 from hotpress._opml import export_opml, parse_opml, to_route
 from hotpress._retention import apply_retention
 from hotpress._storage import open_storage
@@ -225,7 +225,7 @@ def cmd_prune(args: argparse.Namespace, settings: Settings, out: Console, err: C
         if not args.quiet:
             out.print("no keep_days / keep_per_channel in the config: nothing to prune")
         return 0
-    with RunLock(settings.database, wait=args.wait):
+    with run_lock(settings.database, wait=args.wait):
         storage = open_storage(settings.database)
         try:
             report = apply_retention(settings, storage, now=core.utcnow(), purge=args.purge)

@@ -18,7 +18,7 @@ from hotpress._cli.ops import cmd_check, cmd_init_actions
 from hotpress._cli.table import Cell, Column, print_table
 from hotpress._cli.workers import distributed_run
 from hotpress._health import source_states, state_row, status
-from hotpress._lock import RunLock
+from hotpress._lock import run_lock
 from hotpress._storage import open_storage
 from hotpress.config import Settings, config_path, load_settings
 from hotpress.exceptions import StorageError
@@ -126,7 +126,7 @@ def cmd_pipeline(args: argparse.Namespace, settings: Settings, out: Console, err
     if settings.broker is not None and args.command in {"run", "fetch"}:
         report, idle = distributed_run(args, settings, err, due_keys=due_keys, none_due=none_due)
         return report_run(args, settings, report, idle, out)
-    with RunLock(settings.database, wait=args.wait):
+    with run_lock(settings.database, wait=args.wait):
         storage = open_storage(settings.database)
         try:
             with progress(args, err) as bars:
@@ -180,7 +180,7 @@ def cmd_build(args: argparse.Namespace, settings: Settings, out: Console, err: C
         return 1
     from hotpress._site import build_site
 
-    with RunLock(settings.database, wait=args.wait):
+    with run_lock(settings.database, wait=args.wait):
         storage = open_storage(settings.database)
         try:
             with progress(args, err) as bars:
@@ -216,8 +216,10 @@ def cmd_sources(args: argparse.Namespace, settings: Settings, out: Console, err:
         return cmd_check(args, settings, out, err)
     now = core.utcnow()
     # A report never creates an archive; without one, every source is "new".
-    fetched = settings.database.exists()
+    # (A server's archive is always there to ask: opening it makes it if need be.)
+    fetched = isinstance(settings.database, str) or settings.database.exists()
     if not fetched:
+        assert isinstance(settings.database, Path)
         _check_archive_folder(settings.database)
     if fetched:
         # Read-only: a run may hold the archive; sources it has not seen yet show as "new".

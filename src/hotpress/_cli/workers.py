@@ -11,6 +11,7 @@ from rich.console import Console
 
 from hotpress import core
 from hotpress._cli.common import progress
+from hotpress._lock import run_lock
 from hotpress._storage import open_storage
 from hotpress._storage.base import Storage
 from hotpress._watch import Round, Stop, stop_on_signals
@@ -54,7 +55,6 @@ def distributed_run(
     """``run``/``fetch`` on the workers, then (``run``) publish under the publish lock;
     ``due_keys``/``none_due`` are the local run's (``--due``)."""
     from hotpress._workers.app import make_app
-    from hotpress._workers.publish_lock import publish_lock
     from hotpress._workers.rounds import distributed_fetch
 
     app = make_app(_broker(settings, args.command))
@@ -79,7 +79,7 @@ def distributed_run(
             )
             report = core.RunReport(fetch=fetched)
             if args.command == "run":
-                with publish_lock(settings, storage, wait=args.wait):
+                with run_lock(settings.database, wait=args.wait):
                     done = core.run_round(settings, storage, fetch=False, progress=bars)
                 report = core.RunReport(fetched, done.outputs, done.retention)
     finally:

@@ -16,7 +16,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from hotpress._lock import RunLock
+from hotpress._lock import run_lock
 from hotpress._publish.report import OutputReport
 from hotpress._storage import open_storage
 from hotpress.config import Settings
@@ -69,7 +69,9 @@ def _bind_problem(exc: OSError, host: str, port: int) -> str:
     return f"cannot listen on {where}: {exc.strerror or exc}"
 
 
-def _stamp(database: Path) -> tuple[tuple[int, int], ...]:
+def _stamp(database: Path | str) -> tuple[tuple[int, int], ...]:
+    if isinstance(database, str):
+        return ()  # a server's archive: its data version says it all
     marks = []
     for path in (database, database.with_name(database.name + "-wal")):
         try:
@@ -90,7 +92,7 @@ def _build_once(settings: Settings, *, wait: float = LOCK_WAIT) -> OutputReport:
     ``hotpress run`` publishing the site at the same time never writes beside it."""
     from hotpress._site.build import build_site
 
-    with RunLock(settings.database, wait=wait):
+    with run_lock(settings.database, wait=wait):
         storage = open_storage(settings.database)
         try:
             return build_site(settings, storage)

@@ -8,11 +8,11 @@ retry state. The body itself is the item's ``content``: an expanded item is upda
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from hotpress._storage.conn import DB
 from hotpress.types import Expansion, ExpansionState, Validators
 
 MAX_FAILURES = 10
@@ -24,7 +24,7 @@ def _dt(value: int | None) -> datetime | None:
 
 
 class ExpansionQueriesMixin:
-    _db: sqlite3.Connection
+    _db: DB
 
     if TYPE_CHECKING:  # provided by SQLiteConnection
 
@@ -76,7 +76,7 @@ class ExpansionQueriesMixin:
                     self._db.execute(
                         "INSERT INTO expansions (item_id, url, failures, next_try, error)"
                         " VALUES (?, ?, 1, ?, ?) ON CONFLICT (item_id) DO UPDATE SET"
-                        " url = excluded.url, failures = failures + 1,"
+                        " url = excluded.url, failures = expansions.failures + 1,"
                         " next_try = excluded.next_try, error = excluded.error",
                         (x.item_id, x.url, int(x.next_try.timestamp()), x.error),
                     )
@@ -86,8 +86,9 @@ class ExpansionQueriesMixin:
                     " expanded, failures, next_try, error) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, NULL)"
                     " ON CONFLICT (item_id) DO UPDATE SET url = excluded.url,"
                     " etag = excluded.etag, last_modified = excluded.last_modified,"
-                    " digest = COALESCE(excluded.digest, digest),"
-                    " author = COALESCE(excluded.author, author), expanded = excluded.expanded,"
+                    " digest = COALESCE(excluded.digest, expansions.digest),"
+                    " author = COALESCE(excluded.author, expansions.author),"
+                    " expanded = excluded.expanded,"
                     " failures = 0, next_try = excluded.next_try, error = NULL",
                     (
                         x.item_id,

@@ -6,16 +6,17 @@ let through later is published like a new one (filtered items are never pending)
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+
+from hotpress._storage.conn import DB
 
 _CHUNK = 500
 
 
 class FilterQueriesMixin:
-    _db: sqlite3.Connection
+    _db: DB
 
     if TYPE_CHECKING:  # provided by SQLiteStorage
 

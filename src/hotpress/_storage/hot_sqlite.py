@@ -10,11 +10,11 @@ the last refresh up to ``T``; ``max_span`` (the longest run) bounds those range 
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from hotpress._storage.conn import DB
 from hotpress._storage.hot_rows import HotEntry, RankEntry, RunRow
 
 _CHUNK = 500
@@ -74,7 +74,7 @@ def summarize(runs: Sequence[_Run], until: int) -> Summary:
 
 
 class HotQueriesMixin:
-    _db: sqlite3.Connection
+    _db: DB
 
     if TYPE_CHECKING:  # provided by SQLiteStorage
 

@@ -23,19 +23,19 @@ Dialect = Literal["sqlite", "postgresql"]
 
 
 def claim_sql(dialect: Dialect, *, keys: int, due_only: bool) -> str:
-    """The claim statement with ``?``/``%s`` placeholders, in this order: the new lease's
-    expiry and token, now (a live lease ends after it), [now (due)], ``keys`` keys, limit."""
-    mark = "?" if dialect == "sqlite" else "%s"
-    where = [f"(lease_until IS NULL OR lease_until <= {mark})"]
+    """The claim statement (``?`` placeholders, which the PostgreSQL connection translates),
+    parameters in this order: the new lease's expiry and token, now (a live lease ends after
+    it), [now (due)], ``keys`` keys, the limit."""
+    where = ["(lease_until IS NULL OR lease_until <= ?)"]
     if due_only:
-        where.append(f"(next_due IS NULL OR next_due <= {mark})")
+        where.append("(next_due IS NULL OR next_due <= ?)")
     if keys:
-        where.append(f"key IN ({','.join([mark] * keys)})")
+        where.append(f"key IN ({','.join('?' * keys)})")
     lock = " FOR UPDATE SKIP LOCKED" if dialect == "postgresql" else ""
     return (
-        f"UPDATE sources SET lease_until = {mark}, lease_token = {mark}, lease_tries = 0"
+        "UPDATE sources SET lease_until = ?, lease_token = ?, lease_tries = 0"
         f" WHERE id IN (SELECT id FROM sources WHERE {' AND '.join(where)}"
-        f" ORDER BY next_due NULLS FIRST, id LIMIT {mark}{lock}) RETURNING key"
+        f" ORDER BY next_due NULLS FIRST, id LIMIT ?{lock}) RETURNING key"
     )
 
 

@@ -1,7 +1,10 @@
-"""Leases of the SQLite backend (mixed into SQLiteStorage; see ``lease_rows``).
+"""Leases of both backends (mixed into SQLiteStorage and PostgreSQLStorage; see
+``lease_rows``).
 
-Every statement runs inside ``BEGIN IMMEDIATE``: SQLite has one writer at a time, so a claim
-cannot interleave with another process's claim (no ``SKIP LOCKED`` needed or available).
+Every statement runs inside ``_write``'s transaction. SQLite has one writer at a time, so a
+claim cannot interleave with another process's claim (no ``SKIP LOCKED`` needed, or known);
+PostgreSQL's claim locks the rows it picks ``FOR UPDATE SKIP LOCKED``, so concurrent
+claimers pass each other instead of waiting or taking a row twice.
 """
 
 from __future__ import annotations
@@ -9,13 +12,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from hotpress._storage.lease_rows import claim_sql
-from hotpress._storage.sqlite_conn import SQLiteConnection
+from hotpress._storage.conn import ArchiveConnection
+from hotpress._storage.lease_rows import Dialect, claim_sql
 from hotpress._storage.sqlite_rows import _chunks
 
 
-class LeaseQueriesMixin(SQLiteConnection):
+class LeaseQueriesMixin(ArchiveConnection):
     """Claiming sources for workers, and the workers' side of a lease."""
+
+    dialect: Dialect = "sqlite"
 
     def claim_sources(
         self,
@@ -30,7 +35,7 @@ class LeaseQueriesMixin(SQLiteConnection):
         stamp, expiry = int(now.timestamp()), int(until.timestamp())
 
         def claim(chunk: Sequence[str], room: int) -> list[str]:
-            sql = claim_sql("sqlite", keys=len(chunk), due_only=due_only)
+            sql = claim_sql(self.dialect, keys=len(chunk), due_only=due_only)
             due = (stamp,) if due_only else ()
             rows = self._db.execute(sql, (expiry, token, stamp, *due, *chunk, room))
             return [row[0] for row in rows]

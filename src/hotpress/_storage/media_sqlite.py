@@ -9,11 +9,11 @@ pass has run again.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from hotpress._storage.conn import DB
 from hotpress.types import ItemMedia, MediaRecord, MediaWork
 
 MAX_IMAGE_FAILURES = 8
@@ -28,7 +28,7 @@ def _dt(value: int | None) -> datetime | None:
 
 
 class MediaQueriesMixin:
-    _db: sqlite3.Connection
+    _db: DB
 
     if TYPE_CHECKING:  # provided by SQLiteConnection
 
@@ -116,7 +116,7 @@ class MediaQueriesMixin:
                 " failures, next_try, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (url) DO UPDATE SET hash = excluded.hash, type = excluded.type,"
                 " size = excluded.size, width = excluded.width, height = excluded.height,"
-                " thumb = COALESCE(excluded.thumb, thumb), fetched = excluded.fetched,"
+                " thumb = COALESCE(excluded.thumb, media.thumb), fetched = excluded.fetched,"
                 " failures = excluded.failures, next_try = excluded.next_try,"
                 " error = excluded.error",
                 [
@@ -156,7 +156,7 @@ class MediaQueriesMixin:
                 self._db.execute(
                     "UPDATE items SET local_content = ?, local_cover = ?,"
                     " revision = revision + ?, media_revision = revision + ?,"
-                    " updated = CASE WHEN ? THEN ? ELSE updated END WHERE id = ?",
+                    " updated = CASE WHEN ? = 1 THEN ? ELSE updated END WHERE id = ?",
                     (
                         item.local_content,
                         item.local_cover,
@@ -186,7 +186,7 @@ class MediaQueriesMixin:
             self._db.execute("DELETE FROM media WHERE url NOT IN (SELECT url FROM item_media)")
             still = {
                 r[0]
-                for r in self._db.execute("SELECT DISTINCT hash FROM media WHERE hash NOT NULL")
+                for r in self._db.execute("SELECT DISTINCT hash FROM media WHERE hash IS NOT NULL")
             }
             return sorted({h for h, _ in gone if h not in still})
 

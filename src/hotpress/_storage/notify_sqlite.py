@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from hotpress._storage.conn import DB
 from hotpress._storage.stage_rows import Candidate
 
 if TYPE_CHECKING:
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 
 class NotifyQueriesMixin:
-    _db: sqlite3.Connection
+    _db: DB
 
     if TYPE_CHECKING:  # provided by SQLiteStorage
 
@@ -54,7 +54,7 @@ class NotifyQueriesMixin:
             " SELECT i.id, s.key, i.title, i.link, s.category FROM notifications n"
             " JOIN items i ON i.id = n.item_id JOIN sources s ON s.id = i.source_id"
             " WHERE n.target = ? AND n.state = 'failed' AND n.attempts < ? AND i.filtered = 0"
-            ") ORDER BY id LIMIT 2000",
+            ") due ORDER BY id LIMIT 2000",
             (0 if done is None else done[0], int(since.timestamp()), target, target, max_attempts),
         )
         return [Candidate(r[0], r[1], r[2], r[3], json.loads(r[4])[-1]) for r in rows]
@@ -68,13 +68,13 @@ class NotifyQueriesMixin:
 
         def work() -> None:
             self._db.execute(
-                "UPDATE notify_targets SET done_id = MAX(done_id, ?) WHERE target = ?",
-                (max(item_ids), target),
+                "UPDATE notify_targets SET done_id = ? WHERE target = ? AND done_id < ?",
+                (max(item_ids), target, max(item_ids)),
             )
             self._db.executemany(
                 "INSERT INTO notifications (target, item_id, state, attempts, last_attempt,"
                 " error) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (target, item_id) DO UPDATE SET"
-                " state = excluded.state, attempts = attempts + excluded.attempts,"
+                " state = excluded.state, attempts = notifications.attempts + excluded.attempts,"
                 " last_attempt = excluded.last_attempt, error = excluded.error",
                 [(target, i, state, int(state != "skipped"), stamp, error) for i in item_ids],
             )

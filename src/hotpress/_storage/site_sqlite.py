@@ -7,9 +7,9 @@ rendered from) lives in ``site_pages`` (migration 2).
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 
+from hotpress._storage.conn import DB
 from hotpress._storage.site_rows import Fingerprint, Neighbor, OrderRow, SitemapRow, SiteSource
 from hotpress._storage.sqlite_rows import _ITEM_COLUMNS, _row_to_item
 from hotpress.types import StoredItem
@@ -23,7 +23,7 @@ _CHUNK = 500
 # date was quadratic.
 _NEIGHBOR = """
     SELECT i.id, i.title, p.path, i.identity,
-        COALESCE(p.revision = i.revision AND p.source_revision = s.revision, 0)
+        CASE WHEN p.revision = i.revision AND p.source_revision = s.revision THEN 1 ELSE 0 END
     FROM items i JOIN sources s ON s.id = i.source_id
     LEFT JOIN publications p ON p.item_id = i.id AND p.output = :output
     WHERE i.id = COALESCE(
@@ -35,17 +35,22 @@ _NEIGHBOR = """
 
 
 class SiteQueriesMixin:
-    _db: sqlite3.Connection
+    _db: DB
 
     def site_sources(self) -> list[SiteSource]:
-        rows = self._db.execute("SELECT id, key, category, author, revision FROM sources")
+        rows = self._db.execute(
+            "SELECT id, key, category, author, revision FROM sources ORDER BY id"
+        )
         return [SiteSource(r[0], r[1], tuple(json.loads(r[2])), r[3], r[4]) for r in rows]
 
     def site_fingerprint(self) -> Fingerprint:
         items = self._db.execute(
-            "SELECT COUNT(*), COALESCE(MAX(id), 0), COALESCE(SUM(revision), 0) FROM items"
+            "SELECT COUNT(*), COALESCE(MAX(id), 0), CAST(COALESCE(SUM(revision), 0) AS BIGINT)"
+            " FROM items"
         ).fetchone()
-        sources = self._db.execute("SELECT COALESCE(SUM(revision), 0) FROM sources").fetchone()
+        sources = self._db.execute(
+            "SELECT CAST(COALESCE(SUM(revision), 0) AS BIGINT) FROM sources"
+        ).fetchone()
         return Fingerprint(items[0], items[1], items[2], sources[0])
 
     def site_order(self) -> Iterator[OrderRow]:

@@ -7,6 +7,7 @@ hold the site's, hot lists', filters', pushes', expansions', media and lease que
 
 from __future__ import annotations
 
+from hotpress._storage.conn import guard_calls
 from hotpress._storage.expand_sqlite import ExpansionQueriesMixin
 from hotpress._storage.filter_sqlite import FilterQueriesMixin
 from hotpress._storage.hot_sqlite import HotQueriesMixin
@@ -14,7 +15,7 @@ from hotpress._storage.lease_sqlite import LeaseQueriesMixin
 from hotpress._storage.media_sqlite import MediaQueriesMixin
 from hotpress._storage.notify_sqlite import NotifyQueriesMixin
 from hotpress._storage.site_sqlite import SiteQueriesMixin
-from hotpress._storage.sqlite_conn import guard_calls
+from hotpress._storage.sqlite_conn import SQLiteConnection
 from hotpress._storage.sqlite_items import ItemQueriesMixin
 from hotpress._storage.sqlite_publish import PublicationQueriesMixin
 from hotpress._storage.sqlite_sources import SourceQueriesMixin
@@ -25,6 +26,7 @@ __all__ = ["SQLiteStorage"]
 
 @guard_calls
 class SQLiteStorage(
+    SQLiteConnection,
     SiteQueriesMixin,
     ExpansionQueriesMixin,
     MediaQueriesMixin,

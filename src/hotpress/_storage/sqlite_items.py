@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 
-from hotpress._storage.sqlite_conn import SQLiteConnection
+from hotpress._storage.conn import ArchiveConnection
 from hotpress._storage.sqlite_rows import _EXPANDED, _ITEM_COLUMNS, _chunks, _row_to_item, _ts
 from hotpress.exceptions import LeaseLostError
 from hotpress.types import FetchResult, Item, StoreCounts, StoredItem
 
 
-class ItemQueriesMixin(SQLiteConnection):
+class ItemQueriesMixin(ArchiveConnection):
     """One fetch stored in one transaction: new, edited and seen items."""
 
     def save_fetch(

@@ -6,11 +6,11 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 
 from hotpress._storage.base import Pending, Publication, RetentionCandidate
-from hotpress._storage.sqlite_conn import SQLiteConnection
-from hotpress._storage.sqlite_rows import _ITEM_COLUMNS, _chunks, _row_to_item, _ts
+from hotpress._storage.conn import ArchiveConnection
+from hotpress._storage.sqlite_rows import _ITEM_COLUMNS, _chunks, _row_to_item
 
 
-class PublicationQueriesMixin(SQLiteConnection):
+class PublicationQueriesMixin(ArchiveConnection):
     """What each output has published, what is due, and what retention removes."""
 
     def pending(
@@ -88,22 +88,21 @@ class PublicationQueriesMixin(SQLiteConnection):
         if older_than is None and keep_newest is None:
             return []
         # Rank by the date readers see; ties broken by id so the cut is stable across runs.
+        limits: list[str] = []
+        values: list[int] = []
+        if older_than is not None:
+            limits.append("ranked.date < ?")
+            values.append(int(older_than.timestamp()))
+        if keep_newest is not None:
+            limits.append("ranked.rank > ?")
+            values.append(keep_newest)
         rows = self._db.execute(
             "SELECT id, path, last_seen FROM ("
             " SELECT i.id, p.path, i.last_seen, i.date,"
             " ROW_NUMBER() OVER (ORDER BY i.date DESC, i.id DESC) AS rank"
             " FROM items i LEFT JOIN publications p ON p.item_id = i.id AND p.output = ?"
-            " WHERE i.source_id = ?)"
-            " WHERE (? IS NOT NULL AND date < ?) OR (? IS NOT NULL AND rank > ?)"
-            " ORDER BY id",
-            (
-                output,
-                self._source_id(source_key),
-                _ts(older_than),
-                _ts(older_than),
-                keep_newest,
-                keep_newest,
-            ),
+            f" WHERE i.source_id = ?) ranked WHERE {' OR '.join(limits)} ORDER BY id",
+            (output, self._source_id(source_key), *values),
         ).fetchall()
         return [
             RetentionCandidate(item_id=r[0], path=r[1], last_seen=datetime.fromtimestamp(r[2], UTC))
@@ -127,6 +126,3 @@ class PublicationQueriesMixin(SQLiteConnection):
             return 0
         count: int = self._write(work)
         return count
-
-    def integrity_ok(self) -> bool:
-        return bool(self._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -47,7 +46,7 @@ def _dt(value: int | None) -> datetime | None:
     return None if value is None else datetime.fromtimestamp(value, UTC)
 
 
-def _row_to_item(row: sqlite3.Row | tuple[Any, ...]) -> StoredItem:
+def _row_to_item(row: tuple[Any, ...]) -> StoredItem:
     return StoredItem(
         id=row[0],
         source_key=row[1],

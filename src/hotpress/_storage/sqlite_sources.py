@@ -7,13 +7,13 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
 from hotpress._storage.base import FetchLogEntry
-from hotpress._storage.sqlite_conn import SQLiteConnection
+from hotpress._storage.conn import ArchiveConnection
 from hotpress._storage.sqlite_rows import _EXPANSION_COUNTS, _chunks, _dt
 from hotpress.exceptions import StorageError
 from hotpress.types import SourceSpec, SourceState, Validators
 
 
-class SourceQueriesMixin(SQLiteConnection):
+class SourceQueriesMixin(ArchiveConnection):
     """Sources as configured, their fetch state and their fetch log."""
 
     def sync_sources(self, specs: Sequence[SourceSpec]) -> None:
@@ -115,7 +115,8 @@ class SourceQueriesMixin(SQLiteConnection):
 
     def due_sources(self, now: datetime) -> list[str]:
         rows = self._db.execute(
-            "SELECT key FROM sources WHERE next_due IS NULL OR next_due <= ? ORDER BY next_due",
+            "SELECT key FROM sources WHERE next_due IS NULL OR next_due <= ?"
+            " ORDER BY COALESCE(next_due, 0), id",
             (int(now.timestamp()),),
         )
         return [r[0] for r in rows]

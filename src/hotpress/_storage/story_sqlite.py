@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from hotpress._storage.conn import DB
 from hotpress._storage.stage_rows import Peer, Titled
 
 _CHUNK = 500
 
 
 class StoryQueriesMixin:
-    _db: sqlite3.Connection
+    _db: DB
 
     if TYPE_CHECKING:  # provided by SQLiteStorage
 
@@ -38,7 +38,7 @@ class StoryQueriesMixin:
             # not a scan of every run ever recorded.
             " WHERE st.item_id IN (SELECT r.item_id FROM hot_runs r WHERE r.source_id IN ("
             "  SELECT h.source_id FROM hot_lists h JOIN sources s ON s.id = h.source_id"
-            "  WHERE s.key != ?) AND r.last >= ?)",
+            "  WHERE s.key != ?) AND r.last >= ?) ORDER BY i.id",
             (source_key, int(since.timestamp())),
         )
         return [Titled(r[0], r[1], r[2]) for r in rows]

@@ -7,6 +7,7 @@ worker registers the task with its settings; a scheduler only sends by the task'
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
@@ -16,7 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from hotpress.config import Settings
-from hotpress.exceptions import WorkerError
+from hotpress.exceptions import StorageError, WorkerError
 
 try:
     from celery import Celery
@@ -36,7 +37,10 @@ RabbitMQ's consumer timeout (30 min), so the broker never takes a running task b
 LEASE = timedelta(seconds=2 * HARD_LIMIT)
 """A claim's lease: a task queued and run within it is the source's; after it, a scheduler
 may claim the source again and the old task's result is dropped."""
-POOLS = ("threads", "prefork", "solo")
+RETRY = 2
+MAX_RETRIES = 30
+"""A task whose archive is unavailable is tried again every :data:`RETRY` seconds, this
+often at most (a minute: a database restart), then left to its lease's end."""
 
 
 def redact(url: str) -> str:
@@ -85,22 +89,33 @@ def worker_app(settings: Settings) -> Any:
     app = make_app(settings.broker)
     local = threading.local()
 
-    def refresh(keys: list[str], token: str) -> dict[str, int]:
+    def refresh(task: Any, keys: list[str], token: str) -> dict[str, int]:
         from hotpress._storage import open_storage
 
-        # One archive connection per pool thread or process, opened on its first task.
-        storage = getattr(local, "storage", None)
-        if storage is None:
-            storage = local.storage = open_storage(settings.database)
+        try:
+            # One archive connection per pool thread or process, opened on its first task.
+            storage = getattr(local, "storage", None)
+            if storage is None:
+                storage = local.storage = open_storage(settings.database)
 
-        def split(alone: Sequence[str]) -> None:
-            with app.producer_or_acquire() as producer:
-                for key in alone:
-                    app.send_task(TASK, args=[[key], token], queue=QUEUE, producer=producer)
+            def split(alone: Sequence[str]) -> None:
+                with app.producer_or_acquire() as producer:
+                    for key in alone:
+                        app.send_task(TASK, args=[[key], token], queue=QUEUE, producer=producer)
 
-        return refresh_batch(settings, storage, keys, token, split=split)
+            return refresh_batch(settings, storage, keys, token, split=split)
+        except StorageError as exc:
+            # The archive went away (a database restart, a locked file): a new connection
+            # for the next try; the leases still hold, so nothing is stored twice.
+            dropped = getattr(local, "storage", None)
+            local.storage = None
+            if dropped is not None:
+                with contextlib.suppress(Exception):
+                    dropped.close()
+            log.warning("archive unavailable (%s): the task is tried again in %d s", exc, RETRY)
+            raise task.retry(exc=exc, countdown=RETRY) from exc
 
-    app.task(name=TASK)(refresh)
+    app.task(name=TASK, bind=True, max_retries=MAX_RETRIES)(refresh)
     return app
 
 

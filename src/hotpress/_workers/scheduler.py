@@ -18,11 +18,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from hotpress import core
+from hotpress._lock import run_lock
 from hotpress._storage import open_storage
 from hotpress._storage.base import Storage
 from hotpress._watch import MAX_SLEEP, MIN_SLEEP, Round, Stop, next_wake
 from hotpress._workers.app import LEASE, enqueue
-from hotpress._workers.publish_lock import publish_lock
 from hotpress._workers.rounds import new_token, outcomes
 from hotpress.config import Settings
 from hotpress.exceptions import HotpressError
@@ -151,7 +151,9 @@ def _finish(
     started = datetime.fromtimestamp(sent.started, UTC)
     if not (first or fetch.new or fetch.updated):
         return Round(started=started, due=tuple(sent.keys), fetch=fetch)
-    with publish_lock(settings, storage, wait=wait):
+    # One writer per output: the run lock (a file beside SQLite, an advisory lock in
+    # PostgreSQL), as `run` and `publish` take it.
+    with run_lock(settings.database, wait=wait):
         done = core.run_round(settings, storage, fetch=False, clock=clock)
     return Round(
         started=started,

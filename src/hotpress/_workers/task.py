@@ -22,7 +22,7 @@ from hotpress._reading import store_result
 from hotpress._schedule import next_due
 from hotpress._storage.base import Storage
 from hotpress.config import Settings
-from hotpress.exceptions import LeaseLostError
+from hotpress.exceptions import LeaseLostError, StorageError
 from hotpress.types import FetchResult
 
 log = logging.getLogger("hotpress")
@@ -45,7 +45,13 @@ def refresh_batch(
     specs = {s.key: s for s in settings.sources}
     given_up = [k for k, tries in held.items() if tries > MAX_TRIES or k not in specs]
     for key in given_up:
-        _give_up(settings, storage, key, token, held[key], clock())
+        error = (
+            f"started {held[key] - 1} times without finishing: its refresh kills its worker"
+            " or runs out of time"
+            if key in specs
+            else "not in this worker's config (is every machine's hotpress.yml the same?)"
+        )
+        _give_up(settings, storage, key, token, error, clock())
     go = [k for k in keys if k in held and k not in given_up]
     counts = {"sources": len(keys), "skipped": len(keys) - len(held), "given_up": len(given_up)}
     if split is not None and len(go) > 1 and any(held[k] > 1 for k in go):
@@ -54,7 +60,18 @@ def refresh_batch(
         return counts | {"split": len(go)}
     if not go:
         return counts | {"stored": 0, "failed": 0, "new": 0, "updated": 0}
-    report = asyncio.run(core.refresh(settings, storage, keys=go, clock=clock, lease=token))
+    try:
+        report = asyncio.run(core.refresh(settings, storage, keys=go, clock=clock, lease=token))
+    except StorageError:
+        raise  # the archive: tried again with a new connection
+    except Exception as exc:
+        # A bug, not a source's failure: recorded on the sources it left unstored (they back
+        # off), so a round never waits for them until their lease ends.
+        log.exception("refreshing %d sources failed", len(go))
+        left = [k for k in storage.leased(token) if k in set(go)]
+        for key in left:
+            _give_up(settings, storage, key, token, f"worker error: {exc!r}", clock())
+        return counts | {"stored": len(go) - len(left), "failed": len(left)}
     counts |= {
         "stored": len(report.outcomes),
         "failed": len(report.failed),
@@ -72,21 +89,13 @@ def refresh_batch(
 
 
 def _give_up(
-    settings: Settings, storage: Storage, key: str, token: str, tries: int, now: datetime
+    settings: Settings, storage: Storage, key: str, token: str, error: str, now: datetime
 ) -> None:
+    """Record ``error`` as the source's refresh, backing off as any failure does."""
     spec = next((s for s in settings.sources if s.key == key), None)
-    if spec is None:
-        error = "not in this worker's config (is every machine's hotpress.yml the same?)"
-        url = ""
-    else:
-        error = (
-            f"started {tries - 1} times without finishing: its refresh kills its worker or"
-            " runs out of time"
-        )
-        url = spec.url
     result = FetchResult(
         source_key=key,
-        url=url,
+        url=spec.url if spec is not None else "",
         status=None,
         content=None,
         content_type=None,

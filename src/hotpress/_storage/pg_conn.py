@@ -1,0 +1,192 @@
+"""The PostgreSQL backend's connection: open, check, migrate, and the sqlite3-like adapter.
+
+The query mixins run unchanged on ``PgDB``: it translates each statement once
+(``pg_sql.translate``, cached) and hands back psycopg's cursor, which has the
+``fetchone``/``fetchall``/``fetchmany``/``rowcount``/iteration the mixins use. The
+connection is in autocommit mode: a read is its own statement, a write is the mixins'
+explicit ``BEGIN`` … ``COMMIT`` (``ArchiveConnection._write``), as on SQLite.
+
+- **Schema version**: the table ``hotpress_schema`` (SQLite keeps ``PRAGMA user_version``);
+  the same numbered ``MIGRATIONS`` run through ``pg_sql.migration_statements``, under a
+  transaction-level advisory lock, so two processes opening a new archive at once migrate it
+  once.
+- **Data version** (``serve`` rebuilds when it moves): the sequence
+  ``hotpress_data_version``, advanced right after every write transaction commits (in the
+  same round trip as the ``COMMIT``). Sequences are not transactional and take no row lock,
+  so concurrent writers do not queue on it; advanced after the commit, a reader that sees
+  the new value also sees the data.
+- **Not someone else's database**: a schema holding tables but no ``hotpress_schema`` is
+  refused untouched, as ``guard.py`` refuses another program's SQLite file.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, ClassVar, Self
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+
+from hotpress._storage.conn import ArchiveConnection, Cursor
+from hotpress._storage.migrations import MIGRATIONS
+from hotpress._storage.pg_sql import migration_statements, translate
+from hotpress.exceptions import StorageError
+
+__all__ = ["PgDB", "PostgreSQLConnection", "lock_key", "public_dsn"]
+
+_BUMP = "COMMIT; SELECT nextval('hotpress_data_version')"
+
+
+def public_dsn(url: str) -> str:
+    """``url`` with its password masked, for messages."""
+    parts = urlsplit(url)
+    if parts.password is not None:
+        user = parts.username or ""
+        host = parts.netloc.rsplit("@", 1)[1]
+        parts = parts._replace(netloc=f"{user}:***@{host}")
+    query = "&".join(
+        f"{k}=***" if k.lower() == "password" else f"{k}={v}" if sep else k
+        for k, sep, v in (pair.partition("=") for pair in parts.query.split("&") if pair)
+    )
+    return urlunsplit(parts._replace(query=query))
+
+
+def lock_key(purpose: str, schema: str) -> int:
+    """A signed 64-bit advisory lock key for ``purpose`` in ``schema`` (advisory locks are
+    per database already; the schema keeps two archives in one database apart)."""
+    digest = hashlib.sha256(f"hotpress:{purpose}:{schema}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+class PgDB:
+    """``execute``/``executemany`` as ``sqlite3.Connection`` has them, over psycopg."""
+
+    def __init__(self, conn: psycopg.Connection[Any]) -> None:
+        self.conn = conn
+
+    def execute(self, sql: str, parameters: Any = None, /) -> Cursor:
+        if sql == "COMMIT":
+            return self.conn.execute(_BUMP)
+        named = isinstance(parameters, Mapping)
+        query = translate(sql, parameters is not None, named)
+        return self.conn.execute(query.encode(), parameters)
+
+    def executemany(self, sql: str, parameters: Iterable[Any], /) -> Cursor:
+        rows = list(parameters)
+        cursor = self.conn.cursor()
+        if rows:
+            named = isinstance(rows[0], Mapping)
+            cursor.executemany(translate(sql, True, named).encode(), rows)
+        return cursor
+
+
+class PostgreSQLConnection(ArchiveConnection):
+    """An archive in a PostgreSQL database (its current schema). One thread at a time."""
+
+    _errors: ClassVar[tuple[type[Exception], ...]] = (psycopg.Error,)
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._ids: dict[str, int] = {}
+        try:
+            conn = psycopg.connect(url, autocommit=True, application_name="hotpress")
+        except psycopg.Error as exc:
+            raise StorageError(f"cannot open archive {self.name}: {exc}") from exc
+        self._pg = conn
+        self._db = PgDB(conn)
+        try:
+            schema = conn.execute("SELECT current_schema()").fetchone()
+            if schema is None or schema[0] is None:
+                raise StorageError(
+                    f"cannot open archive {self.name}: no schema to use (check search_path)"
+                )
+            self.schema: str = schema[0]
+            self._migrate()
+        except psycopg.Error as exc:
+            conn.close()
+            raise StorageError(f"cannot open archive {self.name}: {exc}") from exc
+        except BaseException:
+            conn.close()
+            raise
+
+    @property
+    def name(self) -> str:
+        return public_dsn(self.url)
+
+    # --- schema -------------------------------------------------------------------------
+
+    def _version(self) -> int | None:
+        # A catalog query, not to_regclass(): that looks names up in caches that may not have
+        # seen a table another process just made (two processes creating one new archive).
+        row = self._pg.execute(
+            "SELECT 1 FROM pg_catalog.pg_tables"
+            " WHERE schemaname = current_schema() AND tablename = 'hotpress_schema'"
+        ).fetchone()
+        if row is None:
+            return None
+        found = self._pg.execute("SELECT version FROM hotpress_schema").fetchone()
+        return None if found is None else int(found[0])
+
+    def _migrate(self) -> None:
+        if self._version() == len(MIGRATIONS):
+            return
+        with self._pg.transaction():
+            self._pg.execute(
+                "SELECT pg_advisory_xact_lock(%s)", (lock_key("migrate", self.schema),)
+            )
+            version = self._version()
+            if version is None:
+                self._refuse_foreign()
+                self._pg.execute("CREATE TABLE hotpress_schema (version BIGINT NOT NULL)")
+                self._pg.execute("INSERT INTO hotpress_schema (version) VALUES (0)")
+                self._pg.execute("CREATE SEQUENCE hotpress_data_version")
+                version = 0
+            if version > len(MIGRATIONS):
+                raise StorageError(
+                    f"archive {self.name} has schema {version}, newer than this hotpress "
+                    f"({len(MIGRATIONS)}): upgrade hotpress"
+                )
+            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+                for statement in migration_statements(script):
+                    self._pg.execute(statement.encode())
+                self._pg.execute("UPDATE hotpress_schema SET version = %s", (number,))
+
+    def _refuse_foreign(self) -> None:
+        tables = [
+            row[0]
+            for row in self._pg.execute(
+                "SELECT table_name FROM information_schema.tables"
+                " WHERE table_schema = current_schema() ORDER BY table_name"
+            )
+        ]
+        if tables:
+            shown = ", ".join(tables[:4]) + (", …" if len(tables) > 4 else "")
+            raise StorageError(
+                f"cannot open archive {self.name}: schema {self.schema!r} holds another "
+                f"program's tables ({shown}), not a hotpress archive; hotpress leaves it "
+                "untouched: use a new database (or another schema through search_path)"
+            )
+
+    # --- the rest of the connection -----------------------------------------------------
+
+    def close(self) -> None:
+        self._pg.close()
+
+    def opener(self) -> Callable[[], Self] | None:
+        """A picklable way for another process to open this archive."""
+        return functools.partial(type(self), self.url)
+
+    def data_version(self) -> int:
+        row = self._pg.execute(
+            "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM hotpress_data_version"
+        ).fetchone()
+        return int(row[0]) if row is not None else 0
+
+    def integrity_ok(self) -> bool:
+        """PostgreSQL keeps its own pages consistent; what can break here is the archive's
+        own shape: every table the migrations made is there and readable."""
+        for table in ("sources", "items", "publications", "fetch_log"):
+            self._pg.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchall()
+        return self._version() == len(MIGRATIONS)
