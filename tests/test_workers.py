@@ -20,7 +20,7 @@ import pytest
 from feedserver import FeedServer, Reply
 from hotpress.config import parse_settings
 from hotpress.exceptions import ConfigError
-from workers_support import Worker, rss, wait_for_workers, write_config
+from workers_support import Worker, query, rss, wait_for_workers, write_config
 
 FEED = {"Content-Type": "application/rss+xml"}
 
@@ -100,9 +100,11 @@ def feeds() -> Iterator[FeedServer]:
         yield server
 
 
-def _round_on_workers(tmp_path: Path, broker: str, feeds: FeedServer) -> None:
+def _round_on_workers(
+    tmp_path: Path, broker: str, feeds: FeedServer, database: str = "archive.db"
+) -> None:
     urls = [feeds.url(f"/f{i}.xml") for i in range(6)]
-    config = write_config(tmp_path, broker, urls)
+    config = write_config(tmp_path, broker, urls, database=database)
     workers = [Worker(config), Worker(config)]
     try:
         wait_for_workers(broker, 2)
@@ -112,12 +114,13 @@ def _round_on_workers(tmp_path: Path, broker: str, feeds: FeedServer) -> None:
         assert "hexo: 30 written" in done.stdout
         # Each feed fetched once, each source stored once, no lease left.
         assert [len(feeds.requests_to(f"/f{i}.xml")) for i in range(6)] == [1] * 6
-        with archive(config) as db:
-            assert db.execute("SELECT COUNT(*) FROM items").fetchone() == (30,)
-            assert db.execute("SELECT COUNT(*) FROM fetch_log").fetchone() == (6,)
-            assert db.execute(
-                "SELECT COUNT(*) FROM sources WHERE lease_token IS NOT NULL"
-            ).fetchone() == (0,)
+        rows = query(
+            database,
+            tmp_path,
+            "SELECT (SELECT COUNT(*) FROM items), (SELECT COUNT(*) FROM fetch_log),"
+            " (SELECT COUNT(*) FROM sources WHERE lease_token IS NOT NULL)",
+        )
+        assert rows == [(30, 6, 0)]
         posts = list((tmp_path / "blog/source/_posts").rglob("*.md"))
         assert len(posts) == 30
         # --due: nothing is due, nothing is sent, nothing fetched again.
@@ -136,9 +139,9 @@ def _round_on_workers(tmp_path: Path, broker: str, feeds: FeedServer) -> None:
 
 
 def test_run_refreshes_every_source_on_rabbitmq_workers_then_publishes(
-    tmp_path: Path, rabbit_vhost: str, feeds: FeedServer
+    tmp_path: Path, rabbit_vhost: str, feeds: FeedServer, archive_db: str
 ) -> None:
-    _round_on_workers(tmp_path, rabbit_vhost, feeds)
+    _round_on_workers(tmp_path, rabbit_vhost, feeds, archive_db)
 
 
 def test_run_refreshes_every_source_on_redis_workers_then_publishes(

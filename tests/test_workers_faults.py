@@ -74,6 +74,12 @@ class Gate:
         return Reply(body=self.body, headers=FEED)
 
 
+def _wait_stored(database: str, folder: Path, count: int) -> None:
+    """Until ``count`` sources are stored (the fast ones of a batch, before a fault)."""
+    sql = "SELECT COUNT(*) FROM sources WHERE last_success IS NOT NULL"
+    wait_until(lambda: one(database, folder, sql) >= count, 60, f"{count} sources stored")
+
+
 def _assert_each_stored_once(database: str, config: Path, sources: int, items: int) -> None:
     folder = config.parent
     assert one(database, folder, "SELECT COUNT(*) FROM items") == items
@@ -152,6 +158,7 @@ def test_a_cut_broker_connection_mid_task_still_completes_the_round_once(
             wait_for_workers(rabbit_vhost, 1)
             running = start_run(config)
             assert gate.arrived.wait(60), worker.text()
+            _wait_stored("archive.db", tmp_path, 3)
             proxy.cut()  # the broker "restarts": every connection dropped, none accepted
             time.sleep(3)
             proxy.restore()
@@ -192,6 +199,7 @@ def test_a_database_restart_under_a_worker_mid_task_completes_the_round_once(
             wait_for_workers(rabbit_vhost, 1)
             running = start_run(config)
             assert gate.arrived.wait(60), worker.text()
+            _wait_stored(pg_url, tmp_path, 3)
             proxy.cut()  # the database goes away with the worker's connection
             time.sleep(3)
             proxy.restore()
