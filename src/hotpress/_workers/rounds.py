@@ -119,7 +119,7 @@ def distributed_fetch(
         storage.release_leases(token)
         raise
     log.info("sent %d sources in %d tasks", len(claimed), tasks)
-    left = _wait(storage, token, len(claimed), deadline, progress, sleep)
+    left = wait_round(storage, token, len(claimed), deadline, progress, sleep)
     if left:
         # Nothing more is stored for them under this token: a late task's result is dropped.
         storage.release_leases(token)
@@ -137,7 +137,7 @@ def distributed_fetch(
     return core.FetchReport(tuple(sorted(done.values(), key=lambda o: order[o.key])))
 
 
-def _wait(
+def wait_round(
     storage: Storage,
     token: str,
     total: int,
