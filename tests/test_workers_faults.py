@@ -165,15 +165,21 @@ def test_a_cut_broker_connection_mid_task_still_completes_the_round_once(
             gate.release.set()
             out, err = running.communicate(timeout=180)
             assert running.returncode == 0, err + worker.text()
+            assert "sources: 4 ok, 0 failed; items: 20 new, 0 updated" in out
+            assert [len(feeds.requests_to(f"/f{i}.xml")) for i in range(3)] == [1] * 3
+            _assert_each_stored_once("archive.db", config, 4, 20)
+            # The worker reconnects by itself and takes the next round.
+            wait_until(
+                lambda: worker.text().count("Connected to amqp://") >= 2, 60, "a reconnection"
+            )
+            again = start_run(config)
+            out, err = again.communicate(timeout=120)
+            assert again.returncode == 0, err + worker.text()
+            assert "sources: 4 ok, 0 failed" in out
         finally:
             gate.release.set()
             worker.stop()
             proxy.close()
-        assert "sources: 4 ok, 0 failed; items: 20 new, 0 updated" in out
-        assert [len(feeds.requests_to(f"/f{i}.xml")) for i in range(3)] == [1] * 3
-    # The worker reconnected (the log says so) and nothing was stored twice.
-    assert worker.text().count("Connected to amqp://") >= 2, worker.text()
-    _assert_each_stored_once("archive.db", config, 4, 20)
 
 
 def test_a_database_restart_under_a_worker_mid_task_completes_the_round_once(
@@ -252,6 +258,9 @@ def test_two_schedulers_at_once_fetch_each_source_once(
                 return bool(done == 12)
 
             wait_until(all_fetched, 90, "every source refreshed")
+            # The round changed something: published (once per output, under the run lock).
+            posts = tmp_path / "blog/source/_posts"
+            wait_until(lambda: len(list(posts.rglob("*.md"))) == 36, 60, "the posts")
             # Both keep scheduling a little longer: nothing is due, nothing is sent again.
             time.sleep(3)
         finally:

@@ -11,6 +11,7 @@ import contextlib
 import logging
 import os
 import threading
+import warnings
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
@@ -53,8 +54,12 @@ def redact(url: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
-def make_app(broker: str) -> Any:
-    """A Celery app on ``broker`` with the settings every hotpress process shares."""
+def make_app(broker: str, *, cancel_on_connection_loss: bool = True) -> Any:
+    """A Celery app on ``broker`` with the settings every hotpress process shares.
+
+    ``cancel_on_connection_loss``: a task in hand when the broker connection drops is stopped
+    (its message goes back to the queue anyway). Only a prefork pool can stop one; threads
+    finish theirs, and the lease decides whose result is stored."""
     if Celery is None:
         raise WorkerError(
             "`broker:` needs Celery: install hotpress with the workers extra"
@@ -73,7 +78,7 @@ def make_app(broker: str) -> Any:
         accept_content=["json"],
         broker_connection_retry_on_startup=True,
         broker_connection_max_retries=None,
-        worker_cancel_long_running_tasks_on_connection_loss=True,
+        worker_cancel_long_running_tasks_on_connection_loss=cancel_on_connection_loss,
         worker_hijack_root_logger=False,
         # Redis: a task not acknowledged within this time is handed out again.
         broker_transport_options={"visibility_timeout": int(LEASE.total_seconds())},
@@ -81,12 +86,12 @@ def make_app(broker: str) -> Any:
     return app
 
 
-def worker_app(settings: Settings) -> Any:
+def worker_app(settings: Settings, *, pool: str = "threads") -> Any:
     """The app of ``hotpress worker``, with the refresh task bound to these settings."""
     from hotpress._workers.task import refresh_batch
 
     assert settings.broker is not None
-    app = make_app(settings.broker)
+    app = make_app(settings.broker, cancel_on_connection_loss=pool == "prefork")
     local = threading.local()
 
     def refresh(task: Any, keys: list[str], token: str) -> dict[str, int]:
@@ -121,7 +126,13 @@ def worker_app(settings: Settings) -> Any:
 
 def run_worker(settings: Settings, *, pool: str, concurrency: int, loglevel: str) -> None:
     """Run a Celery worker until it is stopped (SIGTERM: finish the tasks, then exit)."""
-    app = worker_app(settings)
+    app = worker_app(settings, pool=pool)
+    if pool != "prefork":
+        # Celery's notice that 6.0 will stop tasks on a connection loss: a threads or solo
+        # pool cannot, which is why it is off for them.
+        from celery.exceptions import CPendingDeprecationWarning
+
+        warnings.filterwarnings("ignore", category=CPendingDeprecationWarning)
     if loglevel != "DEBUG":
         # Celery sets the root logger to ``loglevel``: not a line per HTTP request.
         for name in ("httpx", "httpcore"):
