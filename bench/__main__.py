@@ -12,12 +12,12 @@ import sys
 import time
 from pathlib import Path
 
-from bench import fetch, fullcontent, hexo_out, ingest, search, site, site_ties
+from bench import fetch, fullcontent, hexo_out, ingest, pg, search, site, site_ties
 from bench.archive import empty_trash
 from bench.common import REPO, Section, table
 from bench.report import render
 
-ALL = ("ingest", "fetch", "hexo", "site", "fullcontent", "search")
+ALL = ("ingest", "fetch", "hexo", "site", "fullcontent", "search", "postgresql")
 TITLES = {
     "ingest": "## Ingest",
     "fetch": "## Fetch",
@@ -25,6 +25,7 @@ TITLES = {
     "site": "## Site",
     "fullcontent": "## Full content",
     "search": "## Search",
+    "postgresql": "## PostgreSQL",
 }
 
 
@@ -77,6 +78,18 @@ def main(argv: list[str] | None = None) -> int:
         type=_ints,
         default="",
         help="search sizes taken from the figures an earlier run saved in the bench cache",
+    )
+    parser.add_argument(
+        "--pg-site-sizes",
+        type=_ints,
+        default="100000",
+        help="site builds from PostgreSQL and SQLite archives of these sizes",
+    )
+    parser.add_argument(
+        "--pg-big-sizes",
+        type=_ints,
+        default="",
+        help="site builds from PostgreSQL archives alone (e.g. 1000000)",
     )
     parser.add_argument("--peer-runs", type=int, default=1)
     parser.add_argument(
@@ -179,6 +192,9 @@ def _run_sections(args: argparse.Namespace, wanted: list[str], runs: int) -> lis
             sec = hexo_out.run(args.quick, 1 if not args.quick else runs)
         elif name == "fullcontent":
             sec = fullcontent.run(args.quick, min(runs, 3))
+        elif name == "postgresql":
+            sizes = [1_000] if args.quick else args.pg_site_sizes
+            sec = pg.run(args.quick, min(runs, 3), sizes, [] if args.quick else args.pg_big_sizes)
         elif name == "search":
             sizes = [1_000] if args.quick else args.search_sizes
             if args.big_runs is not None and not args.quick:

@@ -228,3 +228,12 @@ def test_the_run_lock_of_a_killed_run_is_free_at_once(pg_url: str) -> None:
     deadline = time.monotonic() + 10  # the server notices the closed session
     with run_lock(pg_url, wait=max(0.0, deadline - time.monotonic())):
         pass
+
+
+def test_the_session_commits_like_sqlites_wal_unless_the_operator_chose(pg_url: str) -> None:
+    store = open_storage(pg_url)
+    assert store._pg.execute("SHOW synchronous_commit").fetchone() == ("off",)  # type: ignore[attr-defined]
+    store.close()
+    chosen = open_storage(pg_url + "?options=-csynchronous_commit%3Don")
+    assert chosen._pg.execute("SHOW synchronous_commit").fetchone() == ("on",)  # type: ignore[attr-defined]
+    chosen.close()

@@ -14,7 +14,7 @@ from typing import Any, cast
 from rich.console import Console
 
 from hotpress import __version__
-from hotpress._cli import hot, ops, pipeline, workers
+from hotpress._cli import archive, hot, ops, pipeline, workers
 from hotpress._cli.common import log, setup_logging
 from hotpress.config import Settings, config_path, load_settings
 from hotpress.exceptions import HotpressError
@@ -152,6 +152,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     _ops_parsers(sub, common)
     hot.add_parser(sub, common)
+    archive.add_parser(sub, common)
     return parser
 
 
@@ -268,6 +269,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "init":
             return pipeline.cmd_init(args, out)
+        if args.command == "archive":
+            return archive.cmd_archive(args, out, err)
         if args.command == "catalog" and args.rsshub:
             return ops.cmd_catalog(args, None, out, err)
         settings = load_settings(config_path(args.config))

@@ -32,6 +32,9 @@ class Cursor(Protocol):
 
     def fetchmany(self, size: int = ..., /) -> list[Any]: ...
 
+    @property
+    def description(self) -> Any: ...
+
     def __iter__(self) -> Iterator[Any]: ...
 
 
@@ -94,6 +97,13 @@ class ArchiveConnection:
 
     def close(self) -> None:
         raise NotImplementedError
+
+    def _table_names(self) -> set[str]:
+        """Every table of the archive (``archive copy`` checks it knows them all)."""
+        raise NotImplementedError
+
+    def _reset_ids(self, table: str) -> None:
+        """After rows were inserted with their ids: new rows get the next id."""
 
     def __enter__(self) -> Self:
         return self

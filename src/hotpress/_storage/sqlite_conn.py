@@ -90,6 +90,12 @@ class SQLiteConnection(ArchiveConnection):
             return None
         return functools.partial(type(self), self.path.resolve())
 
+    def _table_names(self) -> set[str]:
+        rows = self._sqlite.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
+        return {r[0] for r in rows}
+
     def data_version(self) -> int:
         return int(self._sqlite.execute("PRAGMA data_version").fetchone()[0])
 

@@ -1,0 +1,299 @@
+"""The archive on PostgreSQL (issue 16): ingest into PostgreSQL against SQLite on the same
+corpus in one process, and site builds from a large PostgreSQL archive.
+
+The server is the machine's (``HOTPRESS_BENCH_PG``, default
+``postgresql://postgres@127.0.0.1:5432``); every run gets a database of its own, dropped
+afterwards. Large archives are made once as SQLite files (``bench.archive``) and copied into
+PostgreSQL with ``hotpress archive copy``'s code (untimed setup), kept as a template database
+per size so later runs start from a copy of it.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from bench.archive import archive, scratch
+from bench.common import (
+    Sample,
+    Section,
+    TreeMemory,
+    fmt_rate,
+    fmt_s,
+    ratio,
+    repeat,
+    run_worker,
+    target_row,
+)
+
+SERVER = os.environ.get("HOTPRESS_BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
+
+
+def _admin() -> Any:
+    import psycopg
+
+    return psycopg.connect(f"{SERVER}/postgres", autocommit=True)
+
+
+@contextmanager
+def database(template: str | None = None) -> Iterator[str]:
+    """A new database (a copy of ``template`` if given), dropped afterwards."""
+    name = f"hotpress_bench_{os.getpid()}_{secrets.token_hex(4)}"
+    with _admin() as admin:
+        suffix = f' TEMPLATE "{template}"' if template else ""
+        admin.execute(f'CREATE DATABASE "{name}"{suffix}')
+    try:
+        yield f"{SERVER}/{name}"
+    finally:
+        with _admin() as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def ingest(feeds: int, items: int, backend: str, copies: int = 1) -> dict[str, Any]:
+    """Store the corpus into a fresh archive through ``core.store_result`` (what ``hotpress
+    run`` does per fetched body: parse, normalize, store), then the same bytes again (a
+    re-ingest: every body skipped by its digest, the archive still asked per source)."""
+    from bench.ingest import ingest_into
+    from hotpress._storage import open_storage
+
+    with scratch() as tmp, TreeMemory() as memory:
+        if backend == "postgresql":
+            context: Any = database()
+        else:
+            context = _path(Path(tmp) / "archive.db")
+        with context as where:
+            storage = open_storage(where)
+            wall, cpu = time.perf_counter(), time.process_time()
+            count = ingest_into(storage, feeds, items, copies)
+            seconds, used = time.perf_counter() - wall, time.process_time() - cpu
+            again = time.perf_counter()
+            ingest_into(storage, feeds, items, copies, fetch=1)
+            reingest = time.perf_counter() - again
+            storage.close()
+    return {
+        "seconds": seconds,
+        "cpu": used,
+        "entries": count,
+        "reingest": reingest,
+        "tree_mb": memory.peak_mb,
+    }
+
+
+@contextmanager
+def _path(path: Path) -> Iterator[Path]:
+    yield path
+
+
+def store_only(feeds: int, items: int, backend: str) -> dict[str, Any]:
+    """The store stage alone: every feed parsed and normalized first (untimed), then each
+    feed's items saved with ``save_fetch`` (one transaction per feed) and timed."""
+    from bench.corpus import corpus
+    from bench.ingest import NOW, specs
+    from hotpress._normalize import normalize_entry
+    from hotpress._parse import parse_feed
+    from hotpress._storage import open_storage
+    from hotpress.types import FetchResult, Validators
+
+    folder, files = corpus(feeds, items)
+    all_specs = specs(files, 1)
+    prepared = []
+    for spec, info in zip(all_specs, files, strict=True):
+        body = (folder / info.name).read_bytes()
+        feed = parse_feed(body, url=spec.url, content_type=info.content_type)
+        normalized = [normalize_entry(spec, e, feed.link) for e in feed.entries]
+        found = list({i.identity: i for i in reversed(normalized)}.values())
+        result = FetchResult(spec.key, spec.url, 200, b"", info.content_type, Validators(), 0.0)
+        prepared.append((spec, result, found))
+    with scratch() as tmp:
+        context: Any = database() if backend == "postgresql" else _path(Path(tmp) / "a.db")
+        with context as where:
+            storage = open_storage(where)
+            storage.sync_sources(all_specs)
+            wall = time.perf_counter()
+            count = 0
+            for spec, result, found in prepared:
+                storage.save_fetch(spec.key, result, found, now=NOW, error=None, next_due=None)
+                count += len(found)
+            seconds = time.perf_counter() - wall
+            storage.close()
+    return {"seconds": seconds, "entries": count}
+
+
+def template(size: int) -> str:
+    """The name of a database holding the ``size``-item corpus archive (made once: the
+    SQLite archive of ``bench.archive`` copied with ``archive copy``'s code, then kept)."""
+    from hotpress._storage.copy import copy_archive, open_archive
+
+    name = f"hotpress_bench_archive_{size}"
+    with _admin() as admin:
+        found = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if found:
+            return name
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}_partial" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}_partial"')
+    source = open_archive(archive(size))
+    target = open_archive(f"{SERVER}/{name}_partial")
+    report = copy_archive(source, target, batch=5000)
+    source.close()
+    target.close()
+    if not report.ok:
+        raise RuntimeError(f"copying the {size:,}-item archive into PostgreSQL: {report}")
+    with _admin() as admin:
+        admin.execute(f'ALTER DATABASE "{name}_partial" RENAME TO "{name}"')
+    return name
+
+
+def make_template(size: int) -> dict[str, Any]:
+    wall = time.perf_counter()
+    template(size)
+    return {"seconds": time.perf_counter() - wall}
+
+
+def site(size: int, backend: str, keep: bool = True) -> dict[str, Any]:
+    """Full build, no-op rebuild, +50 items (a new source) of the default site from the
+    ``size``-item archive, in SQLite (a copy of the cached file) or PostgreSQL (a database
+    made from the cached template)."""
+    from bench.archive import copy_of
+    from bench.site import STEPS, _add_fifty, _settings
+    from hotpress._site.build import build_site
+    from hotpress._storage import open_storage
+
+    out: dict[str, Any] = {}
+    with scratch() as tmp_name, TreeMemory() as memory:
+        tmp = Path(tmp_name)
+        if backend == "postgresql" and keep:
+            context: Any = _from_template(template(size))
+        elif backend == "postgresql":
+            context = _copied(size)  # quick runs leave no database behind
+        else:
+            context = _path(copy_of(str(archive(size)), tmp))
+        with context as where:
+            storage = open_storage(where)
+            settings = _settings(tmp, ())
+            from dataclasses import replace
+
+            settings = replace(settings, database=where)
+            for step in STEPS:
+                if step == "add50":
+                    _add_fifty(storage)
+                wall, cpu = time.perf_counter(), time.process_time()
+                report = build_site(settings, storage)
+                out[step] = time.perf_counter() - wall
+                out[f"{step}_cpu"] = time.process_time() - cpu
+                out[f"{step}_written"] = report.written
+                if report.error:
+                    raise RuntimeError(f"build_site failed: {report.error}")
+            storage.close()
+    out["tree_mb"] = memory.peak_mb
+    out["seconds"] = out["full"]
+    return out
+
+
+@contextmanager
+def _copied(size: int) -> Iterator[str]:
+    from hotpress._storage.copy import copy_archive, open_archive
+
+    with database() as url:
+        source, target = open_archive(archive(size)), open_archive(url)
+        copy_archive(source, target)
+        source.close()
+        target.close()
+        yield url
+
+
+@contextmanager
+def _from_template(name: str) -> Iterator[str]:
+    copy = f"hotpress_bench_{os.getpid()}_{secrets.token_hex(4)}"
+    with _admin() as admin:
+        admin.execute(f'CREATE DATABASE "{copy}" TEMPLATE "{name}" STRATEGY FILE_COPY')
+    try:
+        yield f"{SERVER}/{copy}"
+    finally:
+        with _admin() as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)')
+
+
+def run(quick: bool, runs: int, sizes: list[int], big: list[int]) -> Section:
+    """Ingest into PostgreSQL vs SQLite (same corpus, one process), and site builds from
+    archives of ``sizes`` on both backends plus ``big`` on PostgreSQL alone."""
+    feeds, items = (20, 50) if quick else (200, 50)
+    count = feeds * items
+    sec = Section("PostgreSQL archive: ingest and site builds against SQLite")
+    sec.setup.append(
+        f"Server: {SERVER} (PostgreSQL, a new database per run); corpus of the ingest section,"
+        f" {feeds} feeds × {items} items; median of {runs} runs in fresh processes."
+    )
+    sec.header = ["what", "SQLite", "PostgreSQL", "PostgreSQL vs SQLite (throughput)"]
+    found: dict[str, dict[str, Sample]] = {}
+    for backend in ("sqlite", "postgresql"):
+        whole, results = repeat("bench.pg:ingest", runs, feeds=feeds, items=items, backend=backend)
+        again = Sample(tuple(r["reingest"] for r in results if "reingest" in r))
+        store, _ = repeat("bench.pg:store_only", runs, feeds=feeds, items=items, backend=backend)
+        found[backend] = {"whole": whole, "again": again, "store": store}
+    names = {
+        "whole": "ingest (parse → normalize → store, core.store_result)",
+        "again": "re-ingest, same entries (every body skipped by its digest)",
+        "store": "store stage alone (save_fetch per feed)",
+    }
+    for key, name in names.items():
+        lite, pg = found["sqlite"][key], found["postgresql"][key]
+        sec.rows.append(
+            [
+                name,
+                f"{fmt_s(lite)}, {fmt_rate(lite, count)}",
+                f"{fmt_s(pg)}, {fmt_rate(pg, count)}",
+                f"{ratio(lite, pg):.2f}×",
+            ]
+        )
+    share = ratio(found["sqlite"]["whole"], found["postgresql"]["whole"])
+    sec.targets.append(
+        target_row(
+            "ingest into PostgreSQL vs SQLite, one process (throughput)",
+            "≥ 0.5×",
+            f"{share:.2f}×",
+            share,
+            0.5,
+        )
+    )
+    for size in [*sizes, *big]:
+        backends = (
+            ("postgresql",) if size in big and size not in sizes else ("sqlite", "postgresql")
+        )
+        for backend in backends:
+            result = run_worker("bench.pg:site", size=size, backend=backend, keep=not quick)
+            label = f"site build, {size:,} items, {backend}"
+            if "error" in result:
+                sec.notes.append(f"{label}: {result['error']}")
+                continue
+            sec.notes.append(
+                f"{label}: full {result['full']:.2f} s, no-op {result['noop']:.2f} s,"
+                f" +50 items {result['add50']:.2f} s ({result['add50_written']} files),"
+                f" peak {result['tree_mb']:,.0f} MB (1 run)"
+            )
+            if backend == "postgresql" and size >= 1_000_000:
+                sec.targets.append(
+                    target_row(
+                        f"no-op build, {size:,} items in PostgreSQL",
+                        "≤ 2 s",
+                        f"{result['noop']:.2f} s",
+                        result["noop"],
+                        2.0,
+                        higher_is_better=False,
+                    )
+                )
+                sec.targets.append(
+                    target_row(
+                        f"+50 items build, {size:,} items in PostgreSQL",
+                        "≤ 3 s",
+                        f"{result['add50']:.2f} s",
+                        result["add50"],
+                        3.0,
+                        higher_is_better=False,
+                    )
+                )
+    return sec
