@@ -198,3 +198,27 @@ def test_a_failing_source_backs_off_and_never_blocks_the_others(
         assert db.execute(
             "SELECT COUNT(*) FROM sources WHERE lease_token IS NOT NULL"
         ).fetchone() == (0,)
+
+
+# --- the pieces ---------------------------------------------------------------------------
+
+
+def test_tasks_hold_one_hosts_sources_ten_at_most(tmp_path: Path) -> None:
+    from hotpress._workers.app import BATCH, host_batches
+
+    urls = [f"http://a.example/{n}.xml" for n in range(23)]
+    urls += [f"https://B.example/{n}.xml" for n in range(3)]
+    text = "sources:\n" + "".join(f"  - category: [x]\n    url: {u}\n" for u in urls)
+    settings = parse_settings(text, tmp_path / "hotpress.yml")
+    batches = host_batches(settings, urls)
+    assert [len(b) for b in batches] == [BATCH, BATCH, 3, 3]
+    assert all(len({u.split("/")[2].lower() for u in b}) == 1 for b in batches)
+    assert sorted(k for b in batches for k in b) == sorted(urls)
+
+
+def test_broker_urls_are_shown_without_their_password() -> None:
+    from hotpress._workers.app import redact
+
+    assert redact("amqp://hot:s3cret@mq.example:5672//") == "amqp://hot:***@mq.example:5672//"
+    assert redact("redis://:s3cret@127.0.0.1/2") == "redis://:***@127.0.0.1/2"
+    assert redact("amqp://127.0.0.1//") == "amqp://127.0.0.1//"
