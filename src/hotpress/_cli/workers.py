@@ -52,7 +52,7 @@ def distributed_run(
     due_keys: DueKeys,
     none_due: Callable[[Storage], str],
 ) -> tuple[core.RunReport, str | None]:
-    """``run``/``fetch`` on the workers, then (``run``) publish under the publish lock;
+    """``run``/``fetch`` on the workers, then (``run``) publish under the run lock;
     ``due_keys``/``none_due`` are the local run's (``--due``)."""
     from hotpress._workers.app import make_app
     from hotpress._workers.rounds import distributed_fetch
