@@ -101,11 +101,15 @@ def feeds() -> Iterator[FeedServer]:
 
 
 def _round_on_workers(
-    tmp_path: Path, broker: str, feeds: FeedServer, database: str = "archive.db"
+    tmp_path: Path,
+    broker: str,
+    feeds: FeedServer,
+    database: str = "archive.db",
+    pool: str = "threads",
 ) -> None:
     urls = [feeds.url(f"/f{i}.xml") for i in range(6)]
     config = write_config(tmp_path, broker, urls, database=database)
-    workers = [Worker(config), Worker(config)]
+    workers = [Worker(config, pool=pool), Worker(config, pool=pool)]
     try:
         wait_for_workers(broker, 2)
         done = run(config, "run")
@@ -147,7 +151,8 @@ def test_run_refreshes_every_source_on_rabbitmq_workers_then_publishes(
 def test_run_refreshes_every_source_on_redis_workers_then_publishes(
     tmp_path: Path, redis_db: str, feeds: FeedServer
 ) -> None:
-    _round_on_workers(tmp_path, redis_db, feeds)
+    # And on Celery's prefork pool: each child opens its own archive connection.
+    _round_on_workers(tmp_path, redis_db, feeds, pool="prefork")
 
 
 def test_run_without_a_worker_says_so_and_claims_nothing(
