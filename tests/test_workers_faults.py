@@ -385,3 +385,49 @@ def test_a_source_that_kills_its_worker_is_given_up_and_blocks_no_other(
     assert row[2] > datetime.now(UTC).timestamp() + 50 * 60  # backs off like any failure
     assert row[3] is None
     assert one(archive_db, tmp_path, "SELECT COUNT(*) FROM items") == 8
+
+
+def test_the_scheduler_publishes_only_under_the_run_lock(
+    tmp_path: Path, rabbit_vhost: str, archive_db: str
+) -> None:
+    """One writer per output: while another process holds the archive's run lock (a file
+    beside SQLite, an advisory lock in PostgreSQL), the scheduler's publish waits for it."""
+    from hotpress._lock import run_lock
+
+    with FeedServer() as feeds:
+        for i in range(3):
+            feeds.route(f"/f{i}.xml", Reply(body=rss(f"f{i}", 2), headers=FEED))
+        urls = [feeds.url(f"/f{i}.xml") for i in range(3)]
+        config = write_config(tmp_path, rabbit_vhost, urls, database=archive_db)
+        database: Path | str = archive_db
+        if not archive_db.startswith("postgresql"):
+            database = tmp_path / archive_db
+        posts = tmp_path / "blog/source/_posts"
+        worker = Worker(config)
+        scheduler = None
+        try:
+            wait_for_workers(rabbit_vhost, 1)
+            with run_lock(database):
+                scheduler = subprocess.Popen(
+                    [sys.executable, "-m", "hotpress", "watch", "-c", str(config)],
+                    cwd=tmp_path,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+                sql = "SELECT COUNT(*) FROM sources WHERE last_success IS NOT NULL"
+                wait_until(lambda: _count(archive_db, tmp_path, sql) == 3, 90, "the round")
+                time.sleep(2)
+                assert not posts.exists() or not list(posts.rglob("*.md"))
+            wait_until(lambda: len(list(posts.rglob("*.md"))) == 6, 60, "the posts")
+        finally:
+            if scheduler is not None:
+                scheduler.send_signal(signal.SIGTERM)
+                scheduler.wait(60)
+            worker.stop()
+
+
+def _count(database: str, folder: Path, sql: str) -> int:
+    try:
+        return int(one(database, folder, sql))
+    except Exception:  # the archive is not made yet
+        return -1

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -63,6 +63,9 @@ def schedule(
     keys = [s.key for s in settings.sources]
     out: list[_Out] = []
     rounds = 0
+    unpublished = False
+    """A round changed something and its publish has not happened yet (the lock was held
+    too long, the database went away): tried again at the next turn."""
     storage: Storage | None = None
     while not stop.requested:
         try:
@@ -71,10 +74,19 @@ def schedule(
                 storage.sync_sources(settings.sources)
             _send_due(settings, storage, app, keys, out, clock, lease)
             for ended in _ended(storage, out):
-                done = _finish(settings, storage, ended, clock, first=rounds == 0, wait=lock_wait)
+                done = _report(settings, storage, ended)
+                unpublished |= rounds == 0 or bool(
+                    done.fetch and (done.fetch.new or done.fetch.updated)
+                )
+                if unpublished:
+                    done = _publish(settings, storage, done, clock, wait=lock_wait)
+                    unpublished = False
                 rounds += 1
                 if on_round is not None:
                     on_round(done)
+            if unpublished:
+                _publish(settings, storage, Round(clock(), ()), clock, wait=lock_wait)
+                unpublished = False
             wake = next_wake(storage, set(keys), clock())
         except HotpressError as exc:
             # A broker or database that went away: report, start again with a new connection.
@@ -136,29 +148,22 @@ def _ended(storage: Storage, out: list[_Out]) -> list[tuple[_Out, list[str]]]:
     return ended
 
 
-def _finish(
-    settings: Settings,
-    storage: Storage,
-    ended: tuple[_Out, list[str]],
-    clock: core.Clock,
-    *,
-    first: bool,
-    wait: float,
-) -> Round:
+def _report(settings: Settings, storage: Storage, ended: tuple[_Out, list[str]]) -> Round:
+    """What a round that is over did, from the fetch log."""
     sent, left = ended
     stored = [k for k in sent.keys if k not in set(left)]
     fetch = core.FetchReport(tuple(outcomes(settings, storage, stored, sent.started)))
-    started = datetime.fromtimestamp(sent.started, UTC)
-    if not (first or fetch.new or fetch.updated):
-        return Round(started=started, due=tuple(sent.keys), fetch=fetch)
-    # One writer per output: the run lock (a file beside SQLite, an advisory lock in
-    # PostgreSQL), as `run` and `publish` take it.
-    with run_lock(settings.database, wait=wait):
-        done = core.run_round(settings, storage, fetch=False, clock=clock)
     return Round(
-        started=started,
-        due=tuple(sent.keys),
-        fetch=fetch,
-        outputs=done.outputs,
-        retention=done.retention,
+        started=datetime.fromtimestamp(sent.started, UTC), due=tuple(sent.keys), fetch=fetch
     )
+
+
+def _publish(
+    settings: Settings, storage: Storage, done: Round, clock: core.Clock, *, wait: float
+) -> Round:
+    """Publish (and apply retention) as after a local fetch. One writer per output: the run
+    lock (a file beside SQLite, an advisory lock in PostgreSQL), as `run` and `publish` take
+    it."""
+    with run_lock(settings.database, wait=wait):
+        published = core.run_round(settings, storage, fetch=False, clock=clock)
+    return replace(done, outputs=published.outputs, retention=published.retention)
