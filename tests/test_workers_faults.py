@@ -130,6 +130,54 @@ def test_a_worker_killed_mid_task_loses_nothing_and_duplicates_nothing(
     _assert_each_stored_once(archive_db, config, 6, 30)
 
 
+def test_a_run_whose_only_worker_dies_ends_soon_and_the_next_run_refreshes_it(
+    tmp_path: Path, rabbit_vhost: str
+) -> None:
+    """With no worker left, ``run`` does not wait for the lease to end (10 minutes): after
+    ``--worker-wait`` seconds without progress it asks the broker, hears nobody, reports the
+    unfinished source and lets its lease go."""
+    gate = Gate(rss("slow", 5))
+    with FeedServer() as feeds:
+        feeds.route("/f0.xml", Reply(body=rss("f0", 5), headers=FEED))
+        feeds.route("/slow.xml", gate)
+        config = write_config(
+            tmp_path, rabbit_vhost, [feeds.url("/f0.xml"), feeds.url("/slow.xml")], timeout=60
+        )
+        worker = Worker(config)
+        later: Worker | None = None
+        try:
+            wait_for_workers(rabbit_vhost, 1)
+            started = time.monotonic()
+            running = start_run(config, "--worker-wait", "3")
+            assert gate.arrived.wait(60), worker.text()
+            worker.kill()
+            gate.release.set()
+            out, err = running.communicate(timeout=120)
+            assert time.monotonic() - started < 90
+            assert running.returncode == 0, err
+            assert "sources: 1 ok, 1 failed" in out
+            assert "no worker answered for 3 s" in out
+            assert (
+                one(
+                    "archive.db",
+                    tmp_path,
+                    "SELECT COUNT(*) FROM sources WHERE lease_token IS NOT NULL",
+                )
+                == 0
+            )
+            later = Worker(config)
+            wait_for_workers(rabbit_vhost, 1)
+            again = start_run(config)
+            out, err = again.communicate(timeout=120)
+            assert again.returncode == 0, err + later.text()
+            assert "sources: 2 ok, 0 failed" in out
+        finally:
+            gate.release.set()
+            worker.stop()
+            if later is not None:
+                later.stop()
+
+
 def test_a_cut_broker_connection_mid_task_still_completes_the_round_once(
     tmp_path: Path, rabbit_vhost: str
 ) -> None:

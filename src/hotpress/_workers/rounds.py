@@ -6,7 +6,8 @@ workers, this process claims, enqueues, waits and then publishes.
 2. Claim the wanted sources with one token (sources another round holds are left to it and
    said so), send them as tasks.
 3. Wait until no source holds the token any more (each stored refresh ends its lease), at
-   most ``deadline`` seconds; then the outcomes are each source's last fetch-log row.
+   most ``deadline`` seconds, or until no worker answers after ``worker_wait`` seconds
+   without progress; then the outcomes are each source's last fetch-log row.
 4. The caller publishes as after a local fetch (``core.run_round(fetch=False)``) under the
    publish lock.
 """
@@ -119,18 +120,29 @@ def distributed_fetch(
         storage.release_leases(token)
         raise
     log.info("sent %d sources in %d tasks", len(claimed), tasks)
-    left = wait_round(storage, token, len(claimed), deadline, progress, sleep)
+    waited = time.monotonic()
+    left = wait_round(
+        storage,
+        token,
+        len(claimed),
+        deadline,
+        progress,
+        sleep,
+        alive=lambda: bool(ping(app, timeout=1.0)),
+        stall=worker_wait,
+    )
+    why = f"no worker finished it within {deadline:g} s"
+    if left and time.monotonic() - waited < deadline:
+        why = f"no worker answered for {worker_wait:g} s while it was waiting (workers stopped?)"
     if left:
         # Nothing more is stored for them under this token: a late task's result is dropped.
         storage.release_leases(token)
-        log.error("%d sources were not refreshed within %g s", len(left), deadline)
+        log.error("%d sources were not refreshed: %s", len(left), why)
     finished = [k for k in claimed if k not in set(left)]
     done = {o.key: o for o in outcomes(settings, storage, finished, started)}
     urls = {s.key: s.url for s in settings.sources}
     for key in left:
-        done[key] = _unfinished(
-            key, urls.get(key, ""), f"no worker finished it within {deadline:g} s"
-        )
+        done[key] = _unfinished(key, urls.get(key, ""), why)
     for key in busy if not due_only else ():
         done[key] = _unfinished(key, urls.get(key, ""), "being refreshed by another round")
     order = {k: i for i, k in enumerate(wanted)}
@@ -144,11 +156,16 @@ def wait_round(
     deadline: float,
     progress: Progress,
     sleep: Callable[[float], None],
+    *,
+    alive: Callable[[], bool] | None = None,
+    stall: float = float("inf"),
 ) -> list[str]:
-    """Wait until no source holds ``token`` (or ``deadline``); the keys still held."""
+    """Wait until no source holds ``token`` (or ``deadline``); the keys still held. After
+    ``stall`` seconds without a source stored, ``alive()`` is asked (a worker answers?); no:
+    the wait ends early."""
     progress.begin("sources", total)
     end = time.monotonic() + deadline
-    said = time.monotonic()
+    said = moved = time.monotonic()
     done = 0
     try:
         while True:
@@ -156,8 +173,13 @@ def wait_round(
             if len(left) < total - done:
                 progress.advance("sources", total - len(left) - done)
                 done = total - len(left)
+                moved = time.monotonic()
             if not left or time.monotonic() >= end:
                 return left
+            if alive is not None and time.monotonic() - moved >= stall:
+                if not alive():
+                    return left
+                moved = time.monotonic()
             if time.monotonic() - said >= 10:
                 log.info("waiting for the workers: %d of %d sources done", done, total)
                 said = time.monotonic()
