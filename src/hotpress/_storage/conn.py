@@ -105,6 +105,9 @@ class ArchiveConnection:
     def _reset_ids(self, table: str) -> None:
         """After rows were inserted with their ids: new rows get the next id."""
 
+    def _analyze(self) -> None:
+        """After a bulk load: let the query planner see the tables as they now are."""
+
     def __enter__(self) -> Self:
         return self
 

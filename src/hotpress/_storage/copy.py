@@ -247,6 +247,7 @@ def copy_archive(
     try:
         resumed = _claim(src, dst)
         copied = {t: _copy_table(src, dst, t, keys, bars, batch) for t, keys in TABLES}
+        dst._analyze()
         report = verify(src, dst)
         if report.ok:
             dst._write(dst._db.execute, f"DROP TABLE {MARKER}")
