@@ -16,6 +16,7 @@ and the workers' (``/proc/PID/stat``).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import statistics
@@ -24,6 +25,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +40,7 @@ POLL = 0.1
 finer poll keeps the round's end from being rounded up in a round of a few seconds."""
 CONFIG = """\
 timezone: Asia/Shanghai
-database: archive.db
+database: {database}
 broker: {broker}
 fetch:
   per_host: 10
@@ -59,7 +61,30 @@ def rabbitmqctl(*args: str) -> None:
     subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
 
 
-def one_run(urls: list[str], warm: list[str], workers: int, concurrency: int) -> dict[str, Any]:
+PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
+
+
+@contextlib.contextmanager
+def archive(kind: str) -> Iterator[str]:
+    """The config's ``database:`` for one run: an SQLite file, or a new PostgreSQL database
+    (dropped afterwards)."""
+    if kind == "sqlite":
+        yield "archive.db"
+        return
+    import psycopg
+
+    name = f"hotpress_bench_w_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}".encode())
+        try:
+            yield f"{PG_SERVER}/{name}"
+        finally:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)".encode())
+
+
+def one_run(
+    urls: list[str], warm: list[str], workers: int, concurrency: int, kind: str
+) -> dict[str, Any]:
     from hotpress._progress import NullProgress
     from hotpress._storage import open_storage
     from hotpress._workers.app import enqueue, make_app, ping
@@ -72,14 +97,16 @@ def one_run(urls: list[str], warm: list[str], workers: int, concurrency: int) ->
     rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
     procs: list[subprocess.Popen[bytes]] = []
     try:
-        with tempfile.TemporaryDirectory() as tmp:
+        with tempfile.TemporaryDirectory() as tmp, archive(kind) as database:
             broker = f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
             sources = "".join(
                 f"  - category: [基准, 源{n % 20}, 频道{n}]\n    url: {url}\n"
                 for n, url in enumerate(urls + warm)
             )
             config = Path(tmp) / "hotpress.yml"
-            config.write_text(CONFIG.format(broker=broker, sources=sources), encoding="utf-8")
+            config.write_text(
+                CONFIG.format(broker=broker, sources=sources, database=database), encoding="utf-8"
+            )
             settings = load_settings(config)
             storage = open_storage(settings.database)
             storage.sync_sources(settings.sources)
@@ -163,6 +190,7 @@ def main() -> None:
     parser.add_argument("--feeds", type=int, default=1000)
     parser.add_argument("--items", type=int, default=10, help="items per feed body")
     parser.add_argument("--concurrency", type=int, default=4, help="tasks at once per worker")
+    parser.add_argument("--archive", choices=("sqlite", "postgresql"), default="sqlite")
     args = parser.parse_args()
     server, every = start_server(args.feeds + WARM, 50, 0.2, 200, args.items)
     urls, warm = every[: args.feeds], every[args.feeds :]
@@ -170,7 +198,7 @@ def main() -> None:
     try:
         for _ in range(args.runs):
             for workers in (1, 2):
-                row = one_run(urls, warm, workers, args.concurrency)
+                row = one_run(urls, warm, workers, args.concurrency, args.archive)
                 print(json.dumps(row), flush=True)
                 results.append(row)
     finally:
@@ -181,7 +209,10 @@ def main() -> None:
         return statistics.median(r[key] for r in results if r["workers"] == workers)
 
     one, two = med(1, "sources_per_s"), med(2, "sources_per_s")
-    print(f"\n{args.feeds} feeds, 200 ms, {args.items} items each, median of {args.runs}:")
+    print(
+        f"\n{args.feeds} feeds, 200 ms, {args.items} items each, {args.archive} archive,"
+        f" median of {args.runs}:"
+    )
     print("| workers | round | sources/s | scheduler CPU | workers' CPU | scheduler ÷ workers |")
     print("|---|---|---|---|---|---|")
     for n in (1, 2):
