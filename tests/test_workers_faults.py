@@ -150,6 +150,7 @@ def test_a_run_whose_only_worker_dies_ends_soon_and_the_next_run_refreshes_it(
             started = time.monotonic()
             running = start_run(config, "--worker-wait", "3")
             assert gate.arrived.wait(60), worker.text()
+            _wait_stored("archive.db", tmp_path, 1)
             worker.kill()
             gate.release.set()
             out, err = running.communicate(timeout=120)
