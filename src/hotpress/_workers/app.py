@@ -34,7 +34,9 @@ BATCH = 10
 SOFT_LIMIT = 270
 HARD_LIMIT = 300
 """Seconds a task may run (soft: it is told; hard: its process is replaced). Well under
-RabbitMQ's consumer timeout (30 min), so the broker never takes a running task back."""
+RabbitMQ's consumer timeout (30 min), so the broker never takes a running task back. Celery
+enforces them on the prefork pool; on threads the fetch stage's deadlines bound a task (each
+source at most ``total_timeout``, :data:`BATCH` sources a task)."""
 LEASE = timedelta(seconds=2 * HARD_LIMIT)
 """A claim's lease: a task queued and run within it is the source's; after it, a scheduler
 may claim the source again and the old task's result is dropped."""
