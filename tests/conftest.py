@@ -47,4 +47,4 @@ def seed_post(shared: Path) -> bytes:
     return (shared / "seed" / "zhihu-hotlist-post.md").read_bytes()
 
 
-pytest_plugins = ["feedserver", "pgserver"]
+pytest_plugins = ["feedserver", "pgserver", "workers_support"]

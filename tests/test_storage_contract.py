@@ -24,7 +24,7 @@ import test_storage
 from hotpress._hot.model import RankEntry
 from hotpress._lock import run_lock
 from hotpress._storage import Publication, Storage, open_storage
-from hotpress.exceptions import LockedError
+from hotpress.exceptions import LeaseLostError, LockedError
 from hotpress.types import (
     Expansion,
     FetchResult,
@@ -38,6 +38,7 @@ from hotpress.types import (
 F = TypeVar("F", bound=Callable[..., Any])
 NOW = datetime(2024, 1, 15, 12, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
+MINUTE = timedelta(minutes=1)
 A = SourceSpec(
     key="/zhihu/hot",
     category=("社交媒体", "知乎", "知乎热榜"),
@@ -540,3 +541,87 @@ def test_one_run_at_a_time_holds_the_archive(database: Path | str) -> None:
         store.close()
     with run_lock(database, wait=1.0):  # let go: the next run takes it
         pass
+
+
+# --- leases (issue 16) --------------------------------------------------------------------
+
+
+@covers("claim_sources")
+def test_a_claim_takes_due_sources_once_until_the_lease_ends(storage: Storage) -> None:
+    until = NOW + 10 * MINUTE
+    assert storage.claim_sources(NOW, token="t1", until=until, limit=1) == [A.key]
+    # A second claimer gets what is left, then nothing while the leases live.
+    assert storage.claim_sources(NOW, token="t2", until=until, limit=5) == [B.key]
+    assert storage.claim_sources(NOW + MINUTE, token="t3", until=until, limit=5) == []
+    # Expired: claimable again, by a new token.
+    later = until + MINUTE
+    assert storage.claim_sources(later, token="t4", until=later + MINUTE, limit=5) == [
+        A.key,
+        B.key,
+    ]
+    assert storage.leased("t1") == []
+    assert storage.leased("t4") == [A.key, B.key]
+
+
+@covers("claim_sources")
+def test_a_claim_of_due_sources_skips_those_not_due_and_keeps_to_the_keys(
+    storage: Storage,
+) -> None:
+    storage.save_fetch(A.key, ok(A), [], now=NOW, error=None, next_due=NOW + HOUR)
+    until = NOW + MINUTE
+    assert storage.claim_sources(NOW, token="t", until=until, limit=5) == [B.key]
+    storage.release_leases("t")
+    assert storage.claim_sources(NOW, token="u", until=until, limit=5, keys=[A.key]) == []
+    # `run` without --due takes every source it names, due or not.
+    got = storage.claim_sources(NOW, token="v", until=until, limit=5, keys=[A.key], due_only=False)
+    assert got == [A.key]
+
+
+@covers("start_lease", "leased")
+def test_starting_a_lease_counts_tries_of_the_keys_still_held(storage: Storage) -> None:
+    storage.claim_sources(NOW, token="t", until=NOW + MINUTE, limit=5)
+    assert storage.start_lease("t", [A.key]) == {A.key: 1}
+    assert storage.start_lease("t", [A.key, B.key]) == {A.key: 2, B.key: 1}
+    assert storage.start_lease("other", [A.key, B.key]) == {}
+    assert storage.leased("t") == [A.key, B.key]
+    # A new claim after expiry starts counting again.
+    later = NOW + HOUR
+    storage.claim_sources(later, token="u", until=later + MINUTE, limit=1)
+    assert storage.start_lease("u", [A.key]) == {A.key: 1}
+
+
+@covers("release_leases")
+def test_released_leases_can_be_claimed_at_once(storage: Storage) -> None:
+    storage.claim_sources(NOW, token="t", until=NOW + HOUR, limit=5)
+    assert storage.release_leases("t") == 2
+    assert storage.leased("t") == []
+    assert storage.release_leases("t") == 0
+    assert storage.claim_sources(NOW, token="u", until=NOW + HOUR, limit=5) == [A.key, B.key]
+
+
+@covers("claim_sources")
+def test_a_stored_refresh_ends_its_lease_and_a_late_duplicate_writes_nothing(
+    storage: Storage,
+) -> None:
+    storage.claim_sources(NOW, token="t", until=NOW + MINUTE, limit=5, keys=[A.key])
+    counts = storage.save_fetch(
+        A.key, ok(A), [item(1)], now=NOW, error=None, next_due=NOW + HOUR, lease="t"
+    )
+    assert counts.new == 1
+    assert storage.leased("t") == []
+    # The same task delivered again (its worker died after the commit): refused whole.
+    with pytest.raises(LeaseLostError):
+        storage.save_fetch(A.key, ok(A), [item(2)], now=NOW, error="late", next_due=NOW, lease="t")
+    assert [s.identity for s in storage.iter_items()] == [ident(A, 1)]
+    assert len(storage.fetch_log(A.key)) == 1
+    assert storage.error_count(A.key) == 0
+    # An expired lease claimed again: the old holder's result is refused, the new one stored.
+    storage.claim_sources(NOW + HOUR, token="old", until=NOW + HOUR, limit=1, keys=[A.key])
+    later = NOW + 2 * HOUR
+    storage.claim_sources(later, token="new", until=later + MINUTE, limit=1, keys=[A.key])
+    with pytest.raises(LeaseLostError):
+        storage.save_fetch(
+            A.key, ok(A), [item(3)], now=later, error=None, next_due=None, lease="old"
+        )
+    storage.save_fetch(A.key, ok(A), [item(4)], now=later, error=None, next_due=None, lease="new")
+    assert sorted(s.identity for s in storage.iter_items()) == [ident(A, 1), ident(A, 4)]

@@ -180,6 +180,9 @@ class SourceConfig(_Model):
 class ConfigModel(_Model):
     rsshub: str = "https://rsshub.app"
     database: str = "hotpress.db"
+    broker: str | None = None
+    """A Celery broker (``amqp://…`` RabbitMQ, ``redis://…``): refresh on ``hotpress worker``
+    processes, ``watch`` schedules (issue 16)."""
     timezone: str = "Asia/Shanghai"
     interval: int = Field(default=60, ge=1, le=7 * 24 * 60)
     output: OutputConfig = OutputConfig()
@@ -248,3 +251,5 @@ class Settings:
     ``hotpress-media`` beside the config for a PostgreSQL one)."""
     notify: tuple[NotifyTarget, ...] = ()
     stories: StoriesConfig = field(default_factory=StoriesConfig)
+    broker: str | None = None
+    """Distributed refresh on Celery workers (``None``: in this process)."""

@@ -75,6 +75,33 @@ def _check_database(value: str, path: Path, line: int | None) -> str:
     return value
 
 
+BROKER_SCHEMES = ("amqp", "amqps", "pyamqp", "redis", "rediss")
+
+
+def _check_broker(value: str, path: Path, line: int | None) -> str:
+    """A broker URL Celery can use: RabbitMQ (``amqp://``) or Redis (``redis://``)."""
+    parts = urlsplit(value)
+    problem = None
+    if parts.scheme.lower() not in BROKER_SCHEMES:
+        problem = f"unknown scheme {parts.scheme or value!r} (amqp or redis)"
+    elif not parts.hostname:
+        problem = "it names no host"
+    else:
+        try:
+            parts.port  # noqa: B018 - urlsplit checks the port only when asked
+        except ValueError:
+            problem = "its port is not a number"
+    if problem is not None:
+        raise ConfigError(
+            f"expected a broker URL such as amqp://guest:guest@127.0.0.1:5672// (RabbitMQ) or"
+            f" redis://127.0.0.1:6379/0 (got {value!r}: {problem})",
+            path=path,
+            line=line,
+            key="broker",
+        )
+    return value
+
+
 def _iter_sources(model: ConfigModel) -> Iterator[tuple[int, SourceConfig]]:
     yield from enumerate(model.sources)
 
@@ -95,6 +122,11 @@ def _resolve(model: ConfigModel, path: Path, lines: dict[Loc, int]) -> Settings:
         _check_database(model.database, path, lines.get(("database",)))
     except ConfigError as exc:
         problems.append(exc)
+    if model.broker is not None:
+        try:
+            _check_broker(model.broker, path, lines.get(("broker",)))
+        except ConfigError as exc:
+            problems.append(exc)
     specs: list[SourceSpec] = []
     seen: dict[str, int] = {}
     retention: dict[str, Retention] = {}
@@ -134,6 +166,7 @@ def _resolve(model: ConfigModel, path: Path, lines: dict[Loc, int]) -> Settings:
     return Settings(
         notify=notify,
         stories=model.stories,
+        broker=model.broker,
         path=path,
         database=database,
         timezone=tz,

@@ -18,7 +18,7 @@ from hotpress._normalize import entry_key, normalize_entry, raw_digest
 from hotpress._parse import parse_feed
 from hotpress._schedule import next_due
 from hotpress._storage.base import Storage
-from hotpress.exceptions import ParseError
+from hotpress.exceptions import LeaseLostError, ParseError
 from hotpress.types import FetchResult, Item, ParsedEntry, ParsedFeed, SourceSpec, StoreCounts
 
 
@@ -31,6 +31,8 @@ class SourceOutcome:
     not_modified: bool = False
     error: str | None = None
     entries: int = 0
+    lost: bool = False
+    """A worker's late duplicate: its lease was gone, nothing was stored (``error`` says so)."""
 
 
 def parse_result(spec: SourceSpec, content: bytes, result: FetchResult) -> ParsedFeed:
@@ -134,9 +136,16 @@ def read_result(spec: SourceSpec, result: FetchResult, storage: Storage) -> Read
 
 
 def save_reading(
-    spec: SourceSpec, result: FetchResult, reading: Reading, storage: Storage, *, now: datetime
+    spec: SourceSpec,
+    result: FetchResult,
+    reading: Reading,
+    storage: Storage,
+    *,
+    now: datetime,
+    lease: str | None = None,
 ) -> SourceOutcome:
-    """Store what :func:`read_result` gave, with the fetch, in one transaction."""
+    """Store what :func:`read_result` gave, with the fetch, in one transaction (a worker's:
+    only while ``lease`` is still the source's, see ``Storage.save_fetch``)."""
     error = reading.error
     errors_before = storage.error_count(spec.key)
     due = next_due(
@@ -148,17 +157,23 @@ def save_reading(
         ttl_minutes=reading.ttl,
     )
     same = reading.same
-    counts = storage.save_fetch(
-        spec.key,
-        result,
-        reading.items,
-        now=now,
-        error=error,
-        next_due=due,
-        seen=reading.seen,
-        body_digest=reading.digest if error is None else None,
-        same_as_before=same and error is None,
-    )
+    try:
+        counts = storage.save_fetch(
+            spec.key,
+            result,
+            reading.items,
+            now=now,
+            error=error,
+            next_due=due,
+            seen=reading.seen,
+            body_digest=reading.digest if error is None else None,
+            same_as_before=same and error is None,
+            lease=lease,
+        )
+    except LeaseLostError as exc:
+        return SourceOutcome(
+            spec.key, spec.url, result.status, StoreCounts(), error=str(exc), lost=True
+        )
     if error is None:
         _apply_filters(spec, reading, storage, now)
     if spec.hotlist and error is None and (reading.ranks is not None or same):
@@ -189,7 +204,13 @@ def _apply_filters(spec: SourceSpec, reading: Reading, storage: Storage, now: da
 
 
 def store_result(
-    spec: SourceSpec, result: FetchResult, storage: Storage, *, now: datetime
+    spec: SourceSpec,
+    result: FetchResult,
+    storage: Storage,
+    *,
+    now: datetime,
+    lease: str | None = None,
 ) -> SourceOutcome:
     """Parse, normalize and store one fetched source in one transaction."""
-    return save_reading(spec, result, read_result(spec, result, storage), storage, now=now)
+    reading = read_result(spec, result, storage)
+    return save_reading(spec, result, reading, storage, now=now, lease=lease)

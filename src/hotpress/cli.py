@@ -14,7 +14,7 @@ from typing import Any, cast
 from rich.console import Console
 
 from hotpress import __version__
-from hotpress._cli import archive, hot, ops, pipeline
+from hotpress._cli import archive, hot, ops, pipeline, workers
 from hotpress._cli.common import log, setup_logging
 from hotpress.config import Settings, config_path, load_settings
 from hotpress.exceptions import HotpressError
@@ -100,6 +100,13 @@ def _parser() -> argparse.ArgumentParser:
             "--due", action="store_true", help="refresh only the sources that are due (cron)"
         )
         _wait(p)
+        p.add_argument(
+            "--worker-wait",
+            type=float,
+            default=30.0,
+            metavar="SECONDS",
+            help="with `broker:`: wait up to SECONDS for a worker to answer (default 30)",
+        )
 
     p = _command(
         sub,
@@ -156,6 +163,23 @@ def _ops_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
         "watch",
         "refresh each source when it is due and publish after each round, until stopped",
         "hotpress watch -c /etc/hotpress/hotpress.yml",
+    )
+
+    p = _command(
+        sub,
+        common,
+        "worker",
+        "refresh sources on a Celery worker (needs `broker:`; `watch` or `run` sends work)",
+        "hotpress worker -c /etc/hotpress/hotpress.yml --concurrency 4",
+    )
+    p.add_argument(
+        "--pool",
+        choices=("threads", "prefork", "solo"),
+        default="threads",
+        help="Celery pool (default threads: each task runs its own event loop)",
+    )
+    p.add_argument(
+        "--concurrency", type=int, default=4, metavar="N", help="tasks at once (default 4)"
     )
 
     p = _command(
@@ -227,6 +251,7 @@ _WITH_SETTINGS: dict[str, Command] = {
     "serve": pipeline.cmd_serve,
     "sources": pipeline.cmd_sources,
     "watch": ops.cmd_watch,
+    "worker": workers.cmd_worker,
     "catalog": ops.cmd_catalog,
     "add": ops.cmd_add,
     "remove": ops.cmd_remove,

@@ -113,11 +113,16 @@ async def refresh(
     keys: Sequence[str] | None = None,
     clock: Clock = utcnow,
     progress: Progress | None = None,
+    lease: str | None = None,
 ) -> FetchReport:
-    """Fetch the configured sources (or only ``keys``) and store what they hold."""
+    """Fetch the configured sources (or only ``keys``) and store what they hold.
+
+    ``lease``: a worker's refresh of sources a scheduler leased to this token (who synced the
+    sources already); each is stored only while the lease is still its own."""
     progress = progress or NullProgress()
     started = clock()
-    storage.sync_sources(settings.sources)
+    if lease is None:
+        storage.sync_sources(settings.sources)
     wanted = set(keys) if keys is not None else None
     specs = {s.key: s for s in settings.sources if wanted is None or s.key in wanted}
     requests = [
@@ -130,12 +135,12 @@ async def refresh(
     if client is None:
         async with make_client(options) as own:
             report = await _refresh(
-                specs, requests, storage, own, options, clock, progress, settings
+                specs, requests, storage, own, options, clock, progress, settings, lease
             )
             report = await _media(settings, storage, own, options, clock, report)
     else:
         report = await _refresh(
-            specs, requests, storage, client, options, clock, progress, settings
+            specs, requests, storage, client, options, clock, progress, settings, lease
         )
         report = await _media(settings, storage, client, options, clock, report)
     if settings.notify:
@@ -177,12 +182,14 @@ async def _refresh(
     clock: Clock,
     progress: Progress,
     settings: Settings,
+    lease: str | None = None,
 ) -> FetchReport:
     loop = asyncio.get_running_loop()
     stored: list[asyncio.Future[SourceOutcome]] = []
 
     def store(result: FetchResult) -> SourceOutcome:
-        outcome = store_result(specs[result.source_key], result, storage, now=clock())
+        spec = specs[result.source_key]
+        outcome = store_result(spec, result, storage, now=clock(), lease=lease)
         progress.advance("sources", failed=outcome.error is not None)
         stored_items = outcome.counts.new + outcome.counts.updated
         if stored_items:
@@ -212,6 +219,7 @@ async def _refresh(
     outcomes.sort(key=lambda o: order[o.key])
     # The second feeds of the sources that refreshed well (a failing RSSHub is not asked for
     # their expansions as well); failed expansions wait for the source's next refresh.
+    outcomes = [o for o in outcomes if not o.lost]
     expandable = [specs[o.key] for o in outcomes if o.error is None and specs[o.key].expand]
     expansions = await expand_sources(
         expandable, storage, client=client, settings=options, now=clock()

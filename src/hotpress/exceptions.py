@@ -101,6 +101,16 @@ class LockedError(StorageError):
     """Another hotpress process holds the lock on this archive."""
 
 
+class LeaseLostError(StorageError):
+    """A worker's lease on a source is no longer the source's (another claim took it, or its
+    refresh is already stored): the late result is dropped, nothing is written."""
+
+
+class WorkerError(HotpressError):
+    """Distributed refresh (``broker:``) cannot go on: no worker answers, the broker cannot be
+    reached, or the workers extra is not installed."""
+
+
 class PublishError(HotpressError):
     """An output file could not be written."""
 

@@ -16,6 +16,7 @@ from hotpress import core
 from hotpress._catalog import CatalogRoute, fetch_catalog, find_route, search
 from hotpress._cli.common import log, output_line
 from hotpress._cli.table import Cell, Column, print_table
+from hotpress._cli.workers import cmd_schedule
 from hotpress._configedit import NewSource, add_sources, remove_source
 from hotpress._deploy import choose_mode, render_workflow, workflow_values, write_workflow
 from hotpress._health import check_sources
@@ -97,6 +98,8 @@ def log_round(result: Round) -> None:
 
 
 def cmd_watch(args: argparse.Namespace, settings: Settings, out: Console, err: Console) -> int:
+    if settings.broker is not None:
+        return cmd_schedule(settings, log_round)
     log.info("watching %d sources (Ctrl-C to stop)", len(settings.sources))
     with stop_on_signals(Stop()) as stop:
         rounds = watch(settings, stop=stop, on_round=log_round)

@@ -16,6 +16,7 @@ from hotpress import core
 from hotpress._cli.common import ago, log, output_line, progress
 from hotpress._cli.ops import cmd_check, cmd_init_actions
 from hotpress._cli.table import Cell, Column, print_table
+from hotpress._cli.workers import distributed_run
 from hotpress._health import source_states, state_row, status
 from hotpress._lock import run_lock
 from hotpress._storage import open_storage
@@ -122,6 +123,9 @@ def none_due(storage: core.Storage) -> str:
 
 
 def cmd_pipeline(args: argparse.Namespace, settings: Settings, out: Console, err: Console) -> int:
+    if settings.broker is not None and args.command in {"run", "fetch"}:
+        report, idle = distributed_run(args, settings, err, due_keys=due_keys, none_due=none_due)
+        return report_run(args, settings, report, idle, out)
     with run_lock(settings.database, wait=args.wait):
         storage = open_storage(settings.database)
         try:
@@ -142,9 +146,20 @@ def cmd_pipeline(args: argparse.Namespace, settings: Settings, out: Console, err
                     force=getattr(args, "force", False),
                     progress=bars,
                 )
-            outputs, kept = report.outputs, report.retention
         finally:
             storage.close()
+    return report_run(args, settings, report, idle, out)
+
+
+def report_run(
+    args: argparse.Namespace,
+    settings: Settings,
+    report: core.RunReport,
+    idle: str | None,
+    out: Console,
+) -> int:
+    """The summary of a run/fetch/publish and its exit code."""
+    outputs, kept = report.outputs, report.retention
     if not args.quiet:
         summarize(report, out, idle=idle)
         if args.command in {"run", "publish"} and not outputs:

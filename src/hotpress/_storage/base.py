@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Protocol
 
 from hotpress._storage.hot_rows import HotStore
+from hotpress._storage.lease_rows import LeaseStore
 from hotpress._storage.site_rows import SiteStore
 from hotpress._storage.stage_rows import FilterStore, NotifyStore, StoryStore
 from hotpress.types import (
@@ -68,7 +69,7 @@ class RetentionCandidate:
     last_seen: datetime
 
 
-class Storage(SiteStore, HotStore, FilterStore, NotifyStore, StoryStore, Protocol):
+class Storage(SiteStore, HotStore, FilterStore, NotifyStore, StoryStore, LeaseStore, Protocol):
     """What the pipeline needs from an archive (the site's read queries included, see
     ``hotpress._storage.site_rows``; hot lists' rank history, ``hotpress._hot.store``). All
     datetimes are aware UTC."""
@@ -99,9 +100,12 @@ class Storage(SiteStore, HotStore, FilterStore, NotifyStore, StoryStore, Protoco
         seen: Sequence[str] = (),
         body_digest: str | None = None,
         same_as_before: bool = False,
+        lease: str | None = None,
     ) -> StoreCounts:
         """Store one source's refresh in ONE transaction: its items (new ones added, changed
         ones updated in place, revision bumped), its validators, its status and a log row.
+        ``lease``: only while the source is leased to this token (else ``LeaseLostError`` and
+        nothing is written); the lease ends in the same transaction.
         ``seen`` are identities of entries known unchanged (only their last-seen time moves);
         ``same_as_before`` (a 304 or an identical body) moves it for every item the previous
         refresh saw. ``body_digest`` is remembered for the next refresh."""

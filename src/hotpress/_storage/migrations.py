@@ -193,4 +193,12 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX story_items_story ON story_items (story);
     """,
+    # 12: leases (issue 16): a scheduler claims due sources for the workers; the state update
+    # after a fetch is guarded by the lease token, so a late duplicate cannot overwrite it
+    """
+    ALTER TABLE sources ADD COLUMN lease_until INTEGER;
+    ALTER TABLE sources ADD COLUMN lease_token TEXT;
+    ALTER TABLE sources ADD COLUMN lease_tries INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX sources_lease ON sources (lease_token);
+    """,
 )

@@ -7,6 +7,8 @@ from hotpress._storage.conn import guard_calls
 from hotpress._storage.expand_sqlite import ExpansionQueriesMixin
 from hotpress._storage.filter_sqlite import FilterQueriesMixin
 from hotpress._storage.hot_sqlite import HotQueriesMixin
+from hotpress._storage.lease_rows import Dialect
+from hotpress._storage.lease_sqlite import LeaseQueriesMixin
 from hotpress._storage.media_sqlite import MediaQueriesMixin
 from hotpress._storage.notify_sqlite import NotifyQueriesMixin
 from hotpress._storage.pg_conn import PostgreSQLConnection
@@ -29,8 +31,12 @@ class PostgreSQLStorage(
     FilterQueriesMixin,
     NotifyQueriesMixin,
     StoryQueriesMixin,
+    LeaseQueriesMixin,
     SourceQueriesMixin,
     ItemQueriesMixin,
     PublicationQueriesMixin,
 ):
     """Archive in a PostgreSQL database. Not for concurrent use: one thread at a time."""
+
+    dialect: Dialect = "postgresql"
+    """The lease claim locks its rows ``FOR UPDATE SKIP LOCKED`` (``lease_rows``)."""

@@ -2,7 +2,7 @@
 
 ``sqlite_conn`` opens, checks and migrates the file and wraps every call; ``sqlite_sources``,
 ``sqlite_items`` and ``sqlite_publish`` hold the pipeline's queries; the ``*_sqlite`` mixins
-hold the site's, hot lists', filters', pushes', expansions' and media queries.
+hold the site's, hot lists', filters', pushes', expansions', media and lease queries.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from hotpress._storage.conn import guard_calls
 from hotpress._storage.expand_sqlite import ExpansionQueriesMixin
 from hotpress._storage.filter_sqlite import FilterQueriesMixin
 from hotpress._storage.hot_sqlite import HotQueriesMixin
+from hotpress._storage.lease_sqlite import LeaseQueriesMixin
 from hotpress._storage.media_sqlite import MediaQueriesMixin
 from hotpress._storage.notify_sqlite import NotifyQueriesMixin
 from hotpress._storage.site_sqlite import SiteQueriesMixin
@@ -33,6 +34,7 @@ class SQLiteStorage(
     FilterQueriesMixin,
     NotifyQueriesMixin,
     StoryQueriesMixin,
+    LeaseQueriesMixin,
     SourceQueriesMixin,
     ItemQueriesMixin,
     PublicationQueriesMixin,

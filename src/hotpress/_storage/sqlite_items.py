@@ -7,6 +7,7 @@ from datetime import datetime
 
 from hotpress._storage.conn import ArchiveConnection
 from hotpress._storage.sqlite_rows import _EXPANDED, _ITEM_COLUMNS, _chunks, _row_to_item, _ts
+from hotpress.exceptions import LeaseLostError
 from hotpress.types import FetchResult, Item, StoreCounts, StoredItem
 
 
@@ -25,11 +26,24 @@ class ItemQueriesMixin(ArchiveConnection):
         seen: Sequence[str] = (),
         body_digest: str | None = None,
         same_as_before: bool = False,
+        lease: str | None = None,
     ) -> StoreCounts:
         source_id = self._source_id(source_key)
         stamp = int(now.timestamp())
 
         def work() -> StoreCounts:
+            if lease is not None:
+                # First, in the transaction: a late duplicate must not write anything.
+                ended = self._db.execute(
+                    "UPDATE sources SET lease_token = NULL, lease_until = NULL"
+                    " WHERE id = ? AND lease_token = ?",
+                    (source_id, lease),
+                ).rowcount
+                if not ended:
+                    raise LeaseLostError(
+                        f"{source_key}: the lease of this refresh is gone (claimed again, or"
+                        " already stored): its result is dropped"
+                    )
             counts = self._store_items(source_id, items or (), stamp)
             touched = self._touch(source_id, seen, stamp)
             if same_as_before:

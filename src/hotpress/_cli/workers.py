@@ -1,0 +1,105 @@
+"""Commands of distributed refresh (``broker:``): ``worker``, and ``run``/``fetch``/``watch``
+when a broker is configured (the rounds run on the workers, this process publishes)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from collections.abc import Callable
+
+from rich.console import Console
+
+from hotpress import core
+from hotpress._cli.common import progress
+from hotpress._lock import run_lock
+from hotpress._storage import open_storage
+from hotpress._storage.base import Storage
+from hotpress._watch import Round, Stop, stop_on_signals
+from hotpress.config import Settings
+from hotpress.exceptions import ConfigError
+
+log = logging.getLogger("hotpress")
+
+
+def _broker(settings: Settings, command: str) -> str:
+    if settings.broker is None:
+        raise ConfigError(
+            f"`hotpress {command}` needs a `broker:` (e.g. amqp://guest:guest@127.0.0.1:5672//)",
+            path=settings.path,
+            key="broker",
+        )
+    return settings.broker
+
+
+def cmd_worker(args: argparse.Namespace, settings: Settings, out: Console, err: Console) -> int:
+    from hotpress._workers.app import redact, run_worker
+
+    broker = _broker(settings, "worker")
+    log.info("worker for %d sources on %s", len(settings.sources), redact(broker))
+    level = "WARNING" if args.quiet else ("DEBUG" if args.verbose > 1 else "INFO")
+    run_worker(settings, pool=args.pool, concurrency=args.concurrency, loglevel=level)
+    return 0
+
+
+DueKeys = Callable[[argparse.Namespace, Settings, Storage], list[str] | None]
+
+
+def distributed_run(
+    args: argparse.Namespace,
+    settings: Settings,
+    err: Console,
+    *,
+    due_keys: DueKeys,
+    none_due: Callable[[Storage], str],
+) -> tuple[core.RunReport, str | None]:
+    """``run``/``fetch`` on the workers, then (``run``) publish under the run lock;
+    ``due_keys``/``none_due`` are the local run's (``--due``)."""
+    from hotpress._workers.app import make_app
+    from hotpress._workers.rounds import distributed_fetch
+
+    app = make_app(_broker(settings, args.command))
+    storage = open_storage(settings.database)
+    idle = None
+    try:
+        with progress(args, err) as bars:
+            wanted = due_keys(args, settings, storage)
+            if wanted is not None:
+                configured = {s.key for s in settings.sources}
+                wanted = [k for k in wanted if k in configured]
+                if not wanted:
+                    idle = none_due(storage)
+            fetched = distributed_fetch(
+                settings,
+                storage,
+                app,
+                keys=wanted,
+                due_only=wanted is not None,
+                progress=bars,
+                worker_wait=args.worker_wait,
+            )
+            report = core.RunReport(fetch=fetched)
+            if args.command == "run":
+                with run_lock(settings.database, wait=args.wait):
+                    done = core.run_round(settings, storage, fetch=False, progress=bars)
+                report = core.RunReport(fetched, done.outputs, done.retention)
+    finally:
+        storage.close()
+    return report, idle
+
+
+def cmd_schedule(settings: Settings, on_round: Callable[[Round], None]) -> int:
+    """``watch`` with a broker: the scheduler (claims, enqueues, publishes)."""
+    from hotpress._workers.app import make_app, redact
+    from hotpress._workers.scheduler import schedule
+
+    broker = _broker(settings, "watch")
+    app = make_app(broker)
+    log.info(
+        "scheduling %d sources on the workers of %s (Ctrl-C to stop)",
+        len(settings.sources),
+        redact(broker),
+    )
+    with stop_on_signals(Stop()) as stop:
+        rounds = schedule(settings, app, stop=stop, on_round=on_round)
+    log.info("stopped after %d rounds", rounds)
+    return 0

@@ -1,0 +1,90 @@
+"""Leases of both backends (mixed into SQLiteStorage and PostgreSQLStorage; see
+``lease_rows``).
+
+Every statement runs inside ``_write``'s transaction. SQLite has one writer at a time, so a
+claim cannot interleave with another process's claim (no ``SKIP LOCKED`` needed, or known);
+PostgreSQL's claim locks the rows it picks ``FOR UPDATE SKIP LOCKED``, so concurrent
+claimers pass each other instead of waiting or taking a row twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from hotpress._storage.conn import ArchiveConnection
+from hotpress._storage.lease_rows import Dialect, claim_sql
+from hotpress._storage.sqlite_rows import _chunks
+
+
+class LeaseQueriesMixin(ArchiveConnection):
+    """Claiming sources for workers, and the workers' side of a lease."""
+
+    dialect: Dialect = "sqlite"
+
+    def claim_sources(
+        self,
+        now: datetime,
+        *,
+        token: str,
+        until: datetime,
+        limit: int,
+        keys: Sequence[str] | None = None,
+        due_only: bool = True,
+    ) -> list[str]:
+        stamp, expiry = int(now.timestamp()), int(until.timestamp())
+
+        def claim(chunk: Sequence[str], room: int) -> list[str]:
+            sql = claim_sql(self.dialect, keys=len(chunk), due_only=due_only)
+            due = (stamp,) if due_only else ()
+            rows = self._db.execute(sql, (expiry, token, stamp, *due, *chunk, room))
+            return [row[0] for row in rows]
+
+        def work() -> list[str]:
+            if keys is None:
+                taken = claim((), limit)
+            else:
+                taken = []
+                for chunk in _chunks(list(keys)):
+                    if len(taken) >= limit:
+                        break
+                    taken += claim(chunk, limit - len(taken))
+            return taken
+
+        claimed: list[str] = self._write(work)
+        return claimed
+
+    def start_lease(self, token: str, keys: Sequence[str]) -> dict[str, int]:
+        def work() -> dict[str, int]:
+            tries: dict[str, int] = {}
+            for chunk in _chunks(list(keys)):
+                marks = ",".join("?" * len(chunk))
+                for key, count in self._db.execute(
+                    "UPDATE sources SET lease_tries = lease_tries + 1"
+                    f" WHERE lease_token = ? AND key IN ({marks}) RETURNING key, lease_tries",
+                    (token, *chunk),
+                ):
+                    tries[key] = int(count)
+            return tries
+
+        started: dict[str, int] = self._write(work)
+        return started
+
+    def leased(self, token: str) -> list[str]:
+        rows = self._db.execute(
+            "SELECT key FROM sources WHERE lease_token = ? ORDER BY id", (token,)
+        )
+        return [row[0] for row in rows]
+
+    def release_leases(self, token: str) -> int:
+        def work() -> int:
+            return int(
+                self._db.execute(
+                    "UPDATE sources SET lease_token = NULL, lease_until = NULL"
+                    " WHERE lease_token = ?",
+                    (token,),
+                ).rowcount
+            )
+
+        released: int = self._write(work)
+        return released

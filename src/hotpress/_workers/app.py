@@ -1,0 +1,193 @@
+"""The Celery side of distributed refresh: the app's settings, the one task, sending work.
+
+Celery is an optional extra (``hotpress[workers]``): nothing else imports this module unless
+``broker:`` is set. The app is made per process from the config (no module-level app): the
+worker registers the task with its settings; a scheduler only sends by the task's name.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import threading
+import warnings
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from hotpress.config import Settings
+from hotpress.exceptions import StorageError, WorkerError
+
+try:
+    from celery import Celery
+except ImportError:  # pragma: no cover - the extra is installed wherever tests run
+    Celery = None
+
+log = logging.getLogger("hotpress")
+
+TASK = "hotpress.refresh"
+QUEUE = "hotpress"
+BATCH = 10
+"""At most this many sources of one host in one task (one event loop, one client)."""
+SOFT_LIMIT = 270
+HARD_LIMIT = 300
+"""Seconds a task may run (soft: it is told; hard: its process is replaced). Well under
+RabbitMQ's consumer timeout (30 min), so the broker never takes a running task back. Celery
+enforces them on the prefork pool; on threads the fetch stage's deadlines bound a task (each
+source at most ``total_timeout``, :data:`BATCH` sources a task)."""
+LEASE = timedelta(seconds=2 * HARD_LIMIT)
+"""A claim's lease: a task queued and run within it is the source's; after it, a scheduler
+may claim the source again and the old task's result is dropped."""
+RETRY = 2
+MAX_RETRIES = 30
+"""A task whose archive is unavailable is tried again every :data:`RETRY` seconds, this
+often at most (a minute: a database restart), then left to its lease's end."""
+
+
+def redact(url: str) -> str:
+    """The broker URL without its password, for messages and logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{parts.username}:***@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def make_app(broker: str, *, cancel_on_connection_loss: bool = True) -> Any:
+    """A Celery app on ``broker`` with the settings every hotpress process shares.
+
+    ``cancel_on_connection_loss``: a task in hand when the broker connection drops is stopped
+    (its message goes back to the queue anyway). Only a prefork pool can stop one; threads
+    finish theirs, and the lease decides whose result is stored."""
+    if Celery is None:
+        raise WorkerError(
+            "`broker:` needs Celery: install hotpress with the workers extra"
+            " (pip install 'hotpress[workers]')"
+        )
+    app = Celery("hotpress", broker=broker, set_as_current=False)
+    app.conf.update(
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_soft_time_limit=SOFT_LIMIT,
+        task_time_limit=HARD_LIMIT,
+        task_ignore_result=True,
+        task_default_queue=QUEUE,
+        task_serializer="json",
+        accept_content=["json"],
+        broker_connection_retry_on_startup=True,
+        broker_connection_max_retries=None,
+        worker_cancel_long_running_tasks_on_connection_loss=cancel_on_connection_loss,
+        worker_hijack_root_logger=False,
+        # Redis: a task not acknowledged within this time is handed out again.
+        broker_transport_options={"visibility_timeout": int(LEASE.total_seconds())},
+    )
+    return app
+
+
+def worker_app(settings: Settings, *, pool: str = "threads") -> Any:
+    """The app of ``hotpress worker``, with the refresh task bound to these settings."""
+    from hotpress._workers.task import refresh_batch
+
+    assert settings.broker is not None
+    app = make_app(settings.broker, cancel_on_connection_loss=pool == "prefork")
+    local = threading.local()
+
+    def refresh(task: Any, keys: list[str], token: str) -> dict[str, int]:
+        from hotpress._storage import open_storage
+
+        try:
+            # One archive connection per pool thread or process, opened on its first task.
+            storage = getattr(local, "storage", None)
+            if storage is None:
+                storage = local.storage = open_storage(settings.database)
+
+            def split(alone: Sequence[str]) -> None:
+                with app.producer_or_acquire() as producer:
+                    for key in alone:
+                        app.send_task(TASK, args=[[key], token], queue=QUEUE, producer=producer)
+
+            return refresh_batch(settings, storage, keys, token, split=split)
+        except StorageError as exc:
+            # The archive went away (a database restart, a locked file): a new connection
+            # for the next try; the leases still hold, so nothing is stored twice.
+            dropped = getattr(local, "storage", None)
+            local.storage = None
+            if dropped is not None:
+                with contextlib.suppress(Exception):
+                    dropped.close()
+            log.warning("archive unavailable (%s): the task is tried again in %d s", exc, RETRY)
+            raise task.retry(exc=exc, countdown=RETRY) from exc
+
+    app.task(name=TASK, bind=True, max_retries=MAX_RETRIES)(refresh)
+    return app
+
+
+def run_worker(settings: Settings, *, pool: str, concurrency: int, loglevel: str) -> None:
+    """Run a Celery worker until it is stopped (SIGTERM: finish the tasks, then exit)."""
+    app = worker_app(settings, pool=pool)
+    if pool != "prefork":
+        # Celery's notice that 6.0 will stop tasks on a connection loss: a threads or solo
+        # pool cannot, which is why it is off for them.
+        from celery.exceptions import CPendingDeprecationWarning
+
+        warnings.filterwarnings("ignore", category=CPendingDeprecationWarning)
+    if loglevel != "DEBUG":
+        # Celery sets the root logger to ``loglevel``: not a line per HTTP request.
+        for name in ("httpx", "httpcore"):
+            logging.getLogger(name).setLevel(logging.WARNING)
+    app.worker_main(
+        [
+            "worker",
+            f"--pool={pool}",
+            f"--concurrency={concurrency}",
+            f"--loglevel={loglevel}",
+            f"--hostname=hotpress-{os.getpid()}@%h",
+            f"--queues={QUEUE}",
+            "--without-gossip",
+            "--without-mingle",
+        ]
+    )
+
+
+def host_batches(settings: Settings, keys: Sequence[str]) -> list[list[str]]:
+    """``keys`` as tasks: sources of one host together, at most :data:`BATCH` to a task."""
+    urls = {s.key: s.url for s in settings.sources}
+    hosts: dict[str, list[str]] = {}
+    for key in keys:
+        hosts.setdefault((urlsplit(urls.get(key, "")).hostname or "").lower(), []).append(key)
+    return [
+        group[start : start + BATCH]
+        for group in hosts.values()
+        for start in range(0, len(group), BATCH)
+    ]
+
+
+def enqueue(app: Any, settings: Settings, keys: Sequence[str], token: str) -> int:
+    """Send the leased ``keys`` to the workers; returns how many tasks were sent."""
+    batches = host_batches(settings, keys)
+    from kombu.exceptions import OperationalError
+
+    try:
+        with app.producer_or_acquire() as producer:
+            for batch in batches:
+                app.send_task(TASK, args=[batch, token], queue=QUEUE, producer=producer)
+    except (OSError, OperationalError) as exc:
+        assert settings.broker is not None
+        raise WorkerError(f"cannot send to the broker {redact(settings.broker)}: {exc}") from exc
+    return len(batches)
+
+
+def ping(app: Any, timeout: float = 1.0) -> list[str]:
+    """Names of the workers answering on the broker within ``timeout`` seconds."""
+    from kombu.exceptions import OperationalError
+
+    try:
+        replies = app.control.ping(timeout=timeout) or []
+    except (OSError, OperationalError) as exc:
+        log.debug("ping failed: %s", exc)
+        return []
+    return sorted(name for reply in replies for name in reply)

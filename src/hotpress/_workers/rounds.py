@@ -1,0 +1,188 @@
+"""``hotpress run`` (and ``run --due``, ``fetch``) with ``broker:``: the round runs on the
+workers, this process claims, enqueues, waits and then publishes.
+
+1. Ask the broker which workers answer (up to ``worker_wait`` seconds): none is an error
+   before anything is claimed.
+2. Claim the wanted sources with one token (sources another round holds are left to it and
+   said so), send them as tasks.
+3. Wait until no source holds the token any more (each stored refresh ends its lease), at
+   most ``deadline`` seconds, or until no worker answers after ``worker_wait`` seconds
+   without progress; then the outcomes are each source's last fetch-log row.
+4. The caller publishes as after a local fetch (``core.run_round(fetch=False)``) under the
+   publish lock.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+from typing import Any
+
+from hotpress import core
+from hotpress._progress import NullProgress, Progress
+from hotpress._storage.base import Storage
+from hotpress._workers.app import LEASE, enqueue, ping, redact
+from hotpress.config import Settings
+from hotpress.exceptions import WorkerError
+from hotpress.types import StoreCounts
+
+log = logging.getLogger("hotpress")
+
+WORKER_WAIT = 30.0
+"""How long ``run`` waits for a first worker to answer before it gives up."""
+POLL = 0.5
+
+
+def new_token() -> str:
+    return uuid.uuid4().hex
+
+
+def outcomes(
+    settings: Settings, storage: Storage, keys: Sequence[str], since: float
+) -> list[core.SourceOutcome]:
+    """Each source's outcome from its last fetch-log row written since ``since`` (epoch s)."""
+    urls = {s.key: s.url for s in settings.sources}
+    done: list[core.SourceOutcome] = []
+    for key in keys:
+        last = storage.fetch_log(key, limit=1)
+        if not last or last[0].started.timestamp() < since - 1:
+            done.append(_unfinished(key, urls.get(key, ""), "no worker stored a refresh"))
+            continue
+        row = last[0]
+        counts = StoreCounts(new=row.new, updated=row.updated)
+        done.append(core.SourceOutcome(key, urls.get(key, ""), row.status, counts, error=row.error))
+    return done
+
+
+def _unfinished(key: str, url: str, why: str) -> core.SourceOutcome:
+    return core.SourceOutcome(key, url, None, StoreCounts(), error=why)
+
+
+def wait_for_workers(
+    app: Any, settings: Settings, wait: float, sleep: Callable[[float], None]
+) -> list[str]:
+    deadline = time.monotonic() + wait
+    while True:
+        names = ping(app, timeout=1.0)
+        if names:
+            return names
+        if time.monotonic() >= deadline:
+            assert settings.broker is not None
+            raise WorkerError(
+                f"no hotpress worker answered on {redact(settings.broker)} within {wait:g} s:"
+                f" start one with `hotpress worker -c {settings.path}` (nothing was claimed)"
+            )
+        sleep(1.0)
+
+
+def distributed_fetch(
+    settings: Settings,
+    storage: Storage,
+    app: Any,
+    *,
+    keys: Sequence[str] | None = None,
+    due_only: bool = False,
+    progress: Progress | None = None,
+    worker_wait: float = WORKER_WAIT,
+    deadline: float = LEASE.total_seconds(),
+    clock: core.Clock = core.utcnow,
+    sleep: Callable[[float], None] = time.sleep,
+) -> core.FetchReport:
+    """One round on the workers: the wanted sources (``keys``, else every configured one;
+    only due ones with ``due_only``) claimed, enqueued and waited for."""
+    progress = progress or NullProgress()
+    storage.sync_sources(settings.sources)
+    wanted = list(keys) if keys is not None else [s.key for s in settings.sources]
+    if not wanted:
+        return core.FetchReport(())
+    workers = wait_for_workers(app, settings, worker_wait, sleep)
+    log.info("%d workers answer: %s", len(workers), ", ".join(workers))
+    token = new_token()
+    now = clock()
+    started = now.timestamp()
+    claimed = storage.claim_sources(
+        now,
+        token=token,
+        until=now + timedelta(seconds=deadline),
+        limit=len(wanted),
+        keys=wanted,
+        due_only=due_only,
+    )
+    busy = [k for k in wanted if k not in set(claimed)]
+    if busy and not due_only:
+        log.warning("%d sources are being refreshed by another round: left to it", len(busy))
+    try:
+        tasks = enqueue(app, settings, claimed, token)
+    except WorkerError:
+        storage.release_leases(token)
+        raise
+    log.info("sent %d sources in %d tasks", len(claimed), tasks)
+    waited = time.monotonic()
+    left = wait_round(
+        storage,
+        token,
+        len(claimed),
+        deadline,
+        progress,
+        sleep,
+        alive=lambda: bool(ping(app, timeout=1.0)),
+        stall=worker_wait,
+    )
+    why = f"no worker finished it within {deadline:g} s"
+    if left and time.monotonic() - waited < deadline:
+        why = f"no worker answered for {worker_wait:g} s while it was waiting (workers stopped?)"
+    if left:
+        # Nothing more is stored for them under this token: a late task's result is dropped.
+        storage.release_leases(token)
+        log.error("%d sources were not refreshed: %s", len(left), why)
+    finished = [k for k in claimed if k not in set(left)]
+    done = {o.key: o for o in outcomes(settings, storage, finished, started)}
+    urls = {s.key: s.url for s in settings.sources}
+    for key in left:
+        done[key] = _unfinished(key, urls.get(key, ""), why)
+    for key in busy if not due_only else ():
+        done[key] = _unfinished(key, urls.get(key, ""), "being refreshed by another round")
+    order = {k: i for i, k in enumerate(wanted)}
+    return core.FetchReport(tuple(sorted(done.values(), key=lambda o: order[o.key])))
+
+
+def wait_round(
+    storage: Storage,
+    token: str,
+    total: int,
+    deadline: float,
+    progress: Progress,
+    sleep: Callable[[float], None],
+    *,
+    alive: Callable[[], bool] | None = None,
+    stall: float = float("inf"),
+) -> list[str]:
+    """Wait until no source holds ``token`` (or ``deadline``); the keys still held. After
+    ``stall`` seconds without a source stored, ``alive()`` is asked (a worker answers?); no:
+    the wait ends early."""
+    progress.begin("sources", total)
+    end = time.monotonic() + deadline
+    said = moved = time.monotonic()
+    done = 0
+    try:
+        while True:
+            left = storage.leased(token)
+            if len(left) < total - done:
+                progress.advance("sources", total - len(left) - done)
+                done = total - len(left)
+                moved = time.monotonic()
+            if not left or time.monotonic() >= end:
+                return left
+            if alive is not None and time.monotonic() - moved >= stall:
+                if not alive():
+                    return left
+                moved = time.monotonic()
+            if time.monotonic() - said >= 10:
+                log.info("waiting for the workers: %d of %d sources done", done, total)
+                said = time.monotonic()
+            sleep(POLL)
+    finally:
+        progress.end("sources")

@@ -1,0 +1,169 @@
+"""``hotpress watch`` with ``broker:``: the scheduler. It refreshes nothing itself.
+
+Each turn it claims the due sources (leases, so several schedulers may run: each source goes
+to one of them), sends them to the workers as tasks, and looks at the rounds it sent before:
+a round is over when none of its sources holds its token any more (or its lease ran out).
+After a round that stored something new or changed, it publishes (``core.run_round`` with
+``fetch=False``) under the publish lock, so each output has one writer at a time. It sleeps
+until the earliest ``next_due`` (or a short poll while rounds are out).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from hotpress import core
+from hotpress._lock import run_lock
+from hotpress._storage import open_storage
+from hotpress._storage.base import Storage
+from hotpress._watch import MAX_SLEEP, MIN_SLEEP, Round, Stop, next_wake
+from hotpress._workers.app import LEASE, enqueue
+from hotpress._workers.rounds import new_token, outcomes
+from hotpress.config import Settings
+from hotpress.exceptions import HotpressError
+
+log = logging.getLogger("hotpress")
+
+CLAIM_LIMIT = 1000
+"""Sources claimed per turn at most (the rest the next turn, a second later)."""
+POLL = 1.0
+
+
+@dataclass(slots=True)
+class _Out:
+    """A round sent to the workers and not over yet."""
+
+    token: str
+    keys: list[str]
+    started: float
+    ends: float = field(default=0.0)
+
+
+def schedule(
+    settings: Settings,
+    app: Any,
+    *,
+    stop: Stop,
+    clock: core.Clock = core.utcnow,
+    sleep: Callable[[float], None] | None = None,
+    storage_factory: Callable[[], Storage] | None = None,
+    on_round: Callable[[Round], None] | None = None,
+    max_sleep: float = MAX_SLEEP,
+    lock_wait: float = 30.0,
+    lease: timedelta = LEASE,
+) -> int:
+    """Schedule until ``stop`` is requested; returns how many rounds ended."""
+    sleep = sleep or stop.wait
+    factory = storage_factory or (lambda: open_storage(settings.database))
+    keys = [s.key for s in settings.sources]
+    out: list[_Out] = []
+    rounds = 0
+    unpublished = False
+    """A round changed something and its publish has not happened yet (the lock was held
+    too long, the database went away): tried again at the next turn."""
+    storage: Storage | None = None
+    while not stop.requested:
+        try:
+            if storage is None:
+                storage = factory()
+                storage.sync_sources(settings.sources)
+            _send_due(settings, storage, app, keys, out, clock, lease)
+            for ended in _ended(storage, out):
+                done = _report(settings, storage, ended)
+                unpublished |= rounds == 0 or bool(
+                    done.fetch and (done.fetch.new or done.fetch.updated)
+                )
+                if unpublished:
+                    done = _publish(settings, storage, done, clock, wait=lock_wait)
+                    unpublished = False
+                rounds += 1
+                if on_round is not None:
+                    on_round(done)
+            if unpublished:
+                _publish(settings, storage, Round(clock(), ()), clock, wait=lock_wait)
+                unpublished = False
+            wake = next_wake(storage, set(keys), clock())
+        except HotpressError as exc:
+            # A broker or database that went away: report, start again with a new connection.
+            log.error("scheduler: %s", exc)
+            if on_round is not None:
+                on_round(Round(started=clock(), due=(), error=str(exc)))
+            if storage is not None:
+                storage.close()
+                storage = None
+            wake = clock() + timedelta(seconds=MIN_SLEEP * 5)
+        if stop.requested:
+            break
+        delay = (wake - clock()).total_seconds()
+        if out:
+            delay = min(delay, POLL)
+        sleep(min(max(delay, POLL if out else MIN_SLEEP), max_sleep))
+    if storage is not None:
+        storage.close()
+    return rounds
+
+
+def _send_due(
+    settings: Settings,
+    storage: Storage,
+    app: Any,
+    keys: list[str],
+    out: list[_Out],
+    clock: core.Clock,
+    lease: timedelta,
+) -> None:
+    now = clock()
+    token = new_token()
+    claimed = storage.claim_sources(
+        now, token=token, until=now + lease, limit=CLAIM_LIMIT, keys=keys
+    )
+    if not claimed:
+        return
+    try:
+        tasks = enqueue(app, settings, claimed, token)
+    except HotpressError:
+        storage.release_leases(token)
+        raise
+    log.info("sent %d due sources in %d tasks", len(claimed), tasks)
+    out.append(_Out(token, claimed, now.timestamp(), time.monotonic() + lease.total_seconds()))
+
+
+def _ended(storage: Storage, out: list[_Out]) -> list[tuple[_Out, list[str]]]:
+    """The rounds that are over, with the sources no worker finished (their leases let go)."""
+    ended = []
+    for sent in list(out):
+        left = storage.leased(sent.token)
+        if left and time.monotonic() < sent.ends:
+            continue
+        if left:
+            storage.release_leases(sent.token)
+            log.error("%d sources were not refreshed before their lease ended", len(left))
+        out.remove(sent)
+        ended.append((sent, left))
+    return ended
+
+
+def _report(settings: Settings, storage: Storage, ended: tuple[_Out, list[str]]) -> Round:
+    """What a round that is over did, from the fetch log."""
+    sent, left = ended
+    stored = [k for k in sent.keys if k not in set(left)]
+    fetch = core.FetchReport(tuple(outcomes(settings, storage, stored, sent.started)))
+    return Round(
+        started=datetime.fromtimestamp(sent.started, UTC), due=tuple(sent.keys), fetch=fetch
+    )
+
+
+def _publish(
+    settings: Settings, storage: Storage, done: Round, clock: core.Clock, *, wait: float
+) -> Round:
+    """Publish (and apply retention) as after a local fetch. One writer per output: the run
+    lock (a file beside SQLite, an advisory lock in PostgreSQL), as `run` and `publish` take
+    it."""
+    with run_lock(settings.database, wait=wait):
+        published = core.run_round(settings, storage, fetch=False, clock=clock)
+    return replace(done, outputs=published.outputs, retention=published.retention)

@@ -1,0 +1,110 @@
+"""``deploy/compose.yml`` and the "N machines" section of docs/deploy.md (issue 16).
+
+Docker is not available here, so the compose file is checked as far as can be without it:
+it parses, starts what the docs say, every hotpress command in it (and in the systemd units
+of docs/deploy.md) is one the command line accepts, its config is a valid hotpress config
+with a PostgreSQL archive and a broker, and the image installs extras that exist.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from hotpress.cli import _parser
+from hotpress.config import load_settings
+
+REPO = Path(__file__).resolve().parent.parent
+DEPLOY = REPO / "deploy"
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load((DEPLOY / "compose.yml").read_text(encoding="utf-8"))
+    return data
+
+
+def test_compose_starts_the_database_broker_scheduler_workers_and_web(
+    compose: dict[str, Any],
+) -> None:
+    services = compose["services"]
+    assert set(services) == {"postgres", "rabbitmq", "scheduler", "worker", "web"}
+    assert services["postgres"]["image"].startswith("postgres:15")
+    assert services["rabbitmq"]["image"].startswith("rabbitmq:")
+    assert services["scheduler"]["command"][0] == "watch"
+    assert services["worker"]["command"][0] == "worker"
+    assert services["worker"]["deploy"]["replicas"] >= 2
+    for name in ("scheduler", "worker"):
+        # Each waits for healthy services, and their healthchecks exist.
+        for needed in ("postgres", "rabbitmq"):
+            assert services[name]["depends_on"][needed]["condition"] == "service_healthy"
+            assert services[needed]["healthcheck"]["test"]
+        assert services[name]["build"]["dockerfile"] == "deploy/Dockerfile"
+        assert (DEPLOY / services[name]["build"]["context"] / "deploy/Dockerfile").is_file()
+
+
+def test_the_web_server_serves_the_volume_the_scheduler_writes(compose: dict[str, Any]) -> None:
+    services = compose["services"]
+    settings = load_settings(DEPLOY / "hotpress.yml")
+    assert settings.site_dir is not None
+    config_mount = "/srv/hotpress/hotpress.yml"
+    site_in_container = Path(config_mount).parent / settings.site_dir.name
+    scheduler = dict(v.split(":", 1) for v in services["scheduler"]["volumes"])
+    assert scheduler["site"] == str(site_in_container)
+    web = {v.split(":")[0]: v.split(":")[1] for v in services["web"]["volumes"]}
+    root = services["web"]["command"][services["web"]["command"].index("--root") + 1]
+    assert web["site"] == root
+    assert "site" in compose["volumes"] and "pgdata" in compose["volumes"]
+
+
+def test_every_hotpress_command_of_the_compose_file_parses(compose: dict[str, Any]) -> None:
+    for name in ("scheduler", "worker"):
+        command = compose["services"][name]["command"]
+        args = _parser().parse_args(command)
+        assert args.config == "/srv/hotpress/hotpress.yml"
+        mounts = compose["services"][name]["volumes"]
+        assert f"./hotpress.yml:{args.config}:ro" in mounts
+        assert (DEPLOY / "hotpress.yml").is_file()
+
+
+def test_the_compose_config_uses_the_compose_services(compose: dict[str, Any]) -> None:
+    settings = load_settings(DEPLOY / "hotpress.yml")
+    assert isinstance(settings.database, str)
+    assert settings.database.startswith("postgresql://hotpress:")
+    assert "@postgres:5432/hotpress" in settings.database
+    assert settings.broker is not None and "@rabbitmq:5672/" in settings.broker
+    env = compose["services"]["rabbitmq"]["environment"]
+    user, password = env["RABBITMQ_DEFAULT_USER"], env["RABBITMQ_DEFAULT_PASS"]
+    assert settings.broker.startswith(f"amqp://{user}:{password}@")
+    pg = compose["services"]["postgres"]["environment"]
+    assert f"//{pg['POSTGRES_USER']}:{pg['POSTGRES_PASSWORD']}@" in settings.database
+
+
+def test_the_image_installs_extras_that_exist() -> None:
+    dockerfile = (DEPLOY / "Dockerfile").read_text(encoding="utf-8")
+    extras = re.search(r'pip install [^"]*"/src\[([\w,]+)\]"', dockerfile)
+    assert extras is not None
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    known = project["project"]["optional-dependencies"]
+    assert set(extras.group(1).split(",")) == {"workers", "postgresql"}
+    assert set(extras.group(1).split(",")) <= set(known)
+    assert any(d.startswith("celery") for d in known["workers"])
+    for copied in re.findall(r"^COPY (.+) /src", dockerfile, re.MULTILINE):
+        for path in copied.split():
+            assert (REPO / path).exists(), path
+
+
+def test_the_systemd_units_of_n_machines_run_commands_that_parse() -> None:
+    text = (REPO / "docs/deploy.md").read_text(encoding="utf-8")
+    section = text.split("## N machines", 1)[1]
+    starts = re.findall(r"^ExecStart=(\S+hotpress) (.+)$", section, re.MULTILINE)
+    commands = {shlex.split(rest)[0] for _, rest in starts}
+    assert commands == {"watch", "worker"}
+    for _, rest in starts:
+        _parser().parse_args(shlex.split(rest.replace("%i", "1")))

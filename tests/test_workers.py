@@ -1,0 +1,229 @@
+"""Distributed refresh (issue 16) against the real services: ``broker:`` in the config,
+``hotpress run``/``fetch`` on real ``hotpress worker`` processes over RabbitMQ (a vhost of
+the test's own) and Redis (a database number of its own), sharing one SQLite archive.
+
+The faults (kill -9, a cut broker connection, two schedulers, a source that kills its
+worker) are in ``test_workers_faults.py``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from feedserver import FeedServer, Reply
+from hotpress.config import parse_settings
+from hotpress.exceptions import ConfigError
+from workers_support import Worker, query, rss, wait_for_workers, write_config
+
+FEED = {"Content-Type": "application/rss+xml"}
+
+
+def run(config: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "hotpress", *args, "-c", str(config)],
+        cwd=config.parent,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def archive(config: Path) -> sqlite3.Connection:
+    return sqlite3.connect(config.parent / "archive.db")
+
+
+# --- the config ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "amqp://guest:guest@127.0.0.1:5672//",
+        "amqp://guest:guest@127.0.0.1:5672/hotpress",
+        "pyamqp://127.0.0.1",
+        "redis://127.0.0.1:6379/0",
+        "rediss://:secret@cache.example:6380/2",
+    ],
+)
+def test_a_broker_url_of_rabbitmq_or_redis_is_taken(tmp_path: Path, url: str) -> None:
+    settings = parse_settings(f"broker: {url}\nsources: []\n", tmp_path / "hotpress.yml")
+    assert settings.broker == url
+
+
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        ("kafka://127.0.0.1:9092", "unknown scheme 'kafka'"),
+        ("127.0.0.1:5672", "unknown scheme"),
+        ("amqp://", "names no host"),
+        ("redis://127.0.0.1:port/0", "port is not a number"),
+    ],
+)
+def test_a_bad_broker_url_is_refused_with_its_line(tmp_path: Path, url: str, why: str) -> None:
+    text = f"timezone: Asia/Shanghai\nbroker: '{url}'\nsources: []\n"
+    with pytest.raises(ConfigError) as info:
+        parse_settings(text, tmp_path / "hotpress.yml")
+    err = info.value
+    assert (err.key, err.line) == ("broker", 2)
+    assert why in str(err)
+    assert "amqp://guest:guest@127.0.0.1:5672//" in str(err)
+
+
+def test_without_a_broker_nothing_changes(tmp_path: Path) -> None:
+    settings = parse_settings("sources: []\n", tmp_path / "hotpress.yml")
+    assert settings.broker is None
+
+
+def test_the_worker_command_needs_a_broker(tmp_path: Path) -> None:
+    config = tmp_path / "hotpress.yml"
+    config.write_text("sources: []\n", encoding="utf-8")
+    done = run(config, "worker")
+    assert done.returncode == 1
+    assert "needs a `broker:`" in done.stderr
+
+
+# --- rounds on the workers ----------------------------------------------------------------
+
+
+@pytest.fixture
+def feeds() -> Iterator[FeedServer]:
+    with FeedServer() as server:
+        for i in range(6):
+            server.route(f"/f{i}.xml", Reply(body=rss(f"f{i}", 5), headers=FEED, delay=0.1))
+        yield server
+
+
+def _round_on_workers(
+    tmp_path: Path,
+    broker: str,
+    feeds: FeedServer,
+    database: str = "archive.db",
+    pool: str = "threads",
+) -> None:
+    urls = [feeds.url(f"/f{i}.xml") for i in range(6)]
+    config = write_config(tmp_path, broker, urls, database=database)
+    workers = [Worker(config, pool=pool), Worker(config, pool=pool)]
+    try:
+        wait_for_workers(broker, 2)
+        done = run(config, "run")
+        assert done.returncode == 0, done.stderr + "".join(w.text() for w in workers)
+        assert "sources: 6 ok, 0 failed; items: 30 new, 0 updated" in done.stdout
+        assert "hexo: 30 written" in done.stdout
+        # Each feed fetched once, each source stored once, no lease left.
+        assert [len(feeds.requests_to(f"/f{i}.xml")) for i in range(6)] == [1] * 6
+        rows = query(
+            database,
+            tmp_path,
+            "SELECT (SELECT COUNT(*) FROM items), (SELECT COUNT(*) FROM fetch_log),"
+            " (SELECT COUNT(*) FROM sources WHERE lease_token IS NOT NULL)",
+        )
+        assert rows == [(30, 6, 0)]
+        posts = list((tmp_path / "blog/source/_posts").rglob("*.md"))
+        assert len(posts) == 30
+        # --due: nothing is due, nothing is sent, nothing fetched again.
+        again = run(config, "run", "--due")
+        assert again.returncode == 0, again.stderr
+        assert "none is due yet" in again.stdout
+        assert [len(feeds.requests_to(f"/f{i}.xml")) for i in range(6)] == [1] * 6
+        # fetch: every source again (not due), stored nothing new, not published.
+        fetched = run(config, "fetch")
+        assert fetched.returncode == 0, fetched.stderr
+        assert "sources: 6 ok, 0 failed; items: 0 new, 0 updated" in fetched.stdout
+        assert [len(feeds.requests_to(f"/f{i}.xml")) for i in range(6)] == [2] * 6
+    finally:
+        for worker in workers:
+            worker.stop()
+
+
+def test_run_refreshes_every_source_on_rabbitmq_workers_then_publishes(
+    tmp_path: Path, rabbit_vhost: str, feeds: FeedServer, archive_db: str
+) -> None:
+    _round_on_workers(tmp_path, rabbit_vhost, feeds, archive_db)
+
+
+def test_run_refreshes_every_source_on_redis_workers_then_publishes(
+    tmp_path: Path, redis_db: str, feeds: FeedServer
+) -> None:
+    # And on Celery's prefork pool: each child opens its own archive connection.
+    _round_on_workers(tmp_path, redis_db, feeds, pool="prefork")
+
+
+def test_run_without_a_worker_says_so_and_claims_nothing(
+    tmp_path: Path, rabbit_vhost: str, feeds: FeedServer
+) -> None:
+    config = write_config(tmp_path, rabbit_vhost, [feeds.url("/f0.xml")])
+    done = run(config, "run", "--worker-wait", "2")
+    assert done.returncode == 1
+    assert "no hotpress worker answered on amqp://guest:***@127.0.0.1:5672/" in done.stderr
+    assert "within 2 s" in done.stderr
+    assert "guest:guest" not in done.stderr
+    with archive(config) as db:
+        assert db.execute(
+            "SELECT COUNT(*) FROM sources WHERE lease_token IS NOT NULL"
+        ).fetchone() == (0,)
+    assert feeds.requests_to("/f0.xml") == []
+
+
+def test_a_failing_source_backs_off_and_never_blocks_the_others(
+    tmp_path: Path, rabbit_vhost: str, feeds: FeedServer
+) -> None:
+    feeds.route("/broken.xml", Reply(status=500, body=b"oops"))
+    feeds.route("/garbage.xml", Reply(body=b"\x00not a feed at all", headers=FEED))
+    urls = [feeds.url(f"/f{i}.xml") for i in range(4)]
+    urls += [feeds.url("/broken.xml"), feeds.url("/garbage.xml")]
+    config = write_config(tmp_path, rabbit_vhost, urls, interval=60)
+    worker = Worker(config)
+    try:
+        wait_for_workers(rabbit_vhost, 1)
+        first = run(config, "run")
+        assert first.returncode == 0, first.stderr + worker.text()
+        assert "sources: 4 ok, 2 failed; items: 20 new" in first.stdout
+        second = run(config, "run")
+        assert second.returncode == 0, second.stderr
+        assert "sources: 4 ok, 2 failed" in second.stdout
+    finally:
+        worker.stop()
+    now = datetime.now(UTC).timestamp()
+    with archive(config) as db:
+        rows = dict(
+            db.execute("SELECT key, error_count FROM sources WHERE error_count > 0").fetchall()
+        )
+        assert rows == {feeds.url("/broken.xml"): 2, feeds.url("/garbage.xml"): 2}
+        # Backed off: the second failure waits twice the interval (and jitter), not one.
+        dues = [r[0] for r in db.execute("SELECT next_due FROM sources WHERE error_count = 2")]
+        assert all(due > now + 1.9 * 3600 for due in dues)
+        assert db.execute("SELECT COUNT(*) FROM items").fetchone() == (20,)
+        assert db.execute(
+            "SELECT COUNT(*) FROM sources WHERE lease_token IS NOT NULL"
+        ).fetchone() == (0,)
+
+
+# --- the pieces ---------------------------------------------------------------------------
+
+
+def test_tasks_hold_one_hosts_sources_ten_at_most(tmp_path: Path) -> None:
+    from hotpress._workers.app import BATCH, host_batches
+
+    urls = [f"http://a.example/{n}.xml" for n in range(23)]
+    urls += [f"https://B.example/{n}.xml" for n in range(3)]
+    text = "sources:\n" + "".join(f"  - category: [x]\n    url: {u}\n" for u in urls)
+    settings = parse_settings(text, tmp_path / "hotpress.yml")
+    batches = host_batches(settings, urls)
+    assert [len(b) for b in batches] == [BATCH, BATCH, 3, 3]
+    assert all(len({u.split("/")[2].lower() for u in b}) == 1 for b in batches)
+    assert sorted(k for b in batches for k in b) == sorted(urls)
+
+
+def test_broker_urls_are_shown_without_their_password() -> None:
+    from hotpress._workers.app import redact
+
+    assert redact("amqp://hot:s3cret@mq.example:5672//") == "amqp://hot:***@mq.example:5672//"
+    assert redact("redis://:s3cret@127.0.0.1/2") == "redis://:***@127.0.0.1/2"
+    assert redact("amqp://127.0.0.1//") == "amqp://127.0.0.1//"
