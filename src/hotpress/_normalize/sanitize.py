@@ -230,6 +230,8 @@ def sanitize_html(html: str, base_url: str | None = None) -> str:
         cleaned = _clean_once(_CLEANER, html, junk_base)
         if cleaned == html:
             return cleaned  # cleaning its own input again gives the same: it is stable
+        if _same_markup(html, cleaned, base_url):
+            return cleaned  # only attributes (and whole scripts) changed: stable too
         # Removing a tag can leave markup that the parser rebuilds differently (misnested
         # blocks): clean until the result is stable, so re-sanitizing never changes content.
         for _ in range(_MAX_PASSES):
@@ -240,6 +242,42 @@ def sanitize_html(html: str, base_url: str | None = None) -> str:
     finally:
         _current.base = None
     return cleaned
+
+
+# A start tag's attributes, each written name="value" as nh3 writes them (the input may also
+# have bare names and a "/" before the ">", which the parser ignores on these elements).
+_ATTRIBUTED = re.compile(r'(<[a-z][a-z0-9]*)(?:(?: [a-z][-a-z0-9_:.]*(?:="[^"]*")?)+ ?/?| ?/)(?=>)')
+# A script or style element whose text holds no "<": read as raw text up to its end tag.
+_SCRIPT = re.compile(r"<(script|style)(?: [a-z][-a-z0-9_:.]*=\"[^\"]*\")*>[^<]*</\1>")
+# Base URLs the attribute filter's answers are fixed points for (see _same_markup).
+_PLAIN_BASE = re.compile(r"https?://[A-Za-z0-9.\-]+(?::[0-9]*)?(?:[/?#][\x21-\x7e]*)?")
+
+
+def _same_markup(html: str, cleaned: str, base_url: str | None) -> bool:
+    """Whether the first pass's output is stable without a second pass to prove it: with
+    attributes taken out of both, it equals the input, or the input without whole
+    ``script``/``style`` elements.
+
+    Then the tokenizer reads both the same way (nh3 escapes ``<`` in text and attribute
+    values, so every ``<`` left is a tag, and the input's attributes are the ones the
+    pattern skips), and the parser builds from the output the tree the first pass
+    serialized: had an element been removed, added (an implied ``tbody``, a reconstructed
+    ``<b>``) or moved (misnesting), the tags would differ, and attributes do not steer how
+    the allowed elements are built. A dropped script is a token the parser only inserts,
+    except right after ``<pre>``, whose first newline is skipped: hence no scripts when
+    the output has a ``<pre``. The attribute filter's answers are its own fixed points
+    (absolute or unchanged URLs, ``no-referrer``; ``rel`` is re-added last, where nh3 put
+    it) for a plain base URL or none, but not for ``srcset``. tests/test_sanitize_fixed_point.py
+    compares the result with cleaning until stable over every corpus and generated markup."""
+    if (base_url is not None and not _PLAIN_BASE.fullmatch(base_url)) or ' srcset="' in cleaned:
+        return False
+    before = _ATTRIBUTED.sub(r"\1", html)
+    after = _ATTRIBUTED.sub(r"\1", cleaned)
+    if before == after:
+        return True
+    if ("<script" not in before and "<style" not in before) or "<pre" in after:
+        return False
+    return _ATTRIBUTED.sub(r"\1", _SCRIPT.sub("", html)) == after
 
 
 def _clean_once(cleaner: nh3.Cleaner, html: str, junk_base: bool) -> str:
