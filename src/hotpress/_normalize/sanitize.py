@@ -211,12 +211,14 @@ def _fix_iframe(match: re.Match[str]) -> str:
     return f"<iframe{attrs}></iframe>" if ' src="' in attrs else ""
 
 
-def sanitize_html(html: str, base_url: str | None = None) -> str:
+def sanitize_html(html: str, base_url: str | None = None, *, junk_free: bool = False) -> str:
     """Safe HTML for publishing: no active content, relative URLs made absolute.
 
     Idempotent: ``sanitize_html(sanitize_html(x, b), b) == sanitize_html(x, b)``.
+    ``junk_free``: the caller has checked that ``html`` holds no control character or
+    lone surrogate (what ``_JUNK`` matches), so it is not scanned again.
     """
-    if _JUNK.search(html):
+    if not junk_free and _JUNK.search(html):
         html = _JUNK.sub("", html)
     if base_url is not None and not base_url.isascii():
         # A lone surrogate (a JSON Feed can carry one) would make every URL joined to the
