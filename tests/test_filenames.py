@@ -7,7 +7,7 @@ import re
 from pathlib import Path, PurePosixPath
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from hotpress._publish.filenames import MAX_NAME_BYTES, category_dir, post_filename
@@ -141,3 +141,27 @@ def test_an_untitled_post_whose_name_is_taken_gets_the_identity_prefix_too() -> 
     taken = {"9f86d081.md"}
     assert post_filename("\u200b", IDENTITY, taken.__contains__) == "9f86d081-9f86d081.md"
     assert post_filename("", "..", {"post.md"}.__contains__) == "post-post.md"
+
+
+_TIDY_CHARS = st.sampled_from(
+    ["a", "中", " ", "  ", ".", "_", "-", "\t", "\n", "\u3000", "\xa0", "#", "%", "/", "\\"]
+    + [":", '"', "\x00", "\x85", "\u200b", "\ufeff", "\ud800", "CON", "com1", "nul.", "𠀀"]
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_TIDY_CHARS, max_size=40).map("".join) | st.text(max_size=60))
+@example("a  b")
+@example("a\u3000b")
+@example("a\tb")
+@example(".a")
+@example("a.")
+@example("Com1.txt")
+@example("a#b")
+@example("a\u200bb")
+@example("中" * 40)
+def test_the_tidy_fast_path_gives_what_the_full_rules_give(text: str) -> None:
+    from hotpress._publish import filenames
+
+    for room in (filenames.MAX_NAME_BYTES - 3, 12):
+        assert filenames._tidy(text, room) == filenames._tidy_all(text, room)

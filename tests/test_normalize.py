@@ -95,3 +95,20 @@ def test_root_relative_urls_resolve_exactly_as_urljoin_does() -> None:
         assert sanitize_html(f'<img src="{path}">', base) == (
             f'<img src="{expected}" referrerpolicy="no-referrer">'
         )
+
+
+def test_one_scan_finds_every_character_either_check_would() -> None:
+    from hotpress import _normalize
+    from hotpress._normalize import sanitize
+
+    every = [chr(n) for n in range(0x110000)]
+    either = {c for c in every if sanitize._JUNK.match(c) or _normalize._C1.match(c)}
+    assert {c for c in every if _normalize._C1_OR_JUNK.match(c)} == either
+    assert len(either) > 2000  # the surrogates are in it
+
+
+def test_bodies_with_c1_or_control_characters_take_the_scanned_path() -> None:
+    body = "<p>a\x96b\x01cd</p>"
+    entry = ParsedEntry(title="t", guid="1", content=body)
+    item = normalize_entry(SPEC, entry, None)
+    assert item.content == "<p>a–bcd</p>"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -76,6 +77,39 @@ def test_each_batch_is_recorded_only_after_a_flush_that_covered_it(
     assert _published(tmp_path / "archive.db") <= flushed
 
 
+def test_the_next_batch_grows_while_a_slow_flush_runs_and_waits_only_at_the_end(
+    tmp_path: Path, storage: SQLiteStorage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _store(storage, [make_item(n) for n in range(8)])
+    root = tmp_path / "hexo"
+    all_written = threading.Event()
+    flushes: list[tuple[set[str], set[str]]] = []
+    write = writer_module.Writer.write
+
+    def counting_write(self: writer_module.Writer, relpath: str, data: bytes) -> bool:
+        done = write(self, relpath, data)
+        if self.written == 8:
+            all_written.set()
+        return done
+
+    def slow_disk(fd: int) -> None:
+        # The first flush lasts until every post is written: the writer must not wait for it.
+        assert all_written.wait(timeout=60)
+        flushes.append((_published(tmp_path / "archive.db"), _posts(root)))
+
+    monkeypatch.setattr(posts, "_BATCH", 3)
+    monkeypatch.setattr(writer_module.Writer, "write", counting_write)
+    monkeypatch.setattr(writer_module, "sync_filesystem", slow_disk)
+    report = publish_hexo(storage, root)
+
+    assert (report.written, report.error) == (8, None)
+    # Two flushes: the first batch of 3, then the other 5 that grew while it ran.
+    assert len(flushes) == 2
+    assert flushes[0][0] == set()  # nothing recorded before the first flush returned
+    assert len(flushes[1][0]) == 3  # the first batch, recorded once flushed
+    assert _published(tmp_path / "archive.db") == _posts(root)
+
+
 def test_a_failed_flush_leaves_its_posts_pending_and_the_next_run_finishes_them(
     tmp_path: Path, storage: SQLiteStorage, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -86,6 +120,7 @@ def test_a_failed_flush_leaves_its_posts_pending_and_the_next_run_finishes_them(
         raise OSError(errno.EIO, "Input/output error")
 
     monkeypatch.setattr(posts, "_BATCH", 3)
+    monkeypatch.setattr(posts, "_MAX_BATCH", 3)  # batches of 3 however long a flush takes
     with monkeypatch.context() as patch:
         patch.setattr(writer_module, "sync_filesystem", broken_disk)
         report = publish_hexo(storage, root)

@@ -22,6 +22,9 @@ _TAG = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")
 # C1 controls in a body are Windows-1252 punctuation sent as the wrong code points.
 _C1 = re.compile("[\x80-\x9f]")
+# One scan for both: C1 controls, and the controls and lone surrogates the sanitizer drops
+# (its _JUNK; tests/test_normalize.py checks this covers both). Most bodies hold neither.
+_C1_OR_JUNK = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 _FALLBACK_TITLE_CHARS = 60
 
 
@@ -70,10 +73,15 @@ def _is_web_url(url: str | None) -> bool:
 def normalize_body(entry: ParsedEntry, feed_link: str | None) -> tuple[str, str | None]:
     """The entry's sanitized body and its cover (first image, else the feed's own image)."""
     raw = entry.content or entry.summary
-    if _C1.search(raw):
-        raw = raw.translate(C1_AS_WINDOWS_1252)
     base = entry.base or entry.link or feed_link
-    content = sanitize_html(raw, base) if raw else ""
+    if not raw:
+        content = ""
+    elif _C1_OR_JUNK.search(raw) is None:
+        content = sanitize_html(raw, base, junk_free=True)
+    else:
+        if _C1.search(raw):
+            raw = raw.translate(C1_AS_WINDOWS_1252)
+        content = sanitize_html(raw, base)
     cover = first_image(content)
     if cover is None and _is_web_url(entry.image):
         cover = entry.image

@@ -46,7 +46,26 @@ def _cut(text: str, max_bytes: int) -> str:
     return data[:max_bytes].decode("utf-8", "ignore")
 
 
+# Anything _tidy_all would change: a character it removes or replaces, whitespace other than
+# one plain space, and what it strips at either end (the length and device names are checked
+# apart). Most titles have none of it.
+_UNTIDY = re.compile(
+    r'[\\/:*?"<>|#%\x00-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff'
+    r"\ud800-\udfff]|[^\S ]|  |^[\s._\-]|[\s.]$"
+)
+
+
 def _tidy(text: str, max_bytes: int) -> str:
+    if (
+        len(text) * 4 <= max_bytes  # UTF-8 takes at most 4 bytes a character: no cut
+        and _UNTIDY.search(text) is None
+        and text.partition(".")[0].rstrip(" ").upper() not in _RESERVED
+    ):
+        return text
+    return _tidy_all(text, max_bytes)
+
+
+def _tidy_all(text: str, max_bytes: int) -> str:
     text = _INVISIBLE.sub("", text)
     text = _SPACES.sub(" ", _FORBIDDEN.sub("_", text))
     text = _LEADING.sub("", text)

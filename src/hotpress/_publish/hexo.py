@@ -13,6 +13,7 @@ hostile case back through ruamel.yaml; ``tests/test_hexo_real.py`` through real 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Sequence
@@ -146,6 +147,17 @@ def _brace_entity(match: re.Match[str]) -> str:
     return "&#123;" if match.group() == "{" else "&#125;"
 
 
+@functools.lru_cache(maxsize=4096)
+def _category_lines(categories: tuple[str, ...]) -> tuple[str, ...]:
+    """The ``categories:`` list items (the same for every post of a source)."""
+    return tuple(f" - {yaml_scalar(theme_text(level))}" for level in categories)
+
+
+@functools.lru_cache(maxsize=4096)
+def _author_line(author: str) -> str:
+    return f"author: {yaml_scalar(theme_text(author))}"
+
+
 def render_post(
     *,
     title: str,
@@ -163,10 +175,10 @@ def render_post(
     ``kept`` are front-matter lines of keys hotpress does not own, written after its own."""
     image = _quoted(cover_url(cover, identity))
     lines = ["", "---", f"title: {_quoted(theme_text(title))}", "categories: "]
-    lines.extend(f" - {yaml_scalar(theme_text(level))}" for level in categories)
+    lines.extend(_category_lines(tuple(categories)))
     lines += [
         f"headimg: {image}",
-        f"author: {yaml_scalar(theme_text(author))}",
+        _author_line(author),
         "comments: false",
         f"date: {format_date(date)}",
         f"thumbnail: {image}",

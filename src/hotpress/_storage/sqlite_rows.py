@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
@@ -46,6 +47,12 @@ def _dt(value: int | None) -> datetime | None:
     return None if value is None else datetime.fromtimestamp(value, UTC)
 
 
+@functools.lru_cache(maxsize=4096)
+def _category(stored: str) -> tuple[str, ...]:
+    """A source's category path from its JSON column (one per source, read per item)."""
+    return tuple(json.loads(stored))
+
+
 def _row_to_item(row: tuple[Any, ...]) -> StoredItem:
     return StoredItem(
         id=row[0],
@@ -63,6 +70,6 @@ def _row_to_item(row: tuple[Any, ...]) -> StoredItem:
         last_seen=datetime.fromtimestamp(row[12], UTC),
         updated=_dt(row[13]),
         revision=row[14],
-        category=tuple(json.loads(row[15])),
+        category=_category(row[15]),
         source_author=row[16],
     )
