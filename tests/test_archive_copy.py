@@ -162,12 +162,17 @@ def test_the_final_check_catches_a_copy_that_differs(
     target.close()
     with psycopg.connect(pg_url, autocommit=True) as db:  # damaged meanwhile
         db.execute("UPDATE items SET content_hash = 'tampered' WHERE id = 1")
+    # Item 1 belongs to whichever source's fetch was stored first (they run concurrently).
+    with sqlite3.connect(original) as db:
+        (damaged,) = db.execute(
+            "SELECT s.key FROM items i JOIN sources s ON s.id = i.source_id WHERE i.id = 1"
+        ).fetchone()
     capsys.readouterr()
     assert cli.main(["archive", "copy", str(original), pg_url]) == 1
     captured = capsys.readouterr()
     (line,) = [x for x in captured.out.splitlines() if "MISMATCH" in x]
-    assert line.split()[0] == "/a/news"
-    assert "the copy differs for 1 source(s): /a/news" in captured.err
+    assert line.split()[0] == damaged
+    assert f"the copy differs for 1 source(s): {damaged}" in captured.err
 
 
 def test_a_target_holding_another_archive_is_refused_untouched(
