@@ -175,8 +175,10 @@ def _ops_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--pool",
         choices=("threads", "prefork", "solo"),
-        default="threads",
-        help="Celery pool (default threads: each task runs its own event loop)",
+        default="prefork",
+        help="Celery pool (default prefork: a task in hand when the broker connection drops is"
+        " stopped and handed out again; threads share one process but may stay deaf after a"
+        " broker restart)",
     )
     p.add_argument(
         "--concurrency", type=int, default=4, metavar="N", help="tasks at once (default 4)"
