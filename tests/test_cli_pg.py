@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import json
 import os
-import queue
 import signal
-import threading
 from pathlib import Path
 
 import httpx
@@ -16,11 +14,10 @@ import pytest
 
 from feedserver import FeedServer, RecordedRequest, Reply
 from hotpress import cli
-from hotpress._publish.posts import OutputReport
-from hotpress._site.serve import serve
 from hotpress._site.urls import item_file
 from hotpress._storage import open_storage
 from hotpress.config import load_settings
+from serving import serving
 
 
 def rss(*items: tuple[str, str], rank_heat: bool = False) -> bytes:
@@ -112,23 +109,7 @@ def test_serve_builds_from_the_server_archive_and_rebuilds_when_it_changes(
 ) -> None:
     assert cli.main(["run", "-q", "-c", str(site)]) == 0
     settings = load_settings(site)
-    ready: queue.Queue[str] = queue.Queue()
-    builds: queue.Queue[OutputReport] = queue.Queue()
-    stop = threading.Event()
-    thread = threading.Thread(
-        target=serve,
-        args=(settings,),
-        kwargs={
-            "port": 0,
-            "interval": 0.05,
-            "on_ready": ready.put,
-            "on_build": builds.put,
-            "stop": stop,
-        },
-    )
-    thread.start()
-    try:
-        base = ready.get(timeout=30)
+    with serving(settings) as (base, builds):
         assert builds.get(timeout=5).error is None  # the first build, as serve starts
         home = httpx.get(base, timeout=5)
         assert home.status_code == 200 and "新闻三" in home.text
@@ -144,10 +125,6 @@ def test_serve_builds_from_the_server_archive_and_rebuilds_when_it_changes(
             (added,) = [i for i in storage.iter_items() if i.title == "新闻四"]
         page = httpx.get(base + item_file(added.identity), timeout=5)
         assert page.status_code == 200 and "新闻四" in page.text
-    finally:
-        stop.set()
-        thread.join(timeout=10)
-    assert not thread.is_alive()
 
 
 def test_watch_runs_a_round_against_the_server_archive(

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import queue
-import threading
 from pathlib import Path
 
 import httpx
 
 from golden.sample import SOURCES, make_item, sample_archive, sample_settings, store
-from hotpress._publish.posts import OutputReport
-from hotpress._site.serve import serve
 from hotpress._site.urls import item_file
 from hotpress._storage.sqlite import SQLiteStorage
+from serving import serving
 
 
 def test_serve_answers_on_a_free_port_and_rebuilds_when_an_item_is_added(
@@ -20,23 +17,7 @@ def test_serve_answers_on_a_free_port_and_rebuilds_when_an_item_is_added(
 ) -> None:
     sample_archive(tmp_path / "hotpress.db").close()
     settings = sample_settings(tmp_path)
-    ready: queue.Queue[str] = queue.Queue()
-    builds: queue.Queue[OutputReport] = queue.Queue()
-    stop = threading.Event()
-    thread = threading.Thread(
-        target=serve,
-        args=(settings,),
-        kwargs={
-            "port": 0,
-            "interval": 0.05,
-            "on_ready": ready.put,
-            "on_build": builds.put,
-            "stop": stop,
-        },
-    )
-    thread.start()
-    try:
-        base = ready.get(timeout=30)
+    with serving(settings) as (base, builds):
         assert base.startswith("http://127.0.0.1:")
         assert builds.get(timeout=5).error is None
         home = httpx.get(base, timeout=5)
@@ -55,7 +36,3 @@ def test_serve_answers_on_a_free_port_and_rebuilds_when_an_item_is_added(
         page = httpx.get(base + item_file(added.identity), timeout=5)
         assert page.status_code == 200 and "服务预览里新加的一条" in page.text
         assert added.title in httpx.get(base, timeout=5).text
-    finally:
-        stop.set()
-        thread.join(timeout=10)
-    assert not thread.is_alive()
