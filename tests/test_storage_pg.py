@@ -9,6 +9,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -237,3 +238,61 @@ def test_the_session_commits_like_sqlites_wal_unless_the_operator_chose(pg_url: 
     chosen = open_storage(pg_url + "?options=-csynchronous_commit%3Don")
     assert chosen._pg.execute("SHOW synchronous_commit").fetchone() == ("on",)  # type: ignore[attr-defined]
     chosen.close()
+
+
+def _one(content_hash: str, title: str = "t") -> Item:
+    return Item(
+        source_key=SPEC.key,
+        identity="f" * 32,
+        title=title,
+        content="<p>x</p>",
+        link=None,
+        guid=None,
+        published=NOW,
+        author=None,
+        cover=None,
+        content_hash=content_hash,
+    )
+
+
+@pytest.mark.parametrize(
+    ("second", "counts", "revision"),
+    [(_one("h1"), (0, 0, 1), 1), (_one("h2", "edited"), (0, 1, 0), 2)],
+    ids=["same", "edited"],
+)
+def test_two_writers_storing_one_new_item_at_once_end_with_one_row(
+    pg_url: str, second: Item, counts: tuple[int, int, int], revision: int
+) -> None:
+    """Items are written by one ``INSERT … ON CONFLICT … DO UPDATE … WHERE content_hash <>
+    excluded.content_hash`` statement: a writer that meets a row another transaction has just
+    inserted waits for it, then updates it or leaves it, where "look up, then insert" would
+    fail on the unique key (two processes refreshing one source without a lease)."""
+    first, other = open_storage(pg_url), open_storage(pg_url)
+    first.sync_sources([SPEC])
+    db = first._db  # type: ignore[attr-defined]
+    db.execute("BEGIN")
+    source_id = first._source_id(SPEC.key)  # type: ignore[attr-defined]
+    first._store_items(source_id, [_one("h1")], int(NOW.timestamp()))  # type: ignore[attr-defined]
+    done: dict[str, object] = {}
+
+    def store() -> None:
+        try:
+            done["counts"] = other.save_fetch(
+                SPEC.key, ok(), [second], now=NOW, error=None, next_due=None
+            )
+        except Exception as exc:
+            done["error"] = exc
+
+    writer = threading.Thread(target=store)
+    writer.start()
+    writer.join(0.5)
+    assert writer.is_alive(), "the second writer did not wait for the first's row"
+    db.execute("COMMIT")
+    writer.join(30)
+    assert "error" not in done, done.get("error")
+    got = done["counts"]
+    assert (got.new, got.updated, got.unchanged) == counts  # type: ignore[attr-defined]
+    stored = list(first.iter_items())
+    assert [(i.title, i.revision) for i in stored] == [(second.title, revision)]
+    first.close()
+    other.close()

@@ -10,6 +10,28 @@ from hotpress._storage.sqlite_rows import _EXPANDED, _ITEM_COLUMNS, _chunks, _ro
 from hotpress.exceptions import LeaseLostError
 from hotpress.types import FetchResult, Item, StoreCounts, StoredItem
 
+_UPSERT_ROWS = 200  # x 14 values: well inside both engines' caps on bound parameters
+_ROW_MARKS = "(" + ", ".join("?" * 14) + ")"
+# An edit keeps the row (and its first_seen); a date that disappears keeps the old one. An
+# expanded item keeps its expanded body, cover and author (the list's edit shows in title,
+# link and date). ``WHERE``: an unchanged item is not written (nor returned) at all.
+_UPSERT = (
+    "INSERT INTO items (source_id, identity, guid, link, title, content, author, cover,"
+    " published, date, first_seen, last_seen, content_hash, raw_hash) VALUES {values}"
+    " ON CONFLICT (source_id, identity) DO UPDATE SET"
+    " guid = excluded.guid, link = excluded.link, title = excluded.title,"
+    f" content = CASE WHEN {_EXPANDED} THEN items.content ELSE excluded.content END,"
+    f" author = CASE WHEN {_EXPANDED} THEN items.author ELSE excluded.author END,"
+    f" cover = CASE WHEN {_EXPANDED} THEN items.cover ELSE excluded.cover END,"
+    " published = COALESCE(excluded.published, items.published),"
+    " date = COALESCE(excluded.published, items.published, items.first_seen),"
+    " last_seen = excluded.last_seen, updated = excluded.last_seen,"
+    " content_hash = excluded.content_hash, raw_hash = excluded.raw_hash,"
+    " revision = items.revision + 1"
+    " WHERE items.content_hash <> excluded.content_hash"
+    " RETURNING id, identity, revision"
+)
+
 
 class ItemQueriesMixin(ArchiveConnection):
     """One fetch stored in one transaction: new, edited and seen items."""
@@ -106,91 +128,63 @@ class ItemQueriesMixin(ArchiveConnection):
         return touched
 
     def _store_items(self, source_id: int, items: Sequence[Item], stamp: int) -> StoreCounts:
-        if not items:
-            return StoreCounts()
-        known: dict[str, tuple[int, str]] = {}
-        identities = [item.identity for item in items]
-        for chunk in _chunks(identities):
-            marks = ",".join("?" * len(chunk))
-            for row in self._db.execute(
-                f"SELECT identity, id, content_hash FROM items"
-                f" WHERE source_id = ? AND identity IN ({marks})",
-                (source_id, *chunk),
-            ):
-                known[row[0]] = (row[1], row[2])
-        new_rows, changed_rows, seen_ids = [], [], []
+        """One upsert statement per chunk of items: new identities inserted, edited ones
+        (another content hash) updated in place, the rest left to the ``last_seen`` update.
+        Rows come back only for what the statement wrote; a new row has revision 1."""
+        rows, firsts = [], {}
         for item in items:
+            if item.identity in firsts:
+                continue  # the first entry of an identity speaks for it
+            firsts[item.identity] = item
             published = _ts(item.published)
-            old = known.get(item.identity)
-            if old is None:
-                new_rows.append(
-                    (
-                        source_id,
-                        item.identity,
-                        item.guid,
-                        item.link,
-                        item.title,
-                        item.content,
-                        item.author,
-                        item.cover,
-                        published,
-                        published if published is not None else stamp,
-                        stamp,
-                        stamp,
-                        item.content_hash,
-                        item.raw_hash or None,
-                    )
+            rows.append(
+                (
+                    source_id,
+                    item.identity,
+                    item.guid,
+                    item.link,
+                    item.title,
+                    item.content,
+                    item.author,
+                    item.cover,
+                    published,
+                    published if published is not None else stamp,
+                    stamp,
+                    stamp,
+                    item.content_hash,
+                    item.raw_hash or None,
                 )
-                known[item.identity] = (-1, item.content_hash)
-            elif old[1] != item.content_hash:
-                changed_rows.append(
-                    (
-                        item.guid,
-                        item.link,
-                        item.title,
-                        item.content,
-                        item.author,
-                        item.cover,
-                        published,
-                        published,
-                        stamp,
-                        stamp,
-                        item.content_hash,
-                        item.raw_hash or None,
-                        old[0],
-                    )
-                )
-            else:
-                seen_ids.append((stamp, item.raw_hash or None, old[0]))
-        self._db.executemany(
-            "INSERT INTO items (source_id, identity, guid, link, title, content, author, cover,"
-            " published, date, first_seen, last_seen, content_hash, raw_hash)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            new_rows,
-        )
-        # An edit keeps the row (and its first_seen); a date that disappears keeps the old one.
-        # An expanded item keeps its expanded body, cover and author (the list's edit shows
-        # in title, link and date), and is expanded again at once.
-        self._db.executemany(
-            "UPDATE items SET guid = ?, link = ?, title = ?,"
-            f" content = CASE WHEN {_EXPANDED} THEN content ELSE ? END,"
-            f" author = CASE WHEN {_EXPANDED} THEN author ELSE ? END,"
-            f" cover = CASE WHEN {_EXPANDED} THEN cover ELSE ? END,"
-            " published = COALESCE(?, published), date = COALESCE(?, published, first_seen),"
-            " last_seen = ?, updated = ?, content_hash = ?, raw_hash = ?,"
-            " revision = revision + 1 WHERE id = ?",
-            changed_rows,
-        )
-        self._db.executemany(
-            "UPDATE expansions SET next_try = 0 WHERE item_id = ?",
-            [(row[-1],) for row in changed_rows],
-        )
+            )
+        new = 0
+        written: set[str] = set()
+        edited: list[tuple[int]] = []
+        for chunk in _chunks(rows, _UPSERT_ROWS):
+            values = ", ".join([_ROW_MARKS] * len(chunk))
+            params = [value for row in chunk for value in row]
+            for item_id, identity, revision in self._db.execute(
+                _UPSERT.format(values=values), params
+            ).fetchall():
+                written.add(identity)
+                if revision == 1:
+                    new += 1
+                else:
+                    edited.append((item_id,))
+        # An edited item that was expanded is expanded again at once.
+        self._db.executemany("UPDATE expansions SET next_try = 0 WHERE item_id = ?", edited)
         # Unchanged for readers; the raw digest may still be new (a feed reformatted its HTML).
+        seen = [
+            (stamp, item.raw_hash or None, source_id, identity)
+            for identity, item in firsts.items()
+            if identity not in written
+        ]
         self._db.executemany(
-            "UPDATE items SET last_seen = ?, raw_hash = COALESCE(?, raw_hash) WHERE id = ?",
-            seen_ids,
+            "UPDATE items SET last_seen = ?, raw_hash = COALESCE(?, raw_hash)"
+            " WHERE source_id = ? AND identity = ?",
+            seen,
         )
-        return StoreCounts(new=len(new_rows), updated=len(changed_rows), unchanged=len(seen_ids))
+        return StoreCounts(
+            new=new, updated=len(edited), unchanged=len(seen) + len(items) - len(rows)
+        )
 
     def iter_items(self, *, newest_first: bool = True) -> Iterator[StoredItem]:
         order = "DESC" if newest_first else "ASC"
