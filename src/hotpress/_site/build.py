@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from hotpress._progress import NullProgress, Progress
 from hotpress._publish.report import OutputReport
 from hotpress._publish.writer import Writer, sweep_temp
-from hotpress._site import extra, listing, parallel, searchindex, status
+from hotpress._site import extra, listing, parallel, searchindex, status, tail
 from hotpress._site.build_parts import (
     OUTPUT,
     ListKeys,
@@ -32,11 +32,12 @@ from hotpress._site.hot_worker import MIN_ITEMS as HOT_WORKER_ITEMS
 from hotpress._site.hot_worker import HotJob, HotWorker
 from hotpress._site.items import ItemPages
 from hotpress._site.pages import Renderer
-from hotpress._site.plan import plan_lists
 from hotpress._site.slugs import category_dirs
+from hotpress._site.snapshot import KEY as SNAPSHOT
+from hotpress._site.snapshot import Snapshot, snapshot
 from hotpress._site.theme import fingerprint, make_env
 from hotpress._storage.base import Storage
-from hotpress._storage.site_rows import OrderRow, SiteStore
+from hotpress._storage.site_rows import Fingerprint, OrderRow, SiteStore
 from hotpress.config import Settings
 from hotpress.exceptions import PublishError
 
@@ -70,7 +71,8 @@ def build_site(
         f"\0{settings.timezone}".encode()
     ).hexdigest()
     state = storage.site_state()
-    mark = f"{salt}:{storage.site_fingerprint().text()}"
+    archive_mark = storage.site_fingerprint()
+    mark = f"{salt}:{archive_mark.text()}"
     # Pages never show the build time (relative dates are made in the browser); ``now`` only
     # stands in for the status page's "as of" before any source was fetched.
     now = now or datetime.now(UTC)
@@ -150,7 +152,9 @@ def build_site(
                 )
             )
 
-    run = _Run(settings, storage, writer, renderer, salt, state, progress, theme, after_items)
+    run = _Run(
+        settings, storage, writer, renderer, salt, state, progress, theme, archive_mark, after_items
+    )
     try:
         try:
             worker_lists = _build(run, force)
@@ -229,6 +233,8 @@ class _Run:
     """The last build's state (page digests, marks)."""
     progress: Progress
     theme: Path | None
+    fingerprint: Fingerprint
+    """The archive's, taken before anything was read."""
     after_items: Callable[[frozenset[int]], None] | None = None
     """Called with the items whose page was rendered, once the due item pages are written
     (incremental builds, in the main process)."""
@@ -307,31 +313,43 @@ def _build_lists(run: _Run, rebuild: bool, pool: parallel.SitePool | None) -> No
     sources = {s.id: s for s in storage.site_sources()}
     zone = ZoneInfo(settings.timezone)
     lists_of = ListKeys(sources, zone, months=settings.site.archives)
-    before = {} if rebuild else state
+    revisions = {s.id: s.revision for s in sources.values()}
     # Files deleted by hand are rebuilt: a page whose file is gone counts as changed.
     # (os.path on strings: pathlib's joins cost more than the stat, 20,000 times over.)
     prefix = f"{root}{os.sep}"
-    before = {p: d for p, d in before.items() if p[0] == "@" or os.path.isfile(prefix + p)}
-    revisions = {s.id: s.revision for s in sources.values()}
-    segments = searchindex.SegmentDigests(salt)
-
-    def order() -> Iterator[OrderRow]:
-        # The one pass over the archive also fingerprints the search segments.
-        for row in storage.site_order():
-            segments.add(row.id, row.revision, revisions[row.source_id])
-            yield row
-
-    plan = plan_lists(
-        order(),
-        lists_of=lists_of,
-        base_of=lambda key: listing.list_base(key, renderer),
-        source_revision=revisions,
-        per_page=settings.site.per_page,
-        feed_size=FEED_SIZE,
-        salt=salt,
-        before=before,
-        has_feed=renderer.has_feeds,
+    options = tail.ListOptions(
+        lists_of,
+        lambda key: listing.list_base(key, renderer),
+        settings.site.per_page,
+        FEED_SIZE,
+        salt,
+        renderer.has_feeds,
     )
+    snap = None if rebuild or "@build" not in state else Snapshot.parse(state.get(SNAPSHOT))
+    quick = None
+    if snap is not None:
+        quick = tail.start(storage, snap, run.fingerprint, sources, state, prefix, options)
+    segments: searchindex.Segments
+    before: Mapping[str, str]
+    lastmods: dict[int, int]
+    if quick is not None:
+        plan, segments, before = quick
+        seen = run.fingerprint.max_id
+    else:
+        before = {} if rebuild else state
+        before = {p: d for p, d in before.items() if p[0] == "@" or os.path.isfile(prefix + p)}
+        digests = segments = searchindex.SegmentDigests(salt)
+        seen = 0
+
+        def order() -> Iterator[OrderRow]:
+            # The one pass over the archive also fingerprints the search segments.
+            nonlocal seen
+            for row in storage.site_order():
+                digests.add(row.id, row.revision, revisions[row.source_id])
+                seen = max(seen, row.id)
+                yield row
+
+        plan = tail.full_plan(order(), revisions, before, options)
     progress.begin("site pages", len(plan.jobs))
     if pool is not None:
         pool.lists(plan, sources, settings.site.per_page)  # the stage ends when they are done
@@ -347,18 +365,29 @@ def _build_lists(run: _Run, rebuild: bool, pool: parallel.SitePool | None) -> No
         storage, writer, renderer, segments, before, state, sources, write=settings.site.search
     )
     per_chunk = extra.SITEMAP_CHUNK // searchindex.SEGMENT
-    changed = {k for k, v in seg_state.items() if before.get(k) != v} | {
-        k for k in before if k.startswith("@search/") and k not in seg_state
-    }
+    changed = {k for k, v in seg_state.items() if before.get(k) != v}
+    if quick is None:
+        changed |= {k for k in before if k.startswith("@search/") and k not in seg_state}
     changed_chunks = {int(k.split("/")[1]) // per_chunk for k in changed}
 
     def stale_chunk(chunk: int) -> bool:
         # A part changes only with its items, which change their search segment's digest.
         name = f"sitemap-items-{chunk + 1}.xml"
-        return chunk in changed_chunks or not (root / name).is_file()
+        return chunk in changed_chunks or not os.path.isfile(prefix + name)
 
-    render_fixed(run.theme, plan, storage, writer, renderer, sources, stale_chunk)
-    storage.save_site_state({**plan.digests, **seg_state, **index_state, "@salt": salt})
+    if quick is None or snap is None:
+        rows, lastmods = storage.site_sitemap(OUTPUT), {}
+    else:
+        rows, lastmods = tail.sitemap_rows(storage, OUTPUT, snap, changed_chunks, stale_chunk)
+    render_fixed(run.theme, plan, storage, writer, renderer, sources, stale_chunk, rows, lastmods)
+    # The snapshot a later build may plan from: only if no item came during this pass.
+    fresh = seen <= run.fingerprint.max_id
+    made = snapshot(
+        storage, run.fingerprint, sources.values(), plan.counts, segments.digests(), lastmods
+    )
+    changes = {**plan.digests, **seg_state, **index_state, "@salt": salt}
+    changes[SNAPSHOT] = made.text() if fresh else ""
+    storage.save_site_state({k: v for k, v in changes.items() if state.get(k) != v})
 
 
 __all__ = ["OUTPUT", "SiteStorage", "build_site"]

@@ -5,7 +5,7 @@ the folder's files."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -15,7 +15,7 @@ from hotpress._site import extra, search, searchindex
 from hotpress._site.pages import Renderer
 from hotpress._site.plan import Plan
 from hotpress._site.theme import static_files
-from hotpress._storage.site_rows import OrderRow, SiteSource, SiteStore
+from hotpress._storage.site_rows import OrderRow, SitemapRow, SiteSource, SiteStore
 
 OUTPUT = "site"
 
@@ -24,9 +24,9 @@ def render_search(
     storage: SiteStore,
     writer: Writer,
     renderer: Renderer,
-    segments: searchindex.SegmentDigests,
-    before: dict[str, str],
-    state: dict[str, str],
+    segments: searchindex.Segments,
+    before: Mapping[str, str],
+    state: Mapping[str, str],
     sources: dict[int, SiteSource],
     *,
     write: bool,
@@ -98,10 +98,16 @@ def render_fixed(
     renderer: Renderer,
     sources: dict[int, SiteSource],
     stale_chunk: Callable[[int], bool],
+    sitemap_rows: Iterable[SitemapRow],
+    lastmods: dict[int, int],
 ) -> None:
+    """``sitemap_rows``: every item's, or those of the stale sitemap parts with the others'
+    newest dates in ``lastmods`` (which gets every part's)."""
     tree = extra.category_tree(renderer, (s.category for s in sources.values()), plan.counts)
     writer.write("categories/index.html", renderer.render("categories.html", nodes=tree))
-    listed = sorted(p for p in plan.digests if p.endswith("index.html"))
+    # Each list's front page (its numbered pages are linked from it: listing them all made
+    # this part O(archive) in every build, and too long for one sitemap file at 1,000,000).
+    listed = sorted(plan.fronts.values())
     listed.append("categories/index.html")
     if renderer.site.archives:
         years = extra.archive_years(renderer, plan.counts)
@@ -123,7 +129,7 @@ def render_fixed(
         if rel in ("favicon.svg", "favicon.ico"):  # browsers ask for /favicon.ico unprompted
             writer.write(rel, path.read_bytes())
     for name, data in extra.sitemaps(
-        renderer.absolute, storage.site_sitemap(OUTPUT), listed, stale_chunk
+        renderer.absolute, sitemap_rows, listed, stale_chunk, lastmods
     ):
         writer.write(name, data)
 
