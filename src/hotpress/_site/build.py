@@ -37,7 +37,7 @@ from hotpress._site.snapshot import KEY as SNAPSHOT
 from hotpress._site.snapshot import Snapshot, snapshot
 from hotpress._site.theme import fingerprint, make_env
 from hotpress._storage.base import Storage
-from hotpress._storage.site_rows import Fingerprint, OrderRow, SiteStore
+from hotpress._storage.site_rows import Fingerprint, ItemMark, OrderRow, SiteSource, SiteStore
 from hotpress.config import Settings
 from hotpress.exceptions import PublishError
 
@@ -247,7 +247,13 @@ def _build(run: _Run, force: bool) -> int:
     # says its item pages are published, but their files are gone.
     rebuild = force or state.get("@salt") != run.salt or not (writer.root / "index.html").is_file()
     first_build = "@build" not in state
+    sources = {s.id: s for s in run.storage.site_sources()}
+    known = None
+    if not rebuild and not first_build:
+        known = tail.check(run.storage, state, run.fingerprint, sources)
     pages = ItemPages(run.storage, writer, run.renderer, OUTPUT)
+    # Only new items are due when nothing else changed (no pass over every publication).
+    pages.after = known[0].fingerprint.max_id if known is not None else 0
     pages.reserve(first_build=first_build)
     progress.begin("site items", None)
     pool = _site_pool(run) if rebuild or first_build else None
@@ -261,7 +267,7 @@ def _build(run: _Run, force: bool) -> int:
                 run.after_items(pages.rendered)
         else:
             pool.items(force=rebuild)
-        _build_lists(run, rebuild, pool)
+        _build_lists(run, rebuild, pool, sources, known)
         if pool is None:
             return 0
         pool.finish()
@@ -305,18 +311,22 @@ def _site_pool(run: _Run) -> parallel.SitePool | None:
     return parallel.SitePool(context, workers=workers, progress=run.progress)
 
 
-def _build_lists(run: _Run, rebuild: bool, pool: parallel.SitePool | None) -> None:
-    """Everything but the item pages: lists, feeds, search, fixed pages, sitemaps, state."""
+def _build_lists(
+    run: _Run,
+    rebuild: bool,
+    pool: parallel.SitePool | None,
+    sources: dict[int, SiteSource],
+    known: tuple[Snapshot, list[ItemMark]] | None,
+) -> None:
+    """Everything but the item pages: lists, feeds, search, fixed pages, sitemaps, state;
+    ``known``: the snapshot and the new items of a tail build (``tail.check``)."""
     settings, storage, writer, renderer = run.settings, run.storage, run.writer, run.renderer
     salt, state, progress = run.salt, run.state, run.progress
-    root = writer.root
-    sources = {s.id: s for s in storage.site_sources()}
-    zone = ZoneInfo(settings.timezone)
-    lists_of = ListKeys(sources, zone, months=settings.site.archives)
+    lists_of = ListKeys(sources, ZoneInfo(settings.timezone), months=settings.site.archives)
     revisions = {s.id: s.revision for s in sources.values()}
     # Files deleted by hand are rebuilt: a page whose file is gone counts as changed.
     # (os.path on strings: pathlib's joins cost more than the stat, 20,000 times over.)
-    prefix = f"{root}{os.sep}"
+    prefix = f"{writer.root}{os.sep}"
     options = tail.ListOptions(
         lists_of,
         lambda key: listing.list_base(key, renderer),
@@ -325,10 +335,7 @@ def _build_lists(run: _Run, rebuild: bool, pool: parallel.SitePool | None) -> No
         salt,
         renderer.has_feeds,
     )
-    snap = None if rebuild or "@build" not in state else Snapshot.parse(state.get(SNAPSHOT))
-    quick = None
-    if snap is not None:
-        quick = tail.start(storage, snap, run.fingerprint, sources, state, prefix, options)
+    quick = None if known is None else tail.start(storage, *known, sources, state, prefix, options)
     segments: searchindex.Segments
     before: Mapping[str, str]
     lastmods: dict[int, int]
@@ -375,10 +382,10 @@ def _build_lists(run: _Run, rebuild: bool, pool: parallel.SitePool | None) -> No
         name = f"sitemap-items-{chunk + 1}.xml"
         return chunk in changed_chunks or not os.path.isfile(prefix + name)
 
-    if quick is None or snap is None:
+    if quick is None or known is None:
         rows, lastmods = storage.site_sitemap(OUTPUT), {}
     else:
-        rows, lastmods = tail.sitemap_rows(storage, OUTPUT, snap, changed_chunks, stale_chunk)
+        rows, lastmods = tail.sitemap_rows(storage, OUTPUT, known[0], changed_chunks, stale_chunk)
     render_fixed(run.theme, plan, storage, writer, renderer, sources, stale_chunk, rows, lastmods)
     # The snapshot a later build may plan from: only if no item came during this pass.
     fresh = seen <= run.fingerprint.max_id

@@ -65,16 +65,28 @@ def render_search(
     return seg_state, {k: v for k, v in state.items() if not k.startswith("@search/")}
 
 
+class _SourceLists(dict[int, list[str]]):
+    """Source id -> the lists of its items, made when first asked (a tail build asks for
+    the sources of its new items only, of 20,000)."""
+
+    def __init__(self, sources: dict[int, SiteSource]) -> None:
+        super().__init__()
+        self.sources = sources
+
+    def __missing__(self, source_id: int) -> list[str]:
+        path = self.sources[source_id].category
+        keys = ["all"] + [extra.category_key(path[: i + 1]) for i in range(len(path))]
+        self[source_id] = keys
+        return keys
+
+
 class ListKeys:
     """The lists an item is on: all items, each level of its category, its month."""
 
     def __init__(self, sources: dict[int, SiteSource], zone: ZoneInfo, *, months: bool) -> None:
         self.zone = zone
         self.with_months = months
-        self.by_source = {
-            sid: ["all"] + [extra.category_key(s.category[: i + 1]) for i in range(len(s.category))]
-            for sid, s in sources.items()
-        }
+        self.by_source = _SourceLists(sources)
         self.months: dict[int, str] = {}
 
     def __call__(self, row: OrderRow) -> Iterator[str]:

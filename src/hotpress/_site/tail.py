@@ -119,22 +119,33 @@ class Present(Mapping[str, str]):
         return sum(1 for _ in self)
 
 
+def check(
+    storage: SiteStore,
+    state: Mapping[str, str],
+    fingerprint: Fingerprint,
+    sources: Mapping[int, SiteSource],
+) -> tuple[Snapshot, list[ItemMark]] | None:
+    """The last build's snapshot and the items added since, if the archive gained nothing
+    but items and sources since it (then the only items whose pages are due are those);
+    ``None`` for a full pass."""
+    snap = Snapshot.parse(state.get(KEY))
+    if snap is None or any(f"@search/{k}" not in state for k in snap.segments):
+        return None
+    added = added_since(storage, snap, fingerprint, list(sources.values()))
+    return None if added is None else (snap, added)
+
+
 def start(
     storage: SiteStore,
     snap: Snapshot,
-    fingerprint: Fingerprint,
+    added: Sequence[ItemMark],
     sources: Mapping[int, SiteSource],
     state: Mapping[str, str],
     prefix: str,
     options: ListOptions,
 ) -> tuple[Plan, TailSegments, Present] | None:
-    """The plan, search segments and last state of a tail build, if the archive only gained
-    items and sources since ``snap``; ``None`` for the full pass."""
-    if any(f"@search/{k}" not in state for k in snap.segments):
-        return None
-    added = added_since(storage, snap, fingerprint, list(sources.values()))
-    if added is None:
-        return None
+    """The plan, search segments and last state of a tail build (:func:`check` said so);
+    ``None`` if a list is not as the snapshot says (then the full pass)."""
     before = Present(state, prefix)
     plan = tail_plan(storage, added, snap, options, sources, before)
     if plan is None:
@@ -314,6 +325,7 @@ __all__ = [
     "Snapshot",
     "TailSegments",
     "added_since",
+    "check",
     "full_plan",
     "sitemap_rows",
     "start",
