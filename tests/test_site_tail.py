@@ -38,7 +38,7 @@ def files(root: Path) -> dict[str, bytes]:
 class Counted:
     """Counts the full passes over the archive order (``site_order``) a build makes."""
 
-    def __init__(self, storage: SQLiteStorage, monkeypatch: pytest.MonkeyPatch) -> None:
+    def __init__(self, storage: Any, monkeypatch: pytest.MonkeyPatch) -> None:
         self.passes = 0
         original = storage.site_order
 
@@ -76,13 +76,13 @@ def same_as_full(tmp_path: Path, storage: SQLiteStorage, settings: Settings) -> 
     assert (forced.written, forced.error) == (0, None)
 
 
-def newest(storage: SQLiteStorage) -> None:
+def newest(storage: Any) -> None:
     """Items newer than every other, enough to open new pages on each list."""
     weibo = SOURCES[1]
     store(storage, weibo, [make_item(weibo, n) for n in range(40, 47)])
 
 
-def older(storage: SQLiteStorage) -> None:
+def older(storage: Any) -> None:
     """Items dated before most of the archive: every page after them shifts."""
     zhihu = SOURCES[0]
     store(
@@ -90,7 +90,7 @@ def older(storage: SQLiteStorage) -> None:
     )
 
 
-def new_source(storage: SQLiteStorage) -> None:
+def new_source(storage: Any) -> None:
     """A new source in a new category below an existing one, in both months."""
     storage.sync_sources([*SOURCES, NEW])
     items = [make_item(NEW, n) for n in (2, 5, 30)]
@@ -172,3 +172,24 @@ def test_a_changed_list_page_deleted_by_hand_is_written_again_by_a_tail_build(
     assert counted.passes == 0
     assert newest_page.is_file()
     same_as_full(tmp_path, storage, settings)
+
+
+def test_on_postgresql_a_tail_build_equals_a_forced_full_build(
+    tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hotpress._storage import open_storage
+
+    settings = replace(sample_settings(tmp_path), sources=(*SOURCES, NEW), database=pg_url)
+    with open_storage(pg_url) as storage:
+        storage.sync_sources(SOURCES)
+        for index, spec in enumerate(SOURCES):
+            count = (6, 5, 3)[index]
+            store(storage, spec, [make_item(spec, n * 3 + index) for n in range(count)])
+        assert build_site(settings, storage, now=NOW).error is None
+        counted = Counted(storage, monkeypatch)
+        for change in (newest, new_source, older):
+            change(storage)
+            assert build_site(settings, storage, now=NOW).error is None
+        assert counted.passes == 0
+        forced = build_site(settings, storage, now=NOW, force=True)
+        assert (forced.written, forced.error) == (0, None)
