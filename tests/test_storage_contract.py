@@ -328,12 +328,26 @@ def test_category_folders_once_given_never_change(storage: Storage) -> None:
     }
 
 
-@covers("site_state", "save_site_state")
+@covers("site_state", "save_site_state", "site_state_of", "site_state_size")
 def test_the_site_build_state_is_kept_per_page(storage: Storage) -> None:
     assert storage.site_state() == {}
+    assert storage.site_state_size() == 0
     storage.save_site_state({"index.html": "d1", "items/1.html": "d2"})
-    storage.save_site_state({"index.html": "d3"})
-    assert storage.site_state() == {"index.html": "d3", "items/1.html": "d2"}
+    storage.save_site_state({"index.html": "d3", "@build": "b", "@search/0": "s", "A": "a"})
+    assert storage.site_state() == {
+        "index.html": "d3",
+        "items/1.html": "d2",
+        "@build": "b",
+        "@search/0": "s",
+        "A": "a",
+    }
+    assert storage.site_state(marks=True) == {"@build": "b", "@search/0": "s"}
+    assert storage.site_state_of(["index.html", "gone.html", "@build"]) == {
+        "index.html": "d3",
+        "@build": "b",
+    }
+    assert storage.site_state_of([]) == {}
+    assert storage.site_state_size() == 5
 
 
 # --- hot lists ----------------------------------------------------------------------------

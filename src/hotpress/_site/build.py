@@ -35,6 +35,7 @@ from hotpress._site.pages import Renderer
 from hotpress._site.slugs import category_dirs
 from hotpress._site.snapshot import KEY as SNAPSHOT
 from hotpress._site.snapshot import Snapshot, snapshot
+from hotpress._site.state import BuildState
 from hotpress._site.theme import fingerprint, make_env
 from hotpress._storage.base import Storage
 from hotpress._storage.site_rows import Fingerprint, ItemMark, OrderRow, SiteSource, SiteStore
@@ -70,7 +71,7 @@ def build_site(
         f"\0{settings.site.model_dump_json(exclude={'workers'})}"
         f"\0{settings.timezone}".encode()
     ).hexdigest()
-    state = storage.site_state()
+    state = BuildState(storage)
     archive_mark = storage.site_fingerprint()
     mark = f"{salt}:{archive_mark.text()}"
     # Pages never show the build time (relative dates are made in the browser); ``now`` only
@@ -78,7 +79,7 @@ def build_site(
     now = now or datetime.now(UTC)
     hot_specs = [s for s in settings.sources if s.hotlist]
     hot_keys = frozenset(s.key for s in hot_specs)
-    hot_marks = sum(1 for k in state if k.startswith("@hot/"))
+    hot_marks = sum(1 for k in state.marks if k.startswith("@hot/"))
     # The state's entries but "@build", "@files" and the hot lists' marks.
     known = len(state) - 1 - ("@files" in state) - hot_marks
     if not force and state.get("@build") == mark and (root / "index.html").is_file():
@@ -95,7 +96,7 @@ def build_site(
             )
             try:
                 done = build_hot(
-                    hot_specs, storage, renderer, root, state, salt, OUTPUT, items_done=False
+                    hot_specs, storage, renderer, root, state.marks, salt, OUTPUT, items_done=False
                 )
             except PublishError as exc:
                 return OutputReport(OUTPUT, 0, 0, str(exc))
@@ -118,7 +119,7 @@ def build_site(
     )
     # Not durable: the site is rebuilt from the archive; the rename still keeps it atomic.
     writer = Writer(root, durable=False)
-    hot_state = {} if force else state
+    hot_state = {} if force else state.marks
     # An incremental build that also has hot lists to build does them in a worker process
     # beside the lists (``hot_worker.py``), from when the due item pages are written.
     beside = (
@@ -126,7 +127,7 @@ def build_site(
         and not full
         and "@build" in state
         and lists_due(hot_specs, storage, hot_state, salt, root)
-        and _workers(settings, storage, HOT_WORKER_ITEMS) >= 2
+        and parallel.workers_for(settings.site, storage, HOT_WORKER_ITEMS) >= 2
     )
     rendered: list[frozenset[int]] = []
     worker: HotWorker | None = None
@@ -229,7 +230,7 @@ class _Run:
     writer: Writer
     renderer: Renderer
     salt: str
-    state: dict[str, str]
+    state: BuildState
     """The last build's state (page digests, marks)."""
     progress: Progress
     theme: Path | None
@@ -281,21 +282,10 @@ def _build(run: _Run, force: bool) -> int:
             progress.end("site pages")
 
 
-def _workers(settings: Settings, storage: SiteStorage, min_items: int = parallel.MIN_ITEMS) -> int:
-    """Worker processes a build may use: ``site.workers`` when set, else one per core (at
-    most 8) once the archive holds ``min_items`` items; below 2, none."""
-    workers = settings.site.workers
-    if workers is None:
-        workers = min(os.cpu_count() or 1, 8)
-        if workers < 2 or storage.count_items() < min_items:
-            return 0
-    return workers if workers >= 2 else 0
-
-
 def _site_pool(run: _Run) -> parallel.SitePool | None:
-    """Worker processes for the item and list pages of a full build (:func:`_workers`)."""
+    """Worker processes for the item and list pages of a full build (``workers_for``)."""
     settings, storage = run.settings, run.storage
-    workers = _workers(settings, storage)
+    workers = parallel.workers_for(settings.site, storage)
     opener = storage.opener()
     if opener is None or not workers:
         return None
@@ -343,7 +333,7 @@ def _build_lists(
         plan, segments, before = quick
         seen = run.fingerprint.max_id
     else:
-        before = {} if rebuild else state
+        before = {} if rebuild else state.everything()
         before = {p: d for p, d in before.items() if p[0] == "@" or os.path.isfile(prefix + p)}
         digests = segments = searchindex.SegmentDigests(salt)
         seen = 0
@@ -394,7 +384,8 @@ def _build_lists(
     )
     changes = {**plan.digests, **seg_state, **index_state, "@salt": salt}
     changes[SNAPSHOT] = made.text() if fresh else ""
-    storage.save_site_state({k: v for k, v in changes.items() if state.get(k) != v})
+    last = state if quick is not None else state.everything()  # (a page at a time: few)
+    storage.save_site_state({k: v for k, v in changes.items() if last.get(k) != v})
 
 
 __all__ = ["OUTPUT", "SiteStorage", "build_site"]

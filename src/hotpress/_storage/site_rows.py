@@ -130,7 +130,14 @@ class SiteStore(Protocol):
     def save_category_dirs(self, dirs: Mapping[tuple[str, ...], str]) -> None:
         """Store new category folders (a path or folder already stored is kept as it is)."""
 
-    def site_state(self) -> dict[str, str]:
-        """Build state: page path -> digest of what it was rendered from."""
+    def site_state(self, *, marks: bool = False) -> dict[str, str]:
+        """Build state: page path -> digest of what it was rendered from; ``marks``: only
+        the entries whose key starts with ``@`` (the build's own, not pages')."""
+
+    def site_state_of(self, paths: Iterable[str]) -> dict[str, str]:
+        """The state entries of these paths (those there are)."""
+
+    def site_state_size(self) -> int:
+        """How many state entries there are."""
 
     def save_site_state(self, changes: Mapping[str, str]) -> None: ...

@@ -173,8 +173,29 @@ class SiteQueriesMixin:
             raise
         self._db.execute("COMMIT")
 
-    def site_state(self) -> dict[str, str]:
+    def site_state(self, *, marks: bool = False) -> dict[str, str]:
+        if marks:  # '@' is 0x40 and 'A' 0x41: a range of the primary key, in byte order
+            return dict(
+                self._db.execute(
+                    "SELECT path, digest FROM site_pages WHERE path >= '@' AND path < 'A'"
+                )
+            )
         return dict(self._db.execute("SELECT path, digest FROM site_pages"))
+
+    def site_state_of(self, paths: Iterable[str]) -> dict[str, str]:
+        wanted = list(paths)
+        found: dict[str, str] = {}
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(
+                f"SELECT path, digest FROM site_pages WHERE path IN ({marks})", chunk
+            )
+            found.update(rows)
+        return found
+
+    def site_state_size(self) -> int:
+        return int(self._db.execute("SELECT COUNT(*) FROM site_pages").fetchone()[0])
 
     def save_site_state(self, changes: Mapping[str, str]) -> None:
         if not changes:
