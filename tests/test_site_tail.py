@@ -6,6 +6,7 @@ folder with a full build of a copy of the archive, and a forced build rewrites n
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -17,6 +18,7 @@ import pytest
 
 from golden.sample import SOURCES, START, make_item, sample_archive, sample_settings, store
 from hotpress._site import build_site
+from hotpress._site.extra import category_key
 from hotpress._storage.sqlite import SQLiteStorage
 from hotpress.config import Settings
 from hotpress.types import SourceSpec
@@ -193,3 +195,19 @@ def test_on_postgresql_a_tail_build_equals_a_forced_full_build(
         assert counted.passes == 0
         forced = build_site(settings, storage, now=NOW, force=True)
         assert (forced.written, forced.error) == (0, None)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        (),
+        ("基准", "源3", "频道1-2"),
+        ('引号"',),
+        ("a\\b", "c"),
+        ("x\ny",),
+        ("\u2028", "\x7f"),
+        ("",),
+    ],
+)
+def test_a_category_key_joined_by_hand_is_the_json_one(path: tuple[str, ...]) -> None:
+    assert category_key(path) == "c" + json.dumps(list(path), ensure_ascii=False)

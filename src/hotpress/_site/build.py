@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
@@ -114,9 +114,9 @@ def build_site(
     # counts the folder's files afterwards.
     full = force or state.get("@salt") != salt or not (root / "index.html").is_file()
     # Category folders are given out (and stored) before any page links to one.
-    renderer = Renderer(
-        make_env(theme), settings.site, settings.timezone, category_dirs(storage), hot_keys
-    )
+    listed = storage.site_sources()  # (20,000 at 1,000,000 items: read once)
+    dirs = category_dirs(storage, listed)
+    renderer = Renderer(make_env(theme), settings.site, settings.timezone, dirs, hot_keys)
     # Not durable: the site is rebuilt from the archive; the rename still keeps it atomic.
     writer = Writer(root, durable=False)
     hot_state = {} if force else state.marks
@@ -153,9 +153,9 @@ def build_site(
                 )
             )
 
-    run = _Run(
-        settings, storage, writer, renderer, salt, state, progress, theme, archive_mark, after_items
-    )
+    sources = {s.id: s for s in listed}
+    run = _Run(settings, storage, writer, renderer, salt, state, progress, theme, archive_mark)
+    run = replace(run, sources=sources, after_items=after_items)
     try:
         try:
             worker_lists = _build(run, force)
@@ -236,6 +236,8 @@ class _Run:
     theme: Path | None
     fingerprint: Fingerprint
     """The archive's, taken before anything was read."""
+    sources: dict[int, SiteSource] = field(default_factory=dict)
+    """Every source (``site_sources``), by id."""
     after_items: Callable[[frozenset[int]], None] | None = None
     """Called with the items whose page was rendered, once the due item pages are written
     (incremental builds, in the main process)."""
@@ -248,7 +250,7 @@ def _build(run: _Run, force: bool) -> int:
     # says its item pages are published, but their files are gone.
     rebuild = force or state.get("@salt") != run.salt or not (writer.root / "index.html").is_file()
     first_build = "@build" not in state
-    sources = {s.id: s for s in run.storage.site_sources()}
+    sources = run.sources
     known = None
     if not rebuild and not first_build:
         known = tail.check(run.storage, state, run.fingerprint, sources)
@@ -380,7 +382,13 @@ def _build_lists(
     # The snapshot a later build may plan from: only if no item came during this pass.
     fresh = seen <= run.fingerprint.max_id
     made = snapshot(
-        storage, run.fingerprint, sources.values(), plan.counts, segments.digests(), lastmods
+        storage,
+        run.fingerprint,
+        sources.values(),
+        plan.counts,
+        segments.digests(),
+        lastmods,
+        plan.fronts,
     )
     changes = {**plan.digests, **seg_state, **index_state, "@salt": salt}
     changes[SNAPSHOT] = made.text() if fresh else ""

@@ -26,6 +26,8 @@ class Snapshot:
     segments: list[int]
     sitemaps: dict[int, int] = field(default_factory=dict)
     """Sitemap part (chunk number) -> its newest item's last change."""
+    fronts: dict[str, str] = field(default_factory=dict)
+    """List key -> its front page's file (a list's folder never changes)."""
 
     def text(self) -> str:
         fp = self.fingerprint
@@ -37,6 +39,7 @@ class Snapshot:
                 "counts": self.counts,
                 "segs": self.segments,
                 "maps": {str(k): v for k, v in sorted(self.sitemaps.items())},
+                "fronts": self.fronts,
             },
             ensure_ascii=False,
             separators=(",", ":"),
@@ -55,6 +58,7 @@ class Snapshot:
                 {str(k): int(v) for k, v in data["counts"].items()},
                 [int(k) for k in data["segs"]],
                 {int(k): int(v) for k, v in data["maps"].items()},
+                {str(k): str(v) for k, v in data.get("fronts", {}).items()},
             )
         except (ValueError, KeyError, TypeError, IndexError):
             return None
@@ -82,6 +86,7 @@ def snapshot(
     counts: Mapping[str, int],
     segments: Iterable[int],
     sitemaps: Mapping[int, int],
+    fronts: Mapping[str, str],
 ) -> Snapshot:
     top = storage.site_marks(0, only=fingerprint.max_id) if fingerprint.max_id else []
     return Snapshot(
@@ -91,6 +96,7 @@ def snapshot(
         dict(counts),
         sorted(segments),
         dict(sitemaps),
+        dict(fronts),
     )
 
 

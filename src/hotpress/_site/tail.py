@@ -222,7 +222,8 @@ def tail_plan(
         plan.merge(part)
     counts = {**snap.counts, **plan.counts}
     plan.counts = counts
-    plan.fronts = {key: list_page(base_of(key), None) for key in counts}
+    fronts = {**snap.fronts, **plan.fronts}
+    plan.fronts = {key: fronts.get(key) or list_page(base_of(key), None) for key in counts}
     return plan
 
 
