@@ -35,9 +35,10 @@ from hotpress._storage.site_rows import (
 )
 
 _SHARE = 50
-_MANY = 500
+_MANY = 5000
 """A category holding less than 1/_SHARE of the items, from at most _MANY sources, is read
-by its sources; a larger one from the newest items of all."""
+by its sources (one query; SQLite takes 32,766 parameters); a larger one from the newest
+items of all, filtered here."""
 
 
 class _Reader:
