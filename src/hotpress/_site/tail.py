@@ -4,8 +4,9 @@
 A full build reads every item's order row (``plan.plan_lists``) and sitemap row; at
 1,000,000 items that is most of a build that adds 50. So every build also keeps a snapshot in
 its state (``@lists``): the archive fingerprint it planned from, the mark of its newest item,
-a digest of the sources, every list's item count, the search segments and each sitemap part's
-newest date. The next build compares the archive with it (:func:`added_since`); if nothing
+a digest of the sources, every list's item count and front page, the search segments and
+each sitemap part's newest date (``snapshot.py``). The next build compares the archive with it
+(:func:`check`); if nothing
 but new items and new sources came, a list that gained items has changed only from the page
 holding its oldest new item on (pages are numbered from the oldest), and the build reads just
 those rows, newest first, with indexed queries (:func:`tail_plan`). Anything else (an edited,
