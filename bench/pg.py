@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -154,15 +155,21 @@ def make_template(size: int) -> dict[str, Any]:
     return {"seconds": time.perf_counter() - wall}
 
 
-def site(size: int, backend: str, keep: bool = True) -> dict[str, Any]:
+def site(size: int, backend: str, keep: bool = True, folder: str | None = None) -> dict[str, Any]:
     """Full build, no-op rebuild, +50 items (a new source) of the default site from the
     ``size``-item archive, in SQLite (a copy of the cached file) or PostgreSQL (a database
-    made from the cached template)."""
-    from bench.archive import copy_of
-    from bench.site import STEPS, _add_fifty, _settings
-    from hotpress._site.build import build_site
-    from hotpress._storage import open_storage
+    made from the cached template).
 
+    ``folder``: keep the archive (SQLite: ``folder/archive.db``; PostgreSQL: the database
+    ``hotpress_bench_kept_<size>``, dropped by :func:`drop_kept`) and the built site
+    (``folder/site``) for later runs: a run on a folder already built skips the full build and
+    times the no-op and one more +50 (each time another new source of 50 items)."""
+    from dataclasses import replace
+
+    from bench.site import STEPS, _settings
+
+    if folder is not None:
+        return _kept_site(size, backend, Path(folder))
     out: dict[str, Any] = {}
     with scratch() as tmp_name, TreeMemory() as memory:
         tmp = Path(tmp_name)
@@ -171,27 +178,84 @@ def site(size: int, backend: str, keep: bool = True) -> dict[str, Any]:
         elif backend == "postgresql":
             context = _copied(size)  # quick runs leave no database behind
         else:
+            from bench.archive import copy_of
+
             context = _path(copy_of(str(archive(size)), tmp))
         with context as where:
-            storage = open_storage(where)
-            settings = _settings(tmp, ())
-            from dataclasses import replace
-
-            settings = replace(settings, database=where)
-            for step in STEPS:
-                if step == "add50":
-                    _add_fifty(storage)
-                wall, cpu = time.perf_counter(), time.process_time()
-                report = build_site(settings, storage)
-                out[step] = time.perf_counter() - wall
-                out[f"{step}_cpu"] = time.process_time() - cpu
-                out[f"{step}_written"] = report.written
-                if report.error:
-                    raise RuntimeError(f"build_site failed: {report.error}")
-            storage.close()
+            settings = replace(_settings(tmp, ()), database=where)
+            _steps(where, settings, STEPS, 0, out)
     out["tree_mb"] = memory.peak_mb
     out["seconds"] = out["full"]
     return out
+
+
+def _steps(
+    where: Any, settings: Any, steps: tuple[str, ...], round: int, out: dict[str, Any]
+) -> None:
+    from bench.site import _add_fifty
+    from hotpress._site.build import build_site
+    from hotpress._storage import open_storage
+
+    storage = open_storage(where)
+    try:
+        for step in steps:
+            if step == "add50":
+                _add_fifty(storage, round)
+            wall, cpu = time.perf_counter(), time.process_time()
+            report = build_site(settings, storage)
+            out[step] = time.perf_counter() - wall
+            out[f"{step}_cpu"] = time.process_time() - cpu
+            out[f"{step}_written"] = report.written
+            if report.error:
+                raise RuntimeError(f"build_site failed: {report.error}")
+    finally:
+        storage.close()
+
+
+def _kept_site(size: int, backend: str, folder: Path) -> dict[str, Any]:
+    from dataclasses import replace
+
+    from bench.site import STEPS, _settings
+
+    folder.mkdir(parents=True, exist_ok=True)
+    if backend == "postgresql":
+        name = f"hotpress_bench_kept_{size}"
+        with _admin() as admin:
+            found = admin.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", (name,)
+            ).fetchone()
+            if not found:
+                source = template(size)
+                admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{source}" STRATEGY FILE_COPY')
+        where: Any = f"{SERVER}/{name}"
+    else:
+        where = folder / "archive.db"
+        if not where.is_file():
+            shutil.copyfile(archive(size), where)
+    built, rounds = folder / "built", folder / "rounds"
+    done = int(rounds.read_text()) if rounds.is_file() else 0
+    out: dict[str, Any] = {"folder": str(folder)}
+    settings = replace(_settings(folder, ()), database=where)
+    with TreeMemory() as memory:
+        if not built.is_file():
+            _steps(where, settings, STEPS, 0, out)
+            built.write_text("full build done\n")
+            done = 1
+        else:
+            done += 1
+            _steps(where, settings, ("noop", "add50"), done, out)
+    rounds.write_text(f"{done}\n")
+    out["rounds"] = done
+    out["tree_mb"] = memory.peak_mb
+    out["seconds"] = out.get("full", out["add50"])
+    return out
+
+
+def drop_kept(size: int) -> dict[str, Any]:
+    """Drop the database a kept PostgreSQL site (``site(..., folder=...)``) was built on."""
+    with _admin() as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "hotpress_bench_kept_{size}" WITH (FORCE)')
+    return {"seconds": 0.0}
 
 
 @contextmanager

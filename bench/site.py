@@ -55,16 +55,18 @@ def _settings(tmp: Path, sources: tuple[Any, ...], pages: str = "default") -> An
     )
 
 
-def _add_fifty(storage: Any) -> Any:
-    """50 new items in a new source (a feed the corpus does not have)."""
+def _add_fifty(storage: Any, round: int = 0) -> Any:
+    """50 new items in a new source (a feed the corpus does not have); ``round`` > 0 makes
+    another new source with other items, a day newer per round (a re-measured +50 on a kept
+    site)."""
     from bench.corpus import render_feed
     from bench.ingest import NOW
     from hotpress.core import store_result
     from hotpress.types import FetchResult, SourceSpec, Validators
 
-    info, body = render_feed(7, 50, salt=99)
+    info, body = render_feed(7, 50, salt=99 + round)
     spec = SourceSpec(
-        "/bench/extra",
+        f"/bench/extra{round}" if round else "/bench/extra",
         ("基准", "新源", "新频道"),
         "https://extra.example/",
         "新源",

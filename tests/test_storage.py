@@ -184,6 +184,10 @@ def test_pending_lists_unpublished_and_changed_items_only(storage: Storage) -> N
     assert changed.path == f"a/{changed.item.id}.md"
     assert storage.path_owner("hexo", f"a/{changed.item.id}.md") == changed.item.id
     assert list(storage.pending("site")) != []
+    # ``after``: only items of higher ids.
+    first, second = sorted(p.item.id for p in storage.pending("site"))
+    assert [p.item.id for p in storage.pending("site", after=first)] == [second]
+    assert list(storage.pending("site", after=second)) == []
 
 
 def test_a_changed_category_makes_every_item_of_the_source_pending(storage: Storage) -> None:

@@ -285,6 +285,35 @@ def test_the_sitemap_lists_every_item_with_its_path(storage: Storage) -> None:
     assert rows[ids[ident(A, 1)]].path is None
     assert rows[ids[ident(A, 1)]].identity == ident(A, 1)
     assert all(r.lastmod >= int(NOW.timestamp()) for r in rows.values())
+    low = min(ids.values())
+    assert [r.id for r in storage.site_sitemap("site", low, low + 1)] == [low]
+
+
+@covers("site_marks", "site_newest", "site_segment")
+def test_the_tail_queries_read_new_items_and_a_list_s_newest(storage: Storage) -> None:
+    store(storage, A, [5, 1, 3])
+    a = b = store(storage, B, [4, 2])  # every stored item's id, by identity
+    ids = sorted(a.values())
+    marks = storage.site_marks(0)
+    assert [m.id for m in marks] == ids
+    assert [m.id for m in storage.site_marks(ids[1])] == ids[2:]
+    (one,) = storage.site_marks(0, only=a[ident(A, 3)])
+    assert (one.identity, one.revision, one.filtered) == (ident(A, 3), 1, False)
+    assert one.date == int((NOW + timedelta(minutes=3)).timestamp())
+    assert storage.site_marks(0, only=ids[-1] + 100) == []
+    # Newest first by date: 5, 4, 3, 2, 1; of some sources; in a date range.
+    by_n = {**{n: a[ident(A, n)] for n in (1, 3, 5)}, **{n: b[ident(B, n)] for n in (2, 4)}}
+    assert [r.id for r in storage.site_newest(3)] == [by_n[5], by_n[4], by_n[3]]
+    a_id = one.source_id
+    assert [r.id for r in storage.site_newest(9, sources=[a_id])] == [by_n[5], by_n[3], by_n[1]]
+    assert storage.site_newest(9, sources=[]) == []
+    since = int((NOW + timedelta(minutes=2)).timestamp())
+    until = int((NOW + timedelta(minutes=4)).timestamp())
+    assert [r.id for r in storage.site_newest(9, since=since, until=until)] == [by_n[3], by_n[2]]
+    # A segment: the ids in a range, oldest first by (date, id).
+    segment = storage.site_segment(ids[0], ids[-1])
+    assert [r.id for r in segment] == [by_n[n] for n in (1, 2, 3, 4, 5) if by_n[n] != ids[-1]]
+    assert all(r.revision == 1 for r in segment)
 
 
 @covers("site_category_dirs", "save_category_dirs")
@@ -299,12 +328,26 @@ def test_category_folders_once_given_never_change(storage: Storage) -> None:
     }
 
 
-@covers("site_state", "save_site_state")
+@covers("site_state", "save_site_state", "site_state_of", "site_state_size")
 def test_the_site_build_state_is_kept_per_page(storage: Storage) -> None:
     assert storage.site_state() == {}
+    assert storage.site_state_size() == 0
     storage.save_site_state({"index.html": "d1", "items/1.html": "d2"})
-    storage.save_site_state({"index.html": "d3"})
-    assert storage.site_state() == {"index.html": "d3", "items/1.html": "d2"}
+    storage.save_site_state({"index.html": "d3", "@build": "b", "@search/0": "s", "A": "a"})
+    assert storage.site_state() == {
+        "index.html": "d3",
+        "items/1.html": "d2",
+        "@build": "b",
+        "@search/0": "s",
+        "A": "a",
+    }
+    assert storage.site_state(marks=True) == {"@build": "b", "@search/0": "s"}
+    assert storage.site_state_of(["index.html", "gone.html", "@build"]) == {
+        "index.html": "d3",
+        "@build": "b",
+    }
+    assert storage.site_state_of([]) == {}
+    assert storage.site_state_size() == 5
 
 
 # --- hot lists ----------------------------------------------------------------------------

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from hotpress._progress import NullProgress, Progress
 from hotpress._publish.report import OutputReport
 from hotpress._publish.writer import Writer, sweep_temp
-from hotpress._site import extra, listing, parallel, searchindex, status
+from hotpress._site import extra, listing, parallel, searchindex, status, tail
 from hotpress._site.build_parts import (
     OUTPUT,
     ListKeys,
@@ -32,11 +32,13 @@ from hotpress._site.hot_worker import MIN_ITEMS as HOT_WORKER_ITEMS
 from hotpress._site.hot_worker import HotJob, HotWorker
 from hotpress._site.items import ItemPages
 from hotpress._site.pages import Renderer
-from hotpress._site.plan import plan_lists
 from hotpress._site.slugs import category_dirs
+from hotpress._site.snapshot import KEY as SNAPSHOT
+from hotpress._site.snapshot import Snapshot, snapshot
+from hotpress._site.state import BuildState
 from hotpress._site.theme import fingerprint, make_env
 from hotpress._storage.base import Storage
-from hotpress._storage.site_rows import OrderRow, SiteStore
+from hotpress._storage.site_rows import Fingerprint, ItemMark, OrderRow, SiteSource, SiteStore
 from hotpress.config import Settings
 from hotpress.exceptions import PublishError
 
@@ -69,14 +71,15 @@ def build_site(
         f"\0{settings.site.model_dump_json(exclude={'workers'})}"
         f"\0{settings.timezone}".encode()
     ).hexdigest()
-    state = storage.site_state()
-    mark = f"{salt}:{storage.site_fingerprint().text()}"
+    state = BuildState(storage)
+    archive_mark = storage.site_fingerprint()
+    mark = f"{salt}:{archive_mark.text()}"
     # Pages never show the build time (relative dates are made in the browser); ``now`` only
     # stands in for the status page's "as of" before any source was fetched.
     now = now or datetime.now(UTC)
     hot_specs = [s for s in settings.sources if s.hotlist]
     hot_keys = frozenset(s.key for s in hot_specs)
-    hot_marks = sum(1 for k in state if k.startswith("@hot/"))
+    hot_marks = sum(1 for k in state.marks if k.startswith("@hot/"))
     # The state's entries but "@build", "@files" and the hot lists' marks.
     known = len(state) - 1 - ("@files" in state) - hot_marks
     if not force and state.get("@build") == mark and (root / "index.html").is_file():
@@ -93,7 +96,7 @@ def build_site(
             )
             try:
                 done = build_hot(
-                    hot_specs, storage, renderer, root, state, salt, OUTPUT, items_done=False
+                    hot_specs, storage, renderer, root, state.marks, salt, OUTPUT, items_done=False
                 )
             except PublishError as exc:
                 return OutputReport(OUTPUT, 0, 0, str(exc))
@@ -111,12 +114,12 @@ def build_site(
     # counts the folder's files afterwards.
     full = force or state.get("@salt") != salt or not (root / "index.html").is_file()
     # Category folders are given out (and stored) before any page links to one.
-    renderer = Renderer(
-        make_env(theme), settings.site, settings.timezone, category_dirs(storage), hot_keys
-    )
+    listed = storage.site_sources()  # (20,000 at 1,000,000 items: read once)
+    dirs = category_dirs(storage, listed)
+    renderer = Renderer(make_env(theme), settings.site, settings.timezone, dirs, hot_keys)
     # Not durable: the site is rebuilt from the archive; the rename still keeps it atomic.
     writer = Writer(root, durable=False)
-    hot_state = {} if force else state
+    hot_state = {} if force else state.marks
     # An incremental build that also has hot lists to build does them in a worker process
     # beside the lists (``hot_worker.py``), from when the due item pages are written.
     beside = (
@@ -124,7 +127,7 @@ def build_site(
         and not full
         and "@build" in state
         and lists_due(hot_specs, storage, hot_state, salt, root)
-        and _workers(settings, storage, HOT_WORKER_ITEMS) >= 2
+        and parallel.workers_for(settings.site, storage, HOT_WORKER_ITEMS) >= 2
     )
     rendered: list[frozenset[int]] = []
     worker: HotWorker | None = None
@@ -150,7 +153,9 @@ def build_site(
                 )
             )
 
-    run = _Run(settings, storage, writer, renderer, salt, state, progress, theme, after_items)
+    sources = {s.id: s for s in listed}
+    run = _Run(settings, storage, writer, renderer, salt, state, progress, theme, archive_mark)
+    run = replace(run, sources=sources, after_items=after_items)
     try:
         try:
             worker_lists = _build(run, force)
@@ -225,10 +230,14 @@ class _Run:
     writer: Writer
     renderer: Renderer
     salt: str
-    state: dict[str, str]
+    state: BuildState
     """The last build's state (page digests, marks)."""
     progress: Progress
     theme: Path | None
+    fingerprint: Fingerprint
+    """The archive's, taken before anything was read."""
+    sources: dict[int, SiteSource] = field(default_factory=dict)
+    """Every source (``site_sources``), by id."""
     after_items: Callable[[frozenset[int]], None] | None = None
     """Called with the items whose page was rendered, once the due item pages are written
     (incremental builds, in the main process)."""
@@ -241,7 +250,13 @@ def _build(run: _Run, force: bool) -> int:
     # says its item pages are published, but their files are gone.
     rebuild = force or state.get("@salt") != run.salt or not (writer.root / "index.html").is_file()
     first_build = "@build" not in state
+    sources = run.sources
+    known = None
+    if not rebuild and not first_build:
+        known = tail.check(run.storage, state, run.fingerprint, sources)
     pages = ItemPages(run.storage, writer, run.renderer, OUTPUT)
+    # Only new items are due when nothing else changed (no pass over every publication).
+    pages.after = known[0].fingerprint.max_id if known is not None else 0
     pages.reserve(first_build=first_build)
     progress.begin("site items", None)
     pool = _site_pool(run) if rebuild or first_build else None
@@ -255,7 +270,7 @@ def _build(run: _Run, force: bool) -> int:
                 run.after_items(pages.rendered)
         else:
             pool.items(force=rebuild)
-        _build_lists(run, rebuild, pool)
+        _build_lists(run, rebuild, pool, sources, known)
         if pool is None:
             return 0
         pool.finish()
@@ -269,21 +284,10 @@ def _build(run: _Run, force: bool) -> int:
             progress.end("site pages")
 
 
-def _workers(settings: Settings, storage: SiteStorage, min_items: int = parallel.MIN_ITEMS) -> int:
-    """Worker processes a build may use: ``site.workers`` when set, else one per core (at
-    most 8) once the archive holds ``min_items`` items; below 2, none."""
-    workers = settings.site.workers
-    if workers is None:
-        workers = min(os.cpu_count() or 1, 8)
-        if workers < 2 or storage.count_items() < min_items:
-            return 0
-    return workers if workers >= 2 else 0
-
-
 def _site_pool(run: _Run) -> parallel.SitePool | None:
-    """Worker processes for the item and list pages of a full build (:func:`_workers`)."""
+    """Worker processes for the item and list pages of a full build (``workers_for``)."""
     settings, storage = run.settings, run.storage
-    workers = _workers(settings, storage)
+    workers = parallel.workers_for(settings.site, storage)
     opener = storage.opener()
     if opener is None or not workers:
         return None
@@ -299,39 +303,52 @@ def _site_pool(run: _Run) -> parallel.SitePool | None:
     return parallel.SitePool(context, workers=workers, progress=run.progress)
 
 
-def _build_lists(run: _Run, rebuild: bool, pool: parallel.SitePool | None) -> None:
-    """Everything but the item pages: lists, feeds, search, fixed pages, sitemaps, state."""
+def _build_lists(
+    run: _Run,
+    rebuild: bool,
+    pool: parallel.SitePool | None,
+    sources: dict[int, SiteSource],
+    known: tuple[Snapshot, list[ItemMark]] | None,
+) -> None:
+    """Everything but the item pages: lists, feeds, search, fixed pages, sitemaps, state;
+    ``known``: the snapshot and the new items of a tail build (``tail.check``)."""
     settings, storage, writer, renderer = run.settings, run.storage, run.writer, run.renderer
     salt, state, progress = run.salt, run.state, run.progress
-    root = writer.root
-    sources = {s.id: s for s in storage.site_sources()}
-    zone = ZoneInfo(settings.timezone)
-    lists_of = ListKeys(sources, zone, months=settings.site.archives)
-    before = {} if rebuild else state
+    lists_of = ListKeys(sources, ZoneInfo(settings.timezone), months=settings.site.archives)
+    revisions = {s.id: s.revision for s in sources.values()}
     # Files deleted by hand are rebuilt: a page whose file is gone counts as changed.
     # (os.path on strings: pathlib's joins cost more than the stat, 20,000 times over.)
-    prefix = f"{root}{os.sep}"
-    before = {p: d for p, d in before.items() if p[0] == "@" or os.path.isfile(prefix + p)}
-    revisions = {s.id: s.revision for s in sources.values()}
-    segments = searchindex.SegmentDigests(salt)
-
-    def order() -> Iterator[OrderRow]:
-        # The one pass over the archive also fingerprints the search segments.
-        for row in storage.site_order():
-            segments.add(row.id, row.revision, revisions[row.source_id])
-            yield row
-
-    plan = plan_lists(
-        order(),
-        lists_of=lists_of,
-        base_of=lambda key: listing.list_base(key, renderer),
-        source_revision=revisions,
-        per_page=settings.site.per_page,
-        feed_size=FEED_SIZE,
-        salt=salt,
-        before=before,
-        has_feed=renderer.has_feeds,
+    prefix = f"{writer.root}{os.sep}"
+    options = tail.ListOptions(
+        lists_of,
+        lambda key: listing.list_base(key, renderer),
+        settings.site.per_page,
+        FEED_SIZE,
+        salt,
+        renderer.has_feeds,
     )
+    quick = None if known is None else tail.start(storage, *known, sources, state, prefix, options)
+    segments: searchindex.Segments
+    before: Mapping[str, str]
+    lastmods: dict[int, int]
+    if quick is not None:
+        plan, segments, before = quick
+        seen = run.fingerprint.max_id
+    else:
+        before = {} if rebuild else state.everything()
+        before = {p: d for p, d in before.items() if p[0] == "@" or os.path.isfile(prefix + p)}
+        digests = segments = searchindex.SegmentDigests(salt)
+        seen = 0
+
+        def order() -> Iterator[OrderRow]:
+            # The one pass over the archive also fingerprints the search segments.
+            nonlocal seen
+            for row in storage.site_order():
+                digests.add(row.id, row.revision, revisions[row.source_id])
+                seen = max(seen, row.id)
+                yield row
+
+        plan = tail.full_plan(order(), revisions, before, options)
     progress.begin("site pages", len(plan.jobs))
     if pool is not None:
         pool.lists(plan, sources, settings.site.per_page)  # the stage ends when they are done
@@ -347,18 +364,36 @@ def _build_lists(run: _Run, rebuild: bool, pool: parallel.SitePool | None) -> No
         storage, writer, renderer, segments, before, state, sources, write=settings.site.search
     )
     per_chunk = extra.SITEMAP_CHUNK // searchindex.SEGMENT
-    changed = {k for k, v in seg_state.items() if before.get(k) != v} | {
-        k for k in before if k.startswith("@search/") and k not in seg_state
-    }
+    changed = {k for k, v in seg_state.items() if before.get(k) != v}
+    if quick is None:
+        changed |= {k for k in before if k.startswith("@search/") and k not in seg_state}
     changed_chunks = {int(k.split("/")[1]) // per_chunk for k in changed}
 
     def stale_chunk(chunk: int) -> bool:
         # A part changes only with its items, which change their search segment's digest.
         name = f"sitemap-items-{chunk + 1}.xml"
-        return chunk in changed_chunks or not (root / name).is_file()
+        return chunk in changed_chunks or not os.path.isfile(prefix + name)
 
-    render_fixed(run.theme, plan, storage, writer, renderer, sources, stale_chunk)
-    storage.save_site_state({**plan.digests, **seg_state, **index_state, "@salt": salt})
+    if quick is None or known is None:
+        rows, lastmods = storage.site_sitemap(OUTPUT), {}
+    else:
+        rows, lastmods = tail.sitemap_rows(storage, OUTPUT, known[0], changed_chunks, stale_chunk)
+    render_fixed(run.theme, plan, storage, writer, renderer, sources, stale_chunk, rows, lastmods)
+    # The snapshot a later build may plan from: only if no item came during this pass.
+    fresh = seen <= run.fingerprint.max_id
+    made = snapshot(
+        storage,
+        run.fingerprint,
+        sources.values(),
+        plan.counts,
+        segments.digests(),
+        lastmods,
+        plan.fronts,
+    )
+    changes = {**plan.digests, **seg_state, **index_state, "@salt": salt}
+    changes[SNAPSHOT] = made.text() if fresh else ""
+    last = state if quick is not None else state.everything()  # (a page at a time: few)
+    storage.save_site_state({k: v for k, v in changes.items() if last.get(k) != v})
 
 
 __all__ = ["OUTPUT", "SiteStorage", "build_site"]

@@ -5,7 +5,7 @@ the folder's files."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -15,7 +15,7 @@ from hotpress._site import extra, search, searchindex
 from hotpress._site.pages import Renderer
 from hotpress._site.plan import Plan
 from hotpress._site.theme import static_files
-from hotpress._storage.site_rows import OrderRow, SiteSource, SiteStore
+from hotpress._storage.site_rows import OrderRow, SitemapRow, SiteSource, SiteStore
 
 OUTPUT = "site"
 
@@ -24,9 +24,9 @@ def render_search(
     storage: SiteStore,
     writer: Writer,
     renderer: Renderer,
-    segments: searchindex.SegmentDigests,
-    before: dict[str, str],
-    state: dict[str, str],
+    segments: searchindex.Segments,
+    before: Mapping[str, str],
+    state: Mapping[str, str],
     sources: dict[int, SiteSource],
     *,
     write: bool,
@@ -65,16 +65,28 @@ def render_search(
     return seg_state, {k: v for k, v in state.items() if not k.startswith("@search/")}
 
 
+class _SourceLists(dict[int, list[str]]):
+    """Source id -> the lists of its items, made when first asked (a tail build asks for
+    the sources of its new items only, of 20,000)."""
+
+    def __init__(self, sources: dict[int, SiteSource]) -> None:
+        super().__init__()
+        self.sources = sources
+
+    def __missing__(self, source_id: int) -> list[str]:
+        path = self.sources[source_id].category
+        keys = ["all"] + [extra.category_key(path[: i + 1]) for i in range(len(path))]
+        self[source_id] = keys
+        return keys
+
+
 class ListKeys:
     """The lists an item is on: all items, each level of its category, its month."""
 
     def __init__(self, sources: dict[int, SiteSource], zone: ZoneInfo, *, months: bool) -> None:
         self.zone = zone
         self.with_months = months
-        self.by_source = {
-            sid: ["all"] + [extra.category_key(s.category[: i + 1]) for i in range(len(s.category))]
-            for sid, s in sources.items()
-        }
+        self.by_source = _SourceLists(sources)
         self.months: dict[int, str] = {}
 
     def __call__(self, row: OrderRow) -> Iterator[str]:
@@ -98,10 +110,16 @@ def render_fixed(
     renderer: Renderer,
     sources: dict[int, SiteSource],
     stale_chunk: Callable[[int], bool],
+    sitemap_rows: Iterable[SitemapRow],
+    lastmods: dict[int, int],
 ) -> None:
+    """``sitemap_rows``: every item's, or those of the stale sitemap parts with the others'
+    newest dates in ``lastmods`` (which gets every part's)."""
     tree = extra.category_tree(renderer, (s.category for s in sources.values()), plan.counts)
     writer.write("categories/index.html", renderer.render("categories.html", nodes=tree))
-    listed = sorted(p for p in plan.digests if p.endswith("index.html"))
+    # Each list's front page (its numbered pages are linked from it: listing them all made
+    # this part O(archive) in every build, and too long for one sitemap file at 1,000,000).
+    listed = sorted(plan.fronts.values())
     listed.append("categories/index.html")
     if renderer.site.archives:
         years = extra.archive_years(renderer, plan.counts)
@@ -123,7 +141,7 @@ def render_fixed(
         if rel in ("favicon.svg", "favicon.ico"):  # browsers ask for /favicon.ico unprompted
             writer.write(rel, path.read_bytes())
     for name, data in extra.sitemaps(
-        renderer.absolute, storage.site_sitemap(OUTPUT), listed, stale_chunk
+        renderer.absolute, sitemap_rows, listed, stale_chunk, lastmods
     ):
         writer.write(name, data)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -45,9 +46,16 @@ def category_tree(
     return roots
 
 
+_PLAIN = re.compile(r'[^\x00-\x1f"\\]*')
+"""A level JSON writes as it is (no quote, backslash or control character)."""
+
+
 def category_key(path: tuple[str, ...]) -> str:
     """A category list's key: ``c`` and its levels as a JSON array (any character may be in
-    a level; a separator character would split it)."""
+    a level; a separator character would split it). (The usual levels are joined by hand:
+    ``json.dumps`` cost ~10 µs a key, 20,000 keys in every build at 1,000,000 items.)"""
+    if all(_PLAIN.fullmatch(level) for level in path):
+        return 'c["' + '", "'.join(path) + '"]' if path else "c[]"
     return "c" + json.dumps(list(path), ensure_ascii=False)
 
 
@@ -87,11 +95,14 @@ def sitemaps(
     rows: Iterable[SitemapRow],
     pages: Iterable[str],
     stale: Callable[[int], bool] = lambda chunk: True,
+    lastmods: dict[int, int] | None = None,
 ) -> Iterator[tuple[str, bytes]]:
     """``sitemap.xml`` (an index) and its parts: list pages, then items by id range
     (``sitemap-items-<n>.xml`` holds ids ``(n-1)*SITEMAP_CHUNK ..``), each part's ``lastmod``
     its newest item's. Only the parts ``stale(n - 1)`` names are rendered (the others keep
-    their file); every part is listed."""
+    their file); every part is listed. ``lastmods``: the newest date of parts whose rows are
+    not given (chunk number -> Unix seconds); it gets those of the parts read."""
+    newest_of = {} if lastmods is None else lastmods
 
     def urlset(entries: Iterable[tuple[str, str | None]]) -> bytes:
         body = "".join(
@@ -109,15 +120,13 @@ def sitemaps(
     def url_of(rel: str) -> str:
         return absolute + "/" + (rel[: -len("index.html")] if rel.endswith("index.html") else rel)
 
-    parts: list[tuple[str, str | None]] = []
     entries: list[tuple[str, str | None]] = []
     chunk, newest, render = -1, 0, False
 
     def flush() -> Iterator[tuple[str, bytes]]:
-        name = f"sitemap-items-{chunk + 1}.xml"
-        parts.append((name, _stamp(newest)))
+        newest_of[chunk] = newest
         if render:
-            yield name, urlset(entries)
+            yield f"sitemap-items-{chunk + 1}.xml", urlset(entries)
 
     for row in rows:
         if row.id // SITEMAP_CHUNK != chunk:
@@ -131,6 +140,9 @@ def sitemaps(
     if chunk >= 0:
         yield from flush()
     yield "sitemap-pages.xml", urlset((url_of(p), None) for p in pages)
+    parts: list[tuple[str, str | None]] = [
+        (f"sitemap-items-{c + 1}.xml", _stamp(newest_of[c])) for c in sorted(newest_of)
+    ]
     parts.append(("sitemap-pages.xml", None))
     index = "".join(
         f"<sitemap><loc>{xml_text(absolute)}/{name}</loc>"

@@ -36,6 +36,8 @@ class ItemPages:
         self._claimed: dict[str, int] = {}
         self._rendered: set[int] = set()
         self.written = 0
+        self.after = 0
+        """Only items of higher ids can be due (a tail build: ``tail.check``)."""
 
     @property
     def rendered(self) -> frozenset[int]:
@@ -77,7 +79,7 @@ class ItemPages:
         else:
             rows = (
                 (p.item.id, p.item.identity)
-                for p in self.storage.pending(self.output)
+                for p in self.storage.pending(self.output, after=self.after)
                 if not p.path
             )
         batch = [Publication(i, 0, 0, self.path_for(i, identity, None)) for i, identity in rows]
@@ -95,7 +97,10 @@ class ItemPages:
         Paths must be reserved first (:meth:`reserve`)."""
         batch: list[Publication] = []
         due = 0
-        for pending in self.storage.pending(self.output, force=force, shard=shard):
+        pending_items = self.storage.pending(
+            self.output, force=force, shard=shard, after=0 if force else self.after
+        )
+        for pending in pending_items:
             due += 1
             item = pending.item
             path = self.path_for(item.id, item.identity, pending.path)

@@ -21,6 +21,7 @@ worker, which is why only a large full build uses the pool.
 from __future__ import annotations
 
 import multiprocessing
+import os
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -35,6 +36,7 @@ from hotpress._site.listing import render_lists
 from hotpress._site.pages import Renderer
 from hotpress._site.plan import PageJob, Plan
 from hotpress._site.theme import make_env
+from hotpress._storage.base import Storage
 from hotpress._storage.site_rows import SiteSource
 from hotpress.config import SiteConfig
 from hotpress.exceptions import HotpressError, PublishError, StorageError
@@ -42,7 +44,12 @@ from hotpress.exceptions import HotpressError, PublishError, StorageError
 if TYPE_CHECKING:
     from hotpress._storage.base import Storage
 
-__all__ = ["MIN_ITEMS", "SitePool", "WorkerContext"]
+__all__ = [
+    "MIN_ITEMS",
+    "SitePool",
+    "WorkerContext",
+    "workers_for",
+]
 
 MIN_ITEMS = 2000
 """A full build of an archive with fewer items stays in one process (unless ``site.workers``
@@ -56,6 +63,17 @@ LIST_CHUNK = 100
 LIST_PIECE = 4 * LIST_CHUNK
 """A longer list is split into tasks of this many pages: one list of every item (a month
 whose 100,000 items share one date) must not leave one worker rendering it alone at the end."""
+
+
+def workers_for(site: SiteConfig, storage: Storage, min_items: int = MIN_ITEMS) -> int:
+    """Worker processes a build may use: ``site.workers`` when set, else one per core (at
+    most 8) once the archive holds ``min_items`` items; below 2, none."""
+    workers = site.workers
+    if workers is None:
+        workers = min(os.cpu_count() or 1, 8)
+        if workers < 2 or storage.count_items() < min_items:
+            return 0
+    return workers if workers >= 2 else 0
 
 
 @dataclass(frozen=True, slots=True)

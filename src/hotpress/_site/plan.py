@@ -53,6 +53,15 @@ class Plan:
     counts: dict[str, int] = field(default_factory=dict)
     digests: dict[str, str] = field(default_factory=dict)
     """Every page and feed the build has now, path -> digest (the new state)."""
+    fronts: dict[str, str] = field(default_factory=dict)
+    """List key -> its front page's file, for every list."""
+
+    def merge(self, other: Plan) -> None:
+        self.jobs.extend(other.jobs)
+        self.feeds.update(other.feeds)
+        self.counts.update(other.counts)
+        self.digests.update(other.digests)
+        self.fronts.update(other.fronts)
 
 
 def _digest(salt: str, *parts: object) -> str:
@@ -71,12 +80,20 @@ def plan_lists(
     before: Mapping[str, str],
     always: Iterable[str] = ("all",),
     has_feed: Callable[[str], bool] = lambda key: True,
+    start: Mapping[str, int] | None = None,
 ) -> Plan:
     """``lists_of(row)`` names the lists an item is on; ``base_of`` gives a list's folder;
-    ``has_feed(key)`` says whether the list has feeds."""
+    ``has_feed(key)`` says whether the list has feeds. ``start``: for a list whose rows are
+    given from a page boundary on (an incremental build), how many of its items come before
+    them (a multiple of ``per_page``; the rows must then reach back at least
+    ``max(per_page, feed_size)`` items, or to the list's first)."""
     plan = Plan()
     size = max(per_page, feed_size)
-    accs = {key: _Acc(base_of(key), tail=deque(maxlen=size)) for key in always}
+    start = start or {}
+    accs = {
+        key: _Acc(base_of(key), count=start.get(key, 0), tail=deque(maxlen=size))
+        for key in (*always, *start)
+    }
 
     def emit(key: str, acc: _Acc, page: int | None, entries: list[Entry], last: bool) -> None:
         file = list_page(acc.base, page)
@@ -85,6 +102,8 @@ def plan_lists(
         context = (key, page, last) if page is not None else (key, None, pages, acc.count)
         digest = _digest(salt, context, shown)
         plan.digests[file] = digest
+        if page is None:
+            plan.fronts[key] = file
         if before.get(file) != digest:
             plan.jobs.append(
                 PageJob(key, file, digest, tuple(e[0] for e in shown), page, pages, acc.count, last)

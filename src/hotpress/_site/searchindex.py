@@ -27,8 +27,9 @@ import gzip
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -46,6 +47,15 @@ FOLDER = search.FOLDER
 _HTML_CUT = 1500
 _POSTINGS_PER_ITEM = 250
 """About how many postings an item gives (title, category and a 160-character lead)."""
+
+
+class Segments(Protocol):
+    """Every segment's digest and item ids (``SegmentDigests``, or a tail build's)."""
+
+    @property
+    def ids(self) -> Mapping[int, list[int]]: ...
+
+    def digests(self) -> dict[int, str]: ...
 
 
 class SegmentDigests:
@@ -116,8 +126,8 @@ class Update:
 
 def update_index(
     digests: dict[int, str],
-    ids: dict[int, list[int]],
-    before: dict[str, str],
+    ids: Mapping[int, list[int]],
+    before: Mapping[str, str],
     load: Callable[[int], list[Doc]],
     write: Callable[[str, bytes], object],
     categories: list[str],
@@ -220,6 +230,7 @@ __all__ = [
     "SEGMENT",
     "Record",
     "SegmentDigests",
+    "Segments",
     "Update",
     "chunk_files",
     "lead",

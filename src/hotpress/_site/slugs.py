@@ -20,7 +20,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 
 from hotpress._site.urls import level_slug
-from hotpress._storage.site_rows import SiteStore
+from hotpress._storage.site_rows import SiteSource, SiteStore
 
 __all__ = ["assign_dirs", "category_dirs", "fold"]
 
@@ -64,11 +64,11 @@ def assign_dirs(paths: Iterable[Path], known: Mapping[Path, str]) -> dict[Path, 
     return new
 
 
-def category_dirs(store: SiteStore) -> dict[Path, str]:
+def category_dirs(store: SiteStore, sources: list[SiteSource] | None = None) -> dict[Path, str]:
     """The folder of every configured category path: the stored ones, and new ones given
-    out (and stored) now."""
+    out (and stored) now. ``sources``: ``site_sources()`` if the caller read it already."""
     known = store.site_category_dirs()
-    sources = sorted(store.site_sources(), key=lambda s: s.id)
+    sources = sorted(store.site_sources() if sources is None else sources, key=lambda s: s.id)
     new = assign_dirs((s.category for s in sources), known)
     if new:
         store.save_category_dirs(new)

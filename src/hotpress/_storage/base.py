@@ -122,11 +122,17 @@ class Storage(SiteStore, HotStore, FilterStore, NotifyStore, StoryStore, LeaseSt
         """Keys of sources whose ``next_due`` has passed (or that were never fetched)."""
 
     def pending(
-        self, output: str, *, force: bool = False, shard: tuple[int, int] | None = None
+        self,
+        output: str,
+        *,
+        force: bool = False,
+        shard: tuple[int, int] | None = None,
+        after: int = 0,
     ) -> Iterator[Pending]:
         """Items never published to ``output``, or changed since (item or source revision).
         ``shard=(k, n)``: only items of sources whose id is ``k`` modulo ``n`` (a worker's
-        share; a source's items stay together)."""
+        share; a source's items stay together). ``after``: only items of higher ids (what
+        a caller knows to be the only candidates: the site's tail build)."""
 
     def path_owner(self, output: str, path: str) -> int | None:
         """The item id published at ``path`` in ``output``, if any."""

@@ -36,6 +36,22 @@ class OrderRow:
 
 
 @dataclass(frozen=True, slots=True)
+class ItemMark:
+    """What the lists know of an item, filtered ones too: for an incremental build to tell
+    new items from changed ones."""
+
+    id: int
+    identity: str
+    date: int
+    revision: int
+    source_id: int
+    filtered: bool
+
+    def order(self) -> OrderRow:
+        return OrderRow(self.id, self.date, self.revision, self.source_id)
+
+
+@dataclass(frozen=True, slots=True)
 class Neighbor:
     id: int
     title: str
@@ -74,6 +90,24 @@ class SiteStore(Protocol):
     def site_order(self) -> Iterator[OrderRow]:
         """Every item, oldest first by (date, id)."""
 
+    def site_marks(self, after: int, *, only: int | None = None) -> list[ItemMark]:
+        """Every item (filtered ones too) with an id above ``after``, by id; ``only``: just
+        the item of that id (if it is there)."""
+
+    def site_newest(
+        self,
+        limit: int,
+        *,
+        sources: Iterable[int] | None = None,
+        since: int | None = None,
+        until: int | None = None,
+    ) -> list[OrderRow]:
+        """The newest ``limit`` items by (date, id), newest first; of ``sources`` only if
+        given; dated in ``[since, until)`` if given."""
+
+    def site_segment(self, low: int, high: int) -> list[OrderRow]:
+        """The items with ids in ``[low, high)``, oldest first by (date, id)."""
+
     def site_items(
         self, ids: Iterable[int], output: str
     ) -> dict[int, tuple[StoredItem, str | None]]:
@@ -84,8 +118,11 @@ class SiteStore(Protocol):
     ) -> tuple[Neighbor | None, Neighbor | None]:
         """The older and the newer item of the same source, by (date, id)."""
 
-    def site_sitemap(self, output: str) -> Iterator[SitemapRow]:
-        """Every item by id with its path and last change (Unix seconds)."""
+    def site_sitemap(
+        self, output: str, low: int | None = None, high: int | None = None
+    ) -> Iterator[SitemapRow]:
+        """Every item by id with its path and last change (Unix seconds); only ids in
+        ``[low, high)`` if given."""
 
     def site_category_dirs(self) -> dict[tuple[str, ...], str]:
         """Category path -> its folder, for every folder ever given out (never changes)."""
@@ -93,7 +130,14 @@ class SiteStore(Protocol):
     def save_category_dirs(self, dirs: Mapping[tuple[str, ...], str]) -> None:
         """Store new category folders (a path or folder already stored is kept as it is)."""
 
-    def site_state(self) -> dict[str, str]:
-        """Build state: page path -> digest of what it was rendered from."""
+    def site_state(self, *, marks: bool = False) -> dict[str, str]:
+        """Build state: page path -> digest of what it was rendered from; ``marks``: only
+        the entries whose key starts with ``@`` (the build's own, not pages')."""
+
+    def site_state_of(self, paths: Iterable[str]) -> dict[str, str]:
+        """The state entries of these paths (those there are)."""
+
+    def site_state_size(self) -> int:
+        """How many state entries there are."""
 
     def save_site_state(self, changes: Mapping[str, str]) -> None: ...

@@ -10,7 +10,14 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 
 from hotpress._storage.conn import DB
-from hotpress._storage.site_rows import Fingerprint, Neighbor, OrderRow, SitemapRow, SiteSource
+from hotpress._storage.site_rows import (
+    Fingerprint,
+    ItemMark,
+    Neighbor,
+    OrderRow,
+    SitemapRow,
+    SiteSource,
+)
 from hotpress._storage.sqlite_rows import _ITEM_COLUMNS, _row_to_item
 from hotpress.types import StoredItem
 
@@ -61,6 +68,51 @@ class SiteQueriesMixin:
             for r in rows:
                 yield OrderRow(r[0], r[1], r[2], r[3])
 
+    def site_marks(self, after: int, *, only: int | None = None) -> list[ItemMark]:
+        where, args = ("id = ?", (only,)) if only is not None else ("id > ?", (after,))
+        rows = self._db.execute(
+            "SELECT id, identity, date, revision, source_id, filtered FROM items"
+            f" WHERE {where} ORDER BY id",
+            args,
+        )
+        return [ItemMark(r[0], r[1], r[2], r[3], r[4], bool(r[5])) for r in rows]
+
+    def site_newest(
+        self,
+        limit: int,
+        *,
+        sources: Iterable[int] | None = None,
+        since: int | None = None,
+        until: int | None = None,
+    ) -> list[OrderRow]:
+        where, args = ["filtered = 0"], list[int]()
+        if sources is not None:
+            wanted = sorted(set(sources))
+            if not wanted:
+                return []
+            where.append(f"source_id IN ({','.join('?' * len(wanted))})")
+            args.extend(wanted)
+        if since is not None:
+            where.append("date >= ?")
+            args.append(since)
+        if until is not None:
+            where.append("date < ?")
+            args.append(until)
+        rows = self._db.execute(
+            "SELECT id, date, revision, source_id FROM items"
+            f" WHERE {' AND '.join(where)} ORDER BY date DESC, id DESC LIMIT ?",
+            (*args, limit),
+        )
+        return [OrderRow(r[0], r[1], r[2], r[3]) for r in rows]
+
+    def site_segment(self, low: int, high: int) -> list[OrderRow]:
+        rows = self._db.execute(
+            "SELECT id, date, revision, source_id FROM items"
+            " WHERE id >= ? AND id < ? AND filtered = 0 ORDER BY date, id",
+            (low, high),
+        )
+        return [OrderRow(r[0], r[1], r[2], r[3]) for r in rows]
+
     def site_items(
         self, ids: Iterable[int], output: str
     ) -> dict[int, tuple[StoredItem, str | None]]:
@@ -87,12 +139,17 @@ class SiteQueriesMixin:
         newer = self._db.execute(_NEIGHBOR.format(op=">", order="ASC"), args).fetchone()
         return _neighbor(older), _neighbor(newer)
 
-    def site_sitemap(self, output: str) -> Iterator[SitemapRow]:
+    def site_sitemap(
+        self, output: str, low: int | None = None, high: int | None = None
+    ) -> Iterator[SitemapRow]:
+        bounds, args = "", tuple[int, ...]()
+        if low is not None and high is not None:
+            bounds, args = " AND i.id >= ? AND i.id < ?", (low, high)
         cursor = self._db.execute(
             "SELECT i.id, i.identity, p.path, COALESCE(i.updated, i.date) FROM items i"
             " LEFT JOIN publications p ON p.item_id = i.id AND p.output = ?"
-            " WHERE i.filtered = 0 ORDER BY i.id",
-            (output,),
+            f" WHERE i.filtered = 0{bounds} ORDER BY i.id",
+            (output, *args),
         )
         while rows := cursor.fetchmany(2000):
             for r in rows:
@@ -116,8 +173,29 @@ class SiteQueriesMixin:
             raise
         self._db.execute("COMMIT")
 
-    def site_state(self) -> dict[str, str]:
+    def site_state(self, *, marks: bool = False) -> dict[str, str]:
+        if marks:  # '@' is 0x40 and 'A' 0x41: a range of the primary key, in byte order
+            return dict(
+                self._db.execute(
+                    "SELECT path, digest FROM site_pages WHERE path >= '@' AND path < 'A'"
+                )
+            )
         return dict(self._db.execute("SELECT path, digest FROM site_pages"))
+
+    def site_state_of(self, paths: Iterable[str]) -> dict[str, str]:
+        wanted = list(paths)
+        found: dict[str, str] = {}
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(
+                f"SELECT path, digest FROM site_pages WHERE path IN ({marks})", chunk
+            )
+            found.update(rows)
+        return found
+
+    def site_state_size(self) -> int:
+        return int(self._db.execute("SELECT COUNT(*) FROM site_pages").fetchone()[0])
 
     def save_site_state(self, changes: Mapping[str, str]) -> None:
         if not changes:

@@ -14,7 +14,12 @@ class PublicationQueriesMixin(ArchiveConnection):
     """What each output has published, what is due, and what retention removes."""
 
     def pending(
-        self, output: str, *, force: bool = False, shard: tuple[int, int] | None = None
+        self,
+        output: str,
+        *,
+        force: bool = False,
+        shard: tuple[int, int] | None = None,
+        after: int = 0,
     ) -> Iterator[Pending]:
         # Keyset pages, so publications recorded while iterating cannot skew the scan and
         # memory stays bounded however large the archive is.
@@ -28,7 +33,7 @@ class PublicationQueriesMixin(ArchiveConnection):
         if shard is not None:
             condition += " AND i.source_id % ? = ?"
             part = (shard[1], shard[0])
-        last = 0
+        last = after
         while True:
             rows = self._db.execute(
                 f"SELECT {_ITEM_COLUMNS}, p.path, s.revision FROM items i"
