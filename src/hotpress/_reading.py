@@ -106,7 +106,7 @@ def _changed_items(
                 done.add(key)
                 seen.append(key)
             continue
-        item = normalize_entry(spec, entry, feed.link, digest)
+        item = normalize_entry(spec, entry, feed.link, digest, key)
         order.append((item.identity, entry))
         if item.identity not in done:
             done.add(item.identity)
