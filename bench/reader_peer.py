@@ -47,6 +47,13 @@ def reader_update(urls: list[str], workers: int = 1) -> dict[str, Any]:
 def hotpress_fetch(urls: list[str]) -> dict[str, Any]:
     """``core.refresh`` (what ``hotpress fetch`` runs: fetch + parse + store, no outputs)
     with default fetch settings into a new archive."""
+    # What httpx imports when its first client is made and anyio when its first request
+    # runs (httpcore, h11, anyio's asyncio backend: 45 ms of CPU here) is imported before the
+    # clock, as reader's requests and feedparser are (by make_reader and add_feed).
+    import anyio._backends._asyncio
+    import anyio.streams.tls  # noqa: F401
+    import httpcore  # noqa: F401
+
     from bench.fetch import _settings
     from hotpress._storage import SQLiteStorage
     from hotpress.core import refresh

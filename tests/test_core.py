@@ -71,9 +71,11 @@ def test_only_entries_that_changed_are_normalized_again(
     calls: list[str] = []
     real = _reading.normalize_entry
 
-    def counting(spec: object, entry: object, link: object, raw_hash: object = None) -> object:
+    def counting(
+        spec: object, entry: object, link: object, raw_hash: object = None, key: object = None
+    ) -> object:
         calls.append(entry.guid)  # type: ignore[attr-defined]
-        return real(spec, entry, link, raw_hash)  # type: ignore[arg-type]
+        return real(spec, entry, link, raw_hash, key)  # type: ignore[arg-type]
 
     monkeypatch.setattr(_reading, "normalize_entry", counting)
     # A new build date (the body differs), one entry edited, one new, one unchanged.

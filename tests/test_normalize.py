@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from hotpress._normalize import normalize_entry
+from hotpress._normalize import entry_key, normalize_entry
 from hotpress._reading import read_result
 from hotpress._storage import SQLiteStorage
 from hotpress.types import FetchResult, ParsedEntry, SourceSpec, Validators
@@ -112,3 +112,16 @@ def test_bodies_with_c1_or_control_characters_take_the_scanned_path() -> None:
     entry = ParsedEntry(title="t", guid="1", content=body)
     item = normalize_entry(SPEC, entry, None)
     assert item.content == "<p>a–bcd</p>"
+
+
+def test_the_identity_entry_key_gives_is_the_one_normalizing_finds() -> None:
+    entries = [
+        ParsedEntry(title="t", guid="g1", content="<p>x</p>"),
+        ParsedEntry(title="t", link="https://a.example/n/1?utm_source=x#top", content="<p>x</p>"),
+        ParsedEntry(title="t", guid="g2", link="https://a.example/n/2", content="<p>y</p>"),
+        ParsedEntry(title="", content="<p>no guid, no link</p>"),
+    ]
+    for entry in entries:
+        key = entry_key(SPEC, entry)
+        assert normalize_entry(SPEC, entry, None, key=key) == normalize_entry(SPEC, entry, None)
+        assert key is None or key == normalize_entry(SPEC, entry, None).identity

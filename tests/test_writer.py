@@ -358,3 +358,39 @@ def test_paths_are_read_as_pathlib_reads_them(parts: list[str]) -> None:
     except PublishError:
         got = None
     assert got == _as_pathlib_reads_it(text)
+
+
+@pytest.fixture
+def umask() -> object:
+    """Set the process umask for one test (tests run in one thread here)."""
+    old = os.umask(0o022)
+    os.umask(old)
+    yield os.umask
+    os.umask(old)
+
+
+@pytest.mark.parametrize("mask", [0o022, 0o077, 0o002, 0o777])
+def test_new_and_replaced_files_get_their_mode_whatever_the_umask(
+    tmp_path: Path, umask: object, mask: int
+) -> None:
+    os.umask(mask)
+    assert writer_module.process_umask() == mask
+    (tmp_path / "b.md").write_bytes(b"old")
+    os.chmod(tmp_path / "b.md", 0o640)
+    writer = Writer(tmp_path)
+    writer.write("a.md", b"new")
+    writer.write("b.md", b"changed")
+    writer.close()
+    assert stat.S_IMODE((tmp_path / "a.md").stat().st_mode) == 0o644
+    assert stat.S_IMODE((tmp_path / "b.md").stat().st_mode) == 0o640
+
+
+def test_a_writer_that_cannot_read_the_umask_sets_every_mode(
+    tmp_path: Path, umask: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    os.umask(0o077)
+    monkeypatch.setattr(writer_module, "process_umask", lambda: None)
+    writer = Writer(tmp_path)
+    writer.write("a.md", b"new")
+    writer.close()
+    assert stat.S_IMODE((tmp_path / "a.md").stat().st_mode) == 0o644

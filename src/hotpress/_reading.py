@@ -8,6 +8,7 @@ filters hold back and records a hot list's ranks. ``store_result`` is both, in o
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -46,20 +47,40 @@ def parse_result(spec: SourceSpec, content: bytes, result: FetchResult) -> Parse
 # note), so whole bodies rarely repeat while their entries do: the digest covers the
 # entries' bytes and what decides how they are read (XML declaration, Content-Type).
 _FIRST_ENTRY = (b"<item", b"<entry", b'"items"')
+# The first of them in one scan that stops there (a find per marker read an RSS body to
+# its end looking for "<entry" and '"items"': a third of the digest's time).
+_FIRST_ENTRY_AT = re.compile(b"|".join(re.escape(marker) for marker in _FIRST_ENTRY))
+
+
+def _entries_start(content: bytes) -> int:
+    """Where the first marker that is not at offset 0 starts (-1: none)."""
+    found = _FIRST_ENTRY_AT.search(content)
+    if found is None:
+        return -1
+    if found.start() > 0:
+        return found.start()
+    # A marker at offset 0 does not count (nor do its later places): each other one's first.
+    starts = [at for marker in _FIRST_ENTRY if (at := content.find(marker)) > 0]
+    return min(starts, default=-1)
 
 
 def _digest(content: bytes, content_type: str | None) -> str:
-    digest = hashlib.blake2b(digest_size=16)
+    # SHA-256: hardware-accelerated on today's x86 and ARM CPUs, twice as fast as blake2b
+    # here (bench/ingest.py's corpus: 0.024 s against 0.046 s for its 43 MB). A digest an
+    # older hotpress stored (blake2b) only makes the next fetch parse the body once: its
+    # entries are then found unchanged by their raw digests, nothing is normalized again.
+    digest = hashlib.sha256()
     # A new normalizer reads every body again (stored entries are then normalized again).
     digest.update(_normalize.NORMALIZE_VERSION.encode() + b"\0")
     digest.update((content_type or "").encode("latin-1", "replace") + b"\0")
-    starts = [at for marker in _FIRST_ENTRY if (at := content.find(marker)) > 0]
-    if starts and b"<!DOCTYPE" not in content[: min(starts)]:
+    start = _entries_start(content)
+    if start > 0 and b"<!DOCTYPE" not in content[:start]:
         head = content[: content.find(b"?>") + 2] if content.startswith(b"<?xml") else b""
-        digest.update(head + b"\0" + content[min(starts) :])
+        digest.update(head + b"\0")
+        digest.update(memoryview(content)[start:])  # no copy of the body
     else:
         digest.update(content)
-    return digest.hexdigest()
+    return digest.hexdigest()[:32]
 
 
 def _changed_items(
@@ -85,7 +106,7 @@ def _changed_items(
                 done.add(key)
                 seen.append(key)
             continue
-        item = normalize_entry(spec, entry, feed.link, digest)
+        item = normalize_entry(spec, entry, feed.link, digest, key)
         order.append((item.identity, entry))
         if item.identity not in done:
             done.add(item.identity)

@@ -7,9 +7,7 @@ exception type not handled here) escapes. Internally a failed attempt is a ``Fet
 from __future__ import annotations
 
 import asyncio
-import functools
 import random
-import ssl
 import time
 from dataclasses import dataclass
 
@@ -32,6 +30,7 @@ from .headers import (
 from .limits import HostLimiter
 from .settings import FetchSettings
 from .stall import StallWatch
+from .tls import shared_context
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _ERROR_BODY_CAP = 64 * 1024
@@ -41,21 +40,15 @@ _ACCEPT = (
 )
 
 
-@functools.cache
-def _tls() -> ssl.SSLContext:
-    """httpx's default verifying context, made once per process: loading the CA bundle takes
-    ~45 ms of CPU, and a worker makes a client per task (issue 16: it was most of a worker's
-    CPU). A context is safe to share between clients and threads."""
-    return httpx.create_ssl_context()
-
-
 def make_client(
     settings: FetchSettings, *, transport: httpx.AsyncBaseTransport | None = None
 ) -> httpx.AsyncClient:
     """The client the pipeline creates once per run (a worker: per task) and passes to
     :func:`fetch_all`."""
     return httpx.AsyncClient(
-        verify=_tls(),
+        # One context per process, its CA bundle read at the first TLS handshake (tls.py):
+        # loading it took ~45 ms of CPU, and a worker makes a client per task.
+        verify=shared_context(),
         headers={
             "User-Agent": settings.user_agent,
             "Accept": _ACCEPT,

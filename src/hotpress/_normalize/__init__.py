@@ -89,12 +89,18 @@ def normalize_body(entry: ParsedEntry, feed_link: str | None) -> tuple[str, str 
 
 
 def normalize_entry(
-    source: SourceSpec, entry: ParsedEntry, feed_link: str | None, raw_hash: str | None = None
+    source: SourceSpec,
+    entry: ParsedEntry,
+    feed_link: str | None,
+    raw_hash: str | None = None,
+    key: str | None = None,
 ) -> Item:
-    """``raw_hash``: the entry's :func:`raw_digest` when the caller has it already."""
+    """``raw_hash``: the entry's :func:`raw_digest`, ``key`` its :func:`entry_key`, when the
+    caller has them already."""
     content, cover = normalize_body(entry, feed_link)
     title = entry.title or _fallback_title(entry, content)
-    identity = item_identity(
+    # An entry with a guid or a link has the identity entry_key gave (title and body unused).
+    identity = key or item_identity(
         source.key, guid=entry.guid, link=entry.link, title=title, content=content
     )
     return Item(

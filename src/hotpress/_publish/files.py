@@ -19,13 +19,15 @@ Fill = Callable[[int, bytes, int], None]
 """(open temp file descriptor, bytes, mode): write, chmod and close it."""
 
 
-def fill(fd: int, data: bytes, mode: int, *, sync: bool = False) -> None:
-    """Write ``data`` to ``fd``, set its mode, fsync it if asked, and close it."""
+def fill(fd: int, data: bytes, mode: int, *, sync: bool = False, chmod: bool = True) -> None:
+    """Write ``data`` to ``fd``, set its mode (``chmod=False``: it was created with it), fsync
+    it if asked, and close it."""
     try:
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view) :]
-        os.fchmod(fd, mode)
+        if chmod:
+            os.fchmod(fd, mode)
         if sync:
             os.fsync(fd)
     finally:
