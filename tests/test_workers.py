@@ -227,3 +227,35 @@ def test_broker_urls_are_shown_without_their_password() -> None:
     assert redact("amqp://hot:s3cret@mq.example:5672//") == "amqp://hot:***@mq.example:5672//"
     assert redact("redis://:s3cret@127.0.0.1/2") == "redis://:***@127.0.0.1/2"
     assert redact("amqp://127.0.0.1//") == "amqp://127.0.0.1//"
+
+
+def test_a_redis_broker_hands_a_dead_workers_task_out_again_after_the_visibility_timeout(
+    tmp_path: Path,
+) -> None:
+    from hotpress._workers.app import HARD_LIMIT, settings_app
+
+    def options(text: str) -> dict[str, object]:
+        settings = parse_settings(text + "sources: []\n", tmp_path / "hotpress.yml")
+        return dict(settings_app(settings).conf.broker_transport_options)
+
+    # Longer than a task may run (a running task is not handed out twice); swept every 10 s.
+    default = options("broker: redis://127.0.0.1:6379/3\n")
+    assert default["visibility_timeout"] == 360 > HARD_LIMIT
+    assert (default["unacked_restore_interval"], default["unacked_restore_throttle"]) == (10, 1)
+    # Configurable; the sweep follows at a tenth of the timeout, every second at least.
+    short = options("broker: rediss://127.0.0.1:6380/0\nbroker_visibility_timeout: 8\n")
+    assert short == {
+        "visibility_timeout": 8,
+        "unacked_restore_interval": 1,
+        "unacked_restore_throttle": 1,
+    }
+    # RabbitMQ hands the task out again when the worker's connection ends: nothing to set.
+    assert options("broker: amqp://127.0.0.1//\nbroker_visibility_timeout: 8\n") == {}
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "2 min"])
+def test_a_bad_visibility_timeout_is_refused_with_its_line(tmp_path: Path, value: str) -> None:
+    text = f"broker: redis://127.0.0.1/0\nbroker_visibility_timeout: {value}\nsources: []\n"
+    with pytest.raises(ConfigError) as info:
+        parse_settings(text, tmp_path / "hotpress.yml")
+    assert (info.value.key, info.value.line) == ("broker_visibility_timeout", 2)
