@@ -24,7 +24,7 @@ import test_storage
 from hotpress._hot.model import RankEntry
 from hotpress._lock import run_lock
 from hotpress._storage import Publication, Storage, open_storage
-from hotpress.exceptions import LeaseLostError, LockedError
+from hotpress.exceptions import LeaseLostError, LockedError, StorageError
 from hotpress.types import (
     Expansion,
     FetchResult,
@@ -625,3 +625,28 @@ def test_a_stored_refresh_ends_its_lease_and_a_late_duplicate_writes_nothing(
         )
     storage.save_fetch(A.key, ok(A), [item(4)], now=later, error=None, next_due=None, lease="new")
     assert sorted(s.identity for s in storage.iter_items()) == [ident(A, 1), ident(A, 4)]
+
+
+@covers("reconnect")
+def test_reconnect_replaces_a_broken_connection_with_the_archive_unchanged(
+    storage: Storage, database: Path | str
+) -> None:
+    storage.claim_sources(NOW, token="t", until=NOW + HOUR, limit=1)
+    if isinstance(database, str):
+        # The server ends the session (what a restart does to every client).
+        import psycopg
+
+        with psycopg.connect(database, autocommit=True) as admin:
+            ended = admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            ).fetchall()
+        assert ended == [(True,)]
+        with pytest.raises(StorageError):
+            storage.leased("t")
+    storage.reconnect()
+    assert storage.leased("t") == [A.key]
+    assert storage.release_leases("t") == 1
+    storage.reconnect()  # a working connection is replaced as well
+    taken = storage.claim_sources(NOW, token="u", until=NOW + HOUR, limit=5)
+    assert sorted(taken) == sorted([A.key, B.key])

@@ -14,12 +14,14 @@ import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import cast
 
 import pytest
 
 from feedserver import FeedServer, Reply
+from hotpress._storage.base import Storage
 from hotpress.config import parse_settings
-from hotpress.exceptions import ConfigError
+from hotpress.exceptions import ConfigError, StorageError
 from workers_support import Worker, query, rss, wait_for_workers, write_config
 
 FEED = {"Content-Type": "application/rss+xml"}
@@ -259,3 +261,54 @@ def test_a_bad_visibility_timeout_is_refused_with_its_line(tmp_path: Path, value
     with pytest.raises(ConfigError) as info:
         parse_settings(text, tmp_path / "hotpress.yml")
     assert (info.value.key, info.value.line) == ("broker_visibility_timeout", 2)
+
+
+class _FlakyArchive:
+    """``leased`` fails until ``reconnect`` succeeded (which fails ``failures`` times)."""
+
+    def __init__(self, failures: int) -> None:
+        self.failures = failures
+        self.broken = True
+        self.reconnects = 0
+
+    def leased(self, token: str) -> list[str]:
+        if self.broken:
+            raise StorageError("archive x: server closed the connection unexpectedly")
+        return []
+
+    def reconnect(self) -> None:
+        self.reconnects += 1
+        if self.reconnects <= self.failures:
+            raise StorageError("archive x: connection refused")
+        self.broken = False
+
+
+def _wait(archive: _FlakyArchive, slept: list[float]) -> list[str]:
+    from hotpress._progress import NullProgress
+    from hotpress._workers.rounds import wait_round
+
+    return wait_round(cast(Storage, archive), "t", 2, 600, NullProgress(), slept.append)
+
+
+def test_the_wait_for_a_round_reconnects_when_the_archive_goes_away() -> None:
+    from hotpress._workers.rounds import RECONNECT
+
+    archive, slept = _FlakyArchive(failures=3), []
+    assert _wait(archive, slept) == []
+    assert archive.reconnects == 4
+    assert slept == [RECONNECT] * 4
+
+
+def test_the_wait_for_a_round_stops_with_an_error_when_the_archive_stays_away() -> None:
+    from hotpress._workers.rounds import RECONNECT, RECONNECT_TRIES
+
+    archive, slept = _FlakyArchive(failures=10**6), []
+    with pytest.raises(StorageError) as info:
+        _wait(archive, slept)
+    assert archive.reconnects == RECONNECT_TRIES
+    assert slept == [RECONNECT] * RECONNECT_TRIES
+    message = str(info.value)
+    assert "lost the archive while waiting for the workers" in message
+    assert f"no new connection within {RECONNECT * RECONNECT_TRIES:g} s" in message
+    assert "connection refused" in message
+    assert "the next `hotpress run` publishes them" in message

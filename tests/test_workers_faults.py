@@ -7,7 +7,8 @@
   the machine's RabbitMQ or Redis is cut and restored: restarting the shared server itself
   would break other users of this machine): the round still completes, nothing stored twice;
 - the database going away under a worker mid-task (the same proxy before PostgreSQL): the
-  task is tried again on a new connection and stores the source once;
+  task is tried again on a new connection and stores the source once; and under ``run``
+  while it waits for the round: it reconnects and publishes the round;
 - two schedulers (``hotpress watch``) at once: each source is leased to one of them, so it
   is fetched once; and four processes claiming from one archive never take a source twice;
 - a source whose refresh kills its worker every time: given up after a few tries (it backs
@@ -281,6 +282,50 @@ def test_a_database_restart_under_a_worker_mid_task_completes_the_round_once(
         # The refresh that could not be stored was tried again, on a new connection.
         assert len(feeds.requests_to("/slow.xml")) == 2
     assert "archive unavailable" in worker.text()
+    _assert_each_stored_once(pg_url, config, 4, 20)
+
+
+def test_a_database_restart_while_run_waits_for_the_workers_completes_the_round(
+    tmp_path: Path, rabbit_vhost: str, pg_url: str
+) -> None:
+    """PostgreSQL "restarts" under ``hotpress run`` while it waits on the leases (its
+    connection goes through the cut proxy, the worker's does not): it reconnects, sees the
+    round end, and publishes it."""
+    proxy = Proxy(("127.0.0.1", 5432))
+    gate = Gate(rss("slow", 5))
+    with FeedServer() as feeds:
+        for i in range(3):
+            feeds.route(f"/f{i}.xml", Reply(body=rss(f"f{i}", 5), headers=FEED))
+        feeds.route("/slow.xml", gate)
+        urls = [feeds.url(f"/f{i}.xml") for i in range(3)] + [feeds.url("/slow.xml")]
+        proxied = pg_url.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}")
+        assert proxied != pg_url
+        config = write_config(tmp_path, rabbit_vhost, urls, timeout=60, database=proxied)
+        through = tmp_path / "worker"
+        through.mkdir()
+        worker = Worker(write_config(through, rabbit_vhost, urls, timeout=60, database=pg_url))
+        try:
+            wait_for_workers(rabbit_vhost, 1)
+            running = start_run(config)
+            assert gate.arrived.wait(60), worker.text()
+            _wait_stored(pg_url, tmp_path, 3)
+            proxy.cut()  # `run` is waiting on the leases: its connection goes away
+            time.sleep(3)
+            gate.release.set()  # the last source is stored meanwhile
+            _wait_stored(pg_url, tmp_path, 4)
+            proxy.restore()
+            out, err = running.communicate(timeout=180)
+            assert running.returncode == 0, err + worker.text()
+        finally:
+            gate.release.set()
+            worker.stop()
+            proxy.close()
+        assert "sources: 4 ok, 0 failed; items: 20 new, 0 updated" in out
+        assert "hexo: 20 written" in out
+        assert [len(feeds.requests_to(f"/f{i}.xml")) for i in range(3)] == [1] * 3
+        assert len(feeds.requests_to("/slow.xml")) == 1
+    assert "lost the archive while waiting for the workers" in err
+    assert "the archive is back" in err
     _assert_each_stored_once(pg_url, config, 4, 20)
 
 

@@ -115,7 +115,7 @@ class PostgreSQLConnection(ArchiveConnection):
         self.url = url
         self._ids: dict[str, int] = {}
         try:
-            conn = psycopg.connect(url, autocommit=True, application_name="hotpress")
+            conn = self._connect()
         except psycopg.Error as exc:
             raise StorageError(f"cannot open archive {self.name}: {exc}") from exc
         self._pg = conn
@@ -127,7 +127,6 @@ class PostgreSQLConnection(ArchiveConnection):
                     f"cannot open archive {self.name}: no schema to use (check search_path)"
                 )
             self.schema: str = schema[0]
-            _tune(conn)
             self._migrate()
         except psycopg.Error as exc:
             conn.close()
@@ -139,6 +138,23 @@ class PostgreSQLConnection(ArchiveConnection):
     @property
     def name(self) -> str:
         return public_dsn(self.url)
+
+    def _connect(self) -> psycopg.Connection[Any]:
+        conn = psycopg.connect(self.url, autocommit=True, application_name="hotpress")
+        try:
+            _tune(conn)
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def reconnect(self) -> None:
+        """A new session in place of this one (the server restarted, the network dropped the
+        connection); the archive was opened and migrated already."""
+        with contextlib.suppress(psycopg.Error):
+            self._pg.close()
+        conn = self._connect()
+        self._pg, self._db = conn, PgDB(conn)
 
     # --- schema -------------------------------------------------------------------------
 
