@@ -158,9 +158,11 @@ def rss(name: str, count: int) -> bytes:
 
 
 class Worker:
-    """A real ``hotpress worker`` process of its own session."""
+    """A real ``hotpress worker`` process of its own session; on the pool ``hotpress worker``
+    runs by default (prefork: a main process and ``concurrency`` children, all killed
+    together)."""
 
-    def __init__(self, config: Path, *, concurrency: int = 2, pool: str = "threads") -> None:
+    def __init__(self, config: Path, *, concurrency: int = 2, pool: str = "prefork") -> None:
         self.log = config.parent / f"worker-{uuid.uuid4().hex[:6]}.log"
         self._out = self.log.open("wb")
         self.proc = subprocess.Popen(
