@@ -250,6 +250,8 @@ def test_a_redis_broker_hands_a_dead_workers_task_out_again_after_the_visibility
         "visibility_timeout": 8,
         "unacked_restore_interval": 1,
         "unacked_restore_throttle": 1,
+        "socket_connect_timeout": 30,
+        "socket_timeout": 30,
     }
     # RabbitMQ hands the task out again when the worker's connection ends: nothing to set.
     assert options("broker: amqp://127.0.0.1//\nbroker_visibility_timeout: 8\n") == {}

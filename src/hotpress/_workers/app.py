@@ -44,6 +44,8 @@ VISIBILITY = 360
 """Redis: seconds before a task no worker acknowledged is handed out again (a worker killed
 mid-task); the config's ``broker_visibility_timeout``. Over :data:`HARD_LIMIT`, so a task
 still running is not handed out twice."""
+REDIS_TIMEOUT = 30
+"""Seconds a Redis command or connection may take before it fails (and is retried)."""
 RETRY = 2
 MAX_RETRIES = 30
 """A task whose archive is unavailable is tried again every :data:`RETRY` seconds, this
@@ -67,13 +69,19 @@ def transport_options(broker: str, visibility_timeout: int = VISIBILITY) -> dict
     delivered task waits in an "unacked" set, and a sweep of the workers' hands it out again
     once it is older than ``visibility_timeout``. Kombu sweeps every 10 s but scans only every
     10th time (~100 s); every sweep scans here, at a tenth of the timeout (1-10 s), so a
-    killed worker's task comes back within about 1.1 × the timeout."""
+    killed worker's task comes back within about 1.1 × the timeout.
+
+    Socket timeouts: a Redis that vanishes without closing the connection (a failover, a
+    dropped NAT entry) would otherwise hang a send or a ping for good (kombu's default);
+    a consumer's blocking read is kombu's own, bounded by its health check."""
     if urlsplit(broker).scheme.lower() not in ("redis", "rediss"):
         return {}
     return {
         "visibility_timeout": visibility_timeout,
         "unacked_restore_interval": max(1, min(10, visibility_timeout // 10)),
         "unacked_restore_throttle": 1,
+        "socket_connect_timeout": REDIS_TIMEOUT,
+        "socket_timeout": REDIS_TIMEOUT,
     }
 
 
