@@ -34,7 +34,7 @@ def counting() -> Iterator[tuple[collections.Counter[str], collections.Counter[s
     """Count the statements psycopg sends (and their wall time) while inside."""
     counts: collections.Counter[str] = collections.Counter()
     seconds: collections.Counter[str] = collections.Counter()
-    execute, executemany = psycopg.Connection.execute, psycopg.Cursor.executemany
+    execute, executemany = psycopg.Cursor.execute, psycopg.Cursor.executemany
 
     def kind(query: Any, prefix: str = "") -> str:
         text = query.decode() if isinstance(query, bytes) else str(query)
@@ -56,12 +56,12 @@ def counting() -> Iterator[tuple[collections.Counter[str], collections.Counter[s
             counts[kind(query, "MANY ")] += 1
             seconds[kind(query, "MANY ")] += time.perf_counter() - start
 
-    psycopg.Connection.execute = timed_execute  # type: ignore[method-assign]
+    psycopg.Cursor.execute = timed_execute  # type: ignore[method-assign]
     psycopg.Cursor.executemany = timed_many  # type: ignore[method-assign]
     try:
         yield counts, seconds
     finally:
-        psycopg.Connection.execute = execute  # type: ignore[method-assign]
+        psycopg.Cursor.execute = execute  # type: ignore[method-assign]
         psycopg.Cursor.executemany = executemany  # type: ignore[method-assign]
 
 
