@@ -9,8 +9,9 @@ addresses, every answer delayed 200 ms, bodies from the ingest corpus). Timed: f
 claim of every source to the last one stored, by the same pieces ``hotpress fetch`` runs
 (``claim_sources``, ``enqueue``, the wait on the leases), in this process, which is the
 scheduler; after an untimed warm-up round of 100 other feeds (long-running workers have
-their connections open and their modules imported). CPU: this process's (the scheduler)
-and the workers' (``/proc/PID/stat``).
+their connections open and their modules imported). CPU: this process's (the scheduler),
+the workers' and, on PostgreSQL, the server processes of the workers' connections
+(``/proc/PID/stat``).
 """
 
 from __future__ import annotations
@@ -55,6 +56,20 @@ def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     # utime, stime, cutime, cstime: fields 14-17 of the line, 12-15 after the name
     return sum(int(v) for v in fields[11:15]) / TICK
+
+
+def backend_pids(database: str) -> list[int]:
+    """The PostgreSQL server processes of the archive's database (none for SQLite)."""
+    if not database.startswith("postgresql://"):
+        return []
+    import psycopg
+
+    with psycopg.connect(database, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchall()
+    return [int(row[0]) for row in rows]
 
 
 def rabbitmqctl(*args: str) -> None:
@@ -141,6 +156,8 @@ def one_run(
             enqueue(app, settings, warmed, token)
             wait_round(storage, token, len(warmed), 600, NullProgress(), lambda _: time.sleep(POLL))
             before = [cpu_seconds(p.pid) for p in procs]
+            # The workers' connections are open since the warm-up (one per pool thread).
+            backends = {pid: cpu_seconds(pid) for pid in backend_pids(database)}
             wall, cpu = time.perf_counter(), time.process_time()
             now = utcnow()
             token = new_token()
@@ -159,6 +176,7 @@ def one_run(
             seconds = time.perf_counter() - wall
             scheduler = time.process_time() - cpu
             worker_cpu = sum(cpu_seconds(p.pid) - b for p, b in zip(procs, before, strict=True))
+            database_cpu = sum(cpu_seconds(pid) - b for pid, b in backends.items())
             states = [s for s in storage.sources(now) if s.key in set(timed)]
             stored = sum(1 for s in states if s.last_success is not None)
             failed = sum(1 for s in states if s.last_error)
@@ -169,6 +187,7 @@ def one_run(
                 "sources_per_s": len(claimed) / seconds,
                 "scheduler_cpu": scheduler,
                 "workers_cpu": worker_cpu,
+                "database_cpu": database_cpu,
                 "stored": stored,
                 "failed": failed,
                 "left": len(left),
@@ -213,14 +232,18 @@ def main() -> None:
         f"\n{args.feeds} feeds, 200 ms, {args.items} items each, {args.archive} archive,"
         f" median of {args.runs}:"
     )
-    print("| workers | round | sources/s | scheduler CPU | workers' CPU | scheduler ÷ workers |")
-    print("|---|---|---|---|---|---|")
+    print(
+        "| workers | round | sources/s | scheduler CPU | workers' CPU | database CPU"
+        " | scheduler ÷ workers |"
+    )
+    print("|---|---|---|---|---|---|---|")
     for n in (1, 2):
         rows = [r for r in results if r["workers"] == n]
         share = statistics.median(r["scheduler_cpu"] / r["workers_cpu"] for r in rows)
         print(
             f"| {n} | {med(n, 'seconds'):.2f} s | {med(n, 'sources_per_s'):.0f} |"
-            f" {med(n, 'scheduler_cpu'):.3f} s | {med(n, 'workers_cpu'):.2f} s | {share:.1%} |"
+            f" {med(n, 'scheduler_cpu'):.3f} s | {med(n, 'workers_cpu'):.2f} s |"
+            f" {med(n, 'database_cpu'):.2f} s | {share:.1%} |"
         )
     print(f"\n2 workers ÷ 1 worker throughput: {two / one:.2f}× (target ≥ 1.7×)")
     print(f"(commit {_commit()}, load {os.getloadavg()[0]:.1f})")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -24,7 +25,7 @@ import test_storage
 from hotpress._hot.model import RankEntry
 from hotpress._lock import run_lock
 from hotpress._storage import Publication, Storage, open_storage
-from hotpress.exceptions import LeaseLostError, LockedError
+from hotpress.exceptions import LeaseLostError, LockedError, StorageError
 from hotpress.types import (
     Expansion,
     FetchResult,
@@ -668,3 +669,67 @@ def test_a_stored_refresh_ends_its_lease_and_a_late_duplicate_writes_nothing(
         )
     storage.save_fetch(A.key, ok(A), [item(4)], now=later, error=None, next_due=None, lease="new")
     assert sorted(s.identity for s in storage.iter_items()) == [ident(A, 1), ident(A, 4)]
+
+
+@covers("reconnect")
+def test_reconnect_replaces_a_broken_connection_with_the_archive_unchanged(
+    storage: Storage, database: Path | str
+) -> None:
+    storage.claim_sources(NOW, token="t", until=NOW + HOUR, limit=1)
+    if isinstance(database, str):
+        # The server ends the session (what a restart does to every client).
+        import psycopg
+
+        with psycopg.connect(database, autocommit=True) as admin:
+            ended = admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            ).fetchall()
+        assert ended == [(True,)]
+        with pytest.raises(StorageError):
+            storage.leased("t")
+    storage.reconnect()
+    assert storage.leased("t") == [A.key]
+    assert storage.release_leases("t") == 1
+    storage.reconnect()  # a working connection is replaced as well
+    taken = storage.claim_sources(NOW, token="u", until=NOW + HOUR, limit=5)
+    assert sorted(taken) == sorted([A.key, B.key])
+
+
+@covers("start_lease", "validators", "body_digest", "error_count", "clear_filtered")
+def test_a_lease_start_answers_the_refreshs_first_reads_once_each(
+    storage: Storage, database: Path | str
+) -> None:
+    """A worker's first reads of a leased source come back with ``start_lease``'s statement;
+    each is answered from there once, later reads ask the archive again."""
+    tagged = replace(ok(A), validators=Validators(etag='"e1"', last_modified="Mon, 1 Jan 2024"))
+    storage.save_fetch(A.key, tagged, [item(1)], now=NOW, error=None, next_due=None)
+    storage.save_fetch(A.key, ok(A), None, now=NOW, error="boom", next_due=None)
+    storage.mark_filtered(A.key, {ident(A, 1): True})
+    storage.claim_sources(NOW, token="t", until=NOW + HOUR, limit=5)
+    assert storage.start_lease("t", [A.key, B.key]) == {A.key: 1, B.key: 1}
+    # Another connection changes the rows (no worker does while the lease holds).
+    other = open_storage(database)
+    try:
+        other.save_fetch(A.key, ok(A), None, now=NOW, error="again", next_due=None)
+        other.save_fetch(B.key, tagged, [], now=NOW, error=None, next_due=None, body_digest="d")
+        other.clear_filtered(A.key)
+    finally:
+        other.close()
+    # The first reads: what the rows held at the lease's start.
+    assert storage.validators(A.key) == tagged.validators
+    assert storage.error_count(A.key) == 1
+    assert storage.validators(B.key) == Validators()
+    assert storage.body_digest(B.key) is None
+    assert storage.error_count(B.key) == 0
+    # The second reads: the archive as it is now.
+    assert storage.validators(B.key) == tagged.validators
+    assert storage.body_digest(B.key) == "d"
+    assert storage.error_count(A.key) == 2
+    # No filtered item of B at the start: nothing to clear, without a query.
+    assert storage.clear_filtered(B.key) == 0
+    # A new lease start forgets what the last one read.
+    storage.claim_sources(NOW + 2 * HOUR, token="u", until=NOW + 3 * HOUR, limit=5)
+    assert storage.start_lease("u", [B.key]) == {B.key: 1}
+    assert storage.error_count(A.key) == 2
+    assert storage.validators(A.key) == tagged.validators

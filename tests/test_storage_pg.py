@@ -296,3 +296,46 @@ def test_two_writers_storing_one_new_item_at_once_end_with_one_row(
     assert [(i.title, i.revision) for i in stored] == [(second.title, revision)]
     first.close()
     other.close()
+
+
+def test_a_plain_insert_of_many_rows_is_sent_as_few_statements(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``executemany`` of a plain INSERT (or ``OR IGNORE``) becomes INSERTs of many VALUES
+    rows, cut to stay under the parameter limit; the rows and the count are the same."""
+    import hotpress._storage.pg_conn as pg_conn
+
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE t (id BIGINT PRIMARY KEY, name TEXT, note TEXT)")
+        db = pg_conn.PgDB(conn)
+        sent: list[str] = []
+        execute = psycopg.Cursor.execute
+
+        def spy(self: psycopg.Cursor[object], query: bytes, *args: object, **kw: object) -> object:
+            sent.append(query.decode() if isinstance(query, bytes) else str(query))
+            return execute(self, query, *args, **kw)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(psycopg.Cursor, "execute", spy)
+        monkeypatch.setattr(pg_conn, "_MANY_PARAMS", 9)  # three rows of three a statement
+        rows = [(n, f"名{n}", None if n % 2 else "x") for n in range(7)]
+        done = db.executemany("INSERT INTO t (id, name, note) VALUES (?, ?, ?)", rows)
+        assert done.rowcount == 7
+        assert [q.count("), (") + 1 for q in sent] == [3, 3, 1]
+        # OR IGNORE: a row already there, and one twice in the same statement, are skipped.
+        sent.clear()
+        again = [(6, "dup", None), (7, "新", None), (7, "新", "twice")]
+        assert db.executemany("INSERT OR IGNORE INTO t (id, name, note) VALUES (?, ?, ?)", again)
+        assert len(sent) == 1
+        # DO UPDATE may not touch a row twice in one statement: a statement a row, as before.
+        sent.clear()
+        db.executemany(
+            "INSERT INTO t (id, name) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET name = 'u'",
+            [(0, "a"), (0, "b")],
+        )
+        assert sent == []  # (psycopg's own executemany, not execute)
+        monkeypatch.undo()
+        table = conn.execute("SELECT id, name, note FROM t ORDER BY id").fetchall()
+    assert table == [
+        (0, "u", "x"),
+        *[(n, f"名{n}", None if n % 2 else "x") for n in range(1, 7)],
+    ] + [(7, "新", None)]

@@ -14,12 +14,14 @@ import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import cast
 
 import pytest
 
 from feedserver import FeedServer, Reply
+from hotpress._storage.base import Storage
 from hotpress.config import parse_settings
-from hotpress.exceptions import ConfigError
+from hotpress.exceptions import ConfigError, StorageError
 from workers_support import Worker, query, rss, wait_for_workers, write_config
 
 FEED = {"Content-Type": "application/rss+xml"}
@@ -227,3 +229,88 @@ def test_broker_urls_are_shown_without_their_password() -> None:
     assert redact("amqp://hot:s3cret@mq.example:5672//") == "amqp://hot:***@mq.example:5672//"
     assert redact("redis://:s3cret@127.0.0.1/2") == "redis://:***@127.0.0.1/2"
     assert redact("amqp://127.0.0.1//") == "amqp://127.0.0.1//"
+
+
+def test_a_redis_broker_hands_a_dead_workers_task_out_again_after_the_visibility_timeout(
+    tmp_path: Path,
+) -> None:
+    from hotpress._workers.app import HARD_LIMIT, settings_app
+
+    def options(text: str) -> dict[str, object]:
+        settings = parse_settings(text + "sources: []\n", tmp_path / "hotpress.yml")
+        return dict(settings_app(settings).conf.broker_transport_options)
+
+    # Longer than a task may run (a running task is not handed out twice); swept every 10 s.
+    default = options("broker: redis://127.0.0.1:6379/3\n")
+    assert default["visibility_timeout"] == 360 > HARD_LIMIT
+    assert (default["unacked_restore_interval"], default["unacked_restore_throttle"]) == (10, 1)
+    # Configurable; the sweep follows at a tenth of the timeout, every second at least.
+    short = options("broker: rediss://127.0.0.1:6380/0\nbroker_visibility_timeout: 8\n")
+    assert short == {
+        "visibility_timeout": 8,
+        "unacked_restore_interval": 1,
+        "unacked_restore_throttle": 1,
+        "socket_connect_timeout": 30,
+        "socket_timeout": 30,
+    }
+    # RabbitMQ hands the task out again when the worker's connection ends: nothing to set.
+    assert options("broker: amqp://127.0.0.1//\nbroker_visibility_timeout: 8\n") == {}
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "2 min"])
+def test_a_bad_visibility_timeout_is_refused_with_its_line(tmp_path: Path, value: str) -> None:
+    text = f"broker: redis://127.0.0.1/0\nbroker_visibility_timeout: {value}\nsources: []\n"
+    with pytest.raises(ConfigError) as info:
+        parse_settings(text, tmp_path / "hotpress.yml")
+    assert (info.value.key, info.value.line) == ("broker_visibility_timeout", 2)
+
+
+class _FlakyArchive:
+    """``leased`` fails until ``reconnect`` succeeded (which fails ``failures`` times)."""
+
+    def __init__(self, failures: int) -> None:
+        self.failures = failures
+        self.broken = True
+        self.reconnects = 0
+
+    def leased(self, token: str) -> list[str]:
+        if self.broken:
+            raise StorageError("archive x: server closed the connection unexpectedly")
+        return []
+
+    def reconnect(self) -> None:
+        self.reconnects += 1
+        if self.reconnects <= self.failures:
+            raise StorageError("archive x: connection refused")
+        self.broken = False
+
+
+def _wait(archive: _FlakyArchive, slept: list[float]) -> list[str]:
+    from hotpress._progress import NullProgress
+    from hotpress._workers.rounds import wait_round
+
+    return wait_round(cast(Storage, archive), "t", 2, 600, NullProgress(), slept.append)
+
+
+def test_the_wait_for_a_round_reconnects_when_the_archive_goes_away() -> None:
+    from hotpress._workers.rounds import RECONNECT
+
+    archive, slept = _FlakyArchive(failures=3), []
+    assert _wait(archive, slept) == []
+    assert archive.reconnects == 4
+    assert slept == [RECONNECT] * 4
+
+
+def test_the_wait_for_a_round_stops_with_an_error_when_the_archive_stays_away() -> None:
+    from hotpress._workers.rounds import RECONNECT, RECONNECT_TRIES
+
+    archive, slept = _FlakyArchive(failures=10**6), []
+    with pytest.raises(StorageError) as info:
+        _wait(archive, slept)
+    assert archive.reconnects == RECONNECT_TRIES
+    assert slept == [RECONNECT] * RECONNECT_TRIES
+    message = str(info.value)
+    assert "lost the archive while waiting for the workers" in message
+    assert f"no new connection within {RECONNECT * RECONNECT_TRIES:g} s" in message
+    assert "connection refused" in message
+    assert "the next `hotpress run` publishes them" in message

@@ -1,12 +1,14 @@
 """Faults of distributed refresh (issue 16), with real processes and services.
 
-- kill -9 of a worker in the middle of a task (RabbitMQ redelivers at once): nothing lost,
-  nothing stored twice, the source refreshed by the other worker;
+- kill -9 of a worker in the middle of a task (RabbitMQ redelivers at once, Redis after its
+  visibility timeout): nothing lost, nothing stored twice, the source refreshed by the other
+  worker;
 - the broker going away under a worker mid-task (a TCP proxy of ours between the worker and
-  the machine's RabbitMQ is cut and restored: restarting the shared RabbitMQ itself would
-  break other users of this machine): the round still completes, nothing stored twice;
+  the machine's RabbitMQ or Redis is cut and restored: restarting the shared server itself
+  would break other users of this machine): the round still completes, nothing stored twice;
 - the database going away under a worker mid-task (the same proxy before PostgreSQL): the
-  task is tried again on a new connection and stores the source once;
+  task is tried again on a new connection and stores the source once; and under ``run``
+  while it waits for the round: it reconnects and publishes the round;
 - two schedulers (``hotpress watch``) at once: each source is leased to one of them, so it
   is fetched once; and four processes claiming from one archive never take a source twice;
 - a source whose refresh kills its worker every time: given up after a few tries (it backs
@@ -28,6 +30,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from feedserver import FeedServer, RecordedRequest, Reply
 from hotpress._storage import open_storage
@@ -93,40 +96,41 @@ def _assert_each_stored_once(database: str, config: Path, sources: int, items: i
 
 
 def test_a_worker_killed_mid_task_loses_nothing_and_duplicates_nothing(
-    tmp_path: Path, rabbit_vhost: str, archive_db: str
+    tmp_path: Path, broker: str, archive_db: str
 ) -> None:
+    """RabbitMQ hands the task out again when the killed worker's connection ends; Redis when
+    it has stayed unacknowledged for ``broker_visibility_timeout`` (8 s here)."""
     gate = Gate(rss("slow", 5))
     with FeedServer() as feeds:
         for i in range(5):
             feeds.route(f"/f{i}.xml", Reply(body=rss(f"f{i}", 5), headers=FEED))
         feeds.route("/slow.xml", gate)
         urls = [feeds.url(f"/f{i}.xml") for i in range(5)] + [feeds.url("/slow.xml")]
-        config = write_config(tmp_path, rabbit_vhost, urls, timeout=60, database=archive_db)
-        first = Worker(config)
-        second: Worker | None = None
+        config = write_config(tmp_path, broker, urls, timeout=60, database=archive_db)
+        workers = [Worker(config), Worker(config)]
         try:
-            wait_for_workers(rabbit_vhost, 1)
+            wait_for_workers(broker, 2)
             running = start_run(config)
-            assert gate.arrived.wait(60), first.text()
-            # The first worker is in the middle of the task (five sources stored, one being
-            # fetched). A second worker comes up, then the first is killed with -9.
-            second = Worker(config)
-            wait_for_workers(rabbit_vhost, 2)
-            first.kill()
+            assert gate.arrived.wait(60), "".join(w.text() for w in workers)
+            # One worker is in the middle of the task (five sources stored, one being
+            # fetched): it is killed with -9.
+            _wait_stored(archive_db, tmp_path, 5)
+            victim = next(w for w in workers if "received" in w.text())
+            other = workers[1 - workers.index(victim)]
+            victim.kill()
             gate.release.set()
             out, err = running.communicate(timeout=120)
-            assert running.returncode == 0, err + second.text()
+            assert running.returncode == 0, err + other.text()
         finally:
             gate.release.set()
-            first.stop()
-            if second is not None:
-                second.stop()
+            for worker in workers:
+                worker.stop()
         assert "sources: 6 ok, 0 failed; items: 30 new, 0 updated" in out
-        # The killed worker's fetch and the second worker's: the source was refreshed by the
+        # The killed worker's fetch and the other worker's: the source was refreshed by the
         # other worker; the five stored before the kill were not fetched again.
         assert len(feeds.requests_to("/slow.xml")) == 2
         assert [len(feeds.requests_to(f"/f{i}.xml")) for i in range(5)] == [1] * 5
-    assert "refreshed 1 sources" in second.text()
+    assert "refreshed 1 sources" in other.text()
     _assert_each_stored_once(archive_db, config, 6, 30)
 
 
@@ -180,23 +184,26 @@ def test_a_run_whose_only_worker_dies_ends_soon_and_the_next_run_refreshes_it(
 
 
 def test_a_cut_broker_connection_mid_task_still_completes_the_round_once(
-    tmp_path: Path, rabbit_vhost: str
+    tmp_path: Path, broker: str
 ) -> None:
-    proxy = Proxy(("127.0.0.1", 5672))
-    vhost = rabbit_vhost.rsplit("/", 1)[1]
+    """The task in hand is stopped at the cut and handed out again: by RabbitMQ at once, by
+    Redis after its visibility timeout (8 s here)."""
+    port = urlsplit(broker).port
+    assert port is not None
+    proxy = Proxy(("127.0.0.1", port))
     gate = Gate(rss("slow", 5))
     with FeedServer() as feeds:
         for i in range(3):
             feeds.route(f"/f{i}.xml", Reply(body=rss(f"f{i}", 5), headers=FEED))
         feeds.route("/slow.xml", gate)
         urls = [feeds.url(f"/f{i}.xml") for i in range(3)] + [feeds.url("/slow.xml")]
-        config = write_config(tmp_path, rabbit_vhost, urls, timeout=60)
+        config = write_config(tmp_path, broker, urls, timeout=60)
         # The worker reaches the broker through the proxy; `run` directly.
         through = tmp_path / "worker"
         through.mkdir()
-        worker_config = write_config(
-            through, f"amqp://guest:guest@127.0.0.1:{proxy.port}/{vhost}", urls, timeout=60
-        )
+        proxied = broker.replace(f"127.0.0.1:{port}", f"127.0.0.1:{proxy.port}")
+        assert proxied != broker
+        worker_config = write_config(through, proxied, urls, timeout=60)
         text = worker_config.read_text(encoding="utf-8")
         worker_config.write_text(
             text.replace("database: archive.db", f"database: {tmp_path / 'archive.db'}"),
@@ -206,7 +213,7 @@ def test_a_cut_broker_connection_mid_task_still_completes_the_round_once(
         # consumer then failed to restart now and then (its ack fails on the new connection).
         worker = Worker(worker_config, pool="prefork")
         try:
-            wait_for_workers(rabbit_vhost, 1)
+            wait_for_workers(broker, 1)
             running = start_run(config)
             assert gate.arrived.wait(60), worker.text()
             _wait_stored("archive.db", tmp_path, 3)
@@ -220,8 +227,11 @@ def test_a_cut_broker_connection_mid_task_still_completes_the_round_once(
             assert [len(feeds.requests_to(f"/f{i}.xml")) for i in range(3)] == [1] * 3
             _assert_each_stored_once("archive.db", config, 4, 20)
             # The worker reconnects by itself and takes the next round.
+            scheme = urlsplit(broker).scheme
             wait_until(
-                lambda: worker.text().count("Connected to amqp://") >= 2, 60, "a reconnection"
+                lambda: worker.text().count(f"Connected to {scheme}://") >= 2,
+                60,
+                "a reconnection",
             )
             again = start_run(config)
             out, err = again.communicate(timeout=120)
@@ -272,6 +282,50 @@ def test_a_database_restart_under_a_worker_mid_task_completes_the_round_once(
         # The refresh that could not be stored was tried again, on a new connection.
         assert len(feeds.requests_to("/slow.xml")) == 2
     assert "archive unavailable" in worker.text()
+    _assert_each_stored_once(pg_url, config, 4, 20)
+
+
+def test_a_database_restart_while_run_waits_for_the_workers_completes_the_round(
+    tmp_path: Path, rabbit_vhost: str, pg_url: str
+) -> None:
+    """PostgreSQL "restarts" under ``hotpress run`` while it waits on the leases (its
+    connection goes through the cut proxy, the worker's does not): it reconnects, sees the
+    round end, and publishes it."""
+    proxy = Proxy(("127.0.0.1", 5432))
+    gate = Gate(rss("slow", 5))
+    with FeedServer() as feeds:
+        for i in range(3):
+            feeds.route(f"/f{i}.xml", Reply(body=rss(f"f{i}", 5), headers=FEED))
+        feeds.route("/slow.xml", gate)
+        urls = [feeds.url(f"/f{i}.xml") for i in range(3)] + [feeds.url("/slow.xml")]
+        proxied = pg_url.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}")
+        assert proxied != pg_url
+        config = write_config(tmp_path, rabbit_vhost, urls, timeout=60, database=proxied)
+        through = tmp_path / "worker"
+        through.mkdir()
+        worker = Worker(write_config(through, rabbit_vhost, urls, timeout=60, database=pg_url))
+        try:
+            wait_for_workers(rabbit_vhost, 1)
+            running = start_run(config)
+            assert gate.arrived.wait(60), worker.text()
+            _wait_stored(pg_url, tmp_path, 3)
+            proxy.cut()  # `run` is waiting on the leases: its connection goes away
+            time.sleep(3)
+            gate.release.set()  # the last source is stored meanwhile
+            _wait_stored(pg_url, tmp_path, 4)
+            proxy.restore()
+            out, err = running.communicate(timeout=180)
+            assert running.returncode == 0, err + worker.text()
+        finally:
+            gate.release.set()
+            worker.stop()
+            proxy.close()
+        assert "sources: 4 ok, 0 failed; items: 20 new, 0 updated" in out
+        assert "hexo: 20 written" in out
+        assert [len(feeds.requests_to(f"/f{i}.xml")) for i in range(3)] == [1] * 3
+        assert len(feeds.requests_to("/slow.xml")) == 1
+    assert "lost the archive while waiting for the workers" in err
+    assert "the archive is back" in err
     _assert_each_stored_once(pg_url, config, 4, 20)
 
 

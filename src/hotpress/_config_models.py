@@ -183,6 +183,11 @@ class ConfigModel(_Model):
     broker: str | None = None
     """A Celery broker (``amqp://…`` RabbitMQ, ``redis://…``): refresh on ``hotpress worker``
     processes, ``watch`` schedules (issue 16)."""
+    broker_visibility_timeout: int = Field(default=360, ge=1, le=24 * 3600)
+    """Redis brokers: seconds a task handed to a worker may stay unacknowledged before Redis
+    hands it out again (a worker killed mid-task). Longer than a task runs (5 min at most),
+    or a running task is handed out twice (its lease still stores it once). RabbitMQ hands a
+    dead worker's task out again at once and ignores this."""
     timezone: str = "Asia/Shanghai"
     interval: int = Field(default=60, ge=1, le=7 * 24 * 60)
     output: OutputConfig = OutputConfig()
@@ -253,3 +258,5 @@ class Settings:
     stories: StoriesConfig = field(default_factory=StoriesConfig)
     broker: str | None = None
     """Distributed refresh on Celery workers (``None``: in this process)."""
+    broker_visibility_timeout: int = 360
+    """A Redis broker's redelivery of an unacknowledged task, in seconds."""

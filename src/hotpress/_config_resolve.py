@@ -1,5 +1,4 @@
-"""Resolution: the validated model checked further and turned into ``Settings`` (routes,
-paths, zones, URLs), every problem collected with its line."""
+"""The validated model checked further (routes, paths, zones, URLs) into ``Settings``."""
 
 from __future__ import annotations
 
@@ -167,6 +166,7 @@ def _resolve(model: ConfigModel, path: Path, lines: dict[Loc, int]) -> Settings:
         notify=notify,
         stories=model.stories,
         broker=model.broker,
+        broker_visibility_timeout=model.broker_visibility_timeout,
         path=path,
         database=database,
         timezone=tz,

@@ -54,10 +54,11 @@ def distributed_run(
 ) -> tuple[core.RunReport, str | None]:
     """``run``/``fetch`` on the workers, then (``run``) publish under the run lock;
     ``due_keys``/``none_due`` are the local run's (``--due``)."""
-    from hotpress._workers.app import make_app
+    from hotpress._workers.app import settings_app
     from hotpress._workers.rounds import distributed_fetch
 
-    app = make_app(_broker(settings, args.command))
+    _broker(settings, args.command)
+    app = settings_app(settings)
     storage = open_storage(settings.database)
     idle = None
     try:
@@ -89,11 +90,11 @@ def distributed_run(
 
 def cmd_schedule(settings: Settings, on_round: Callable[[Round], None]) -> int:
     """``watch`` with a broker: the scheduler (claims, enqueues, publishes)."""
-    from hotpress._workers.app import make_app, redact
+    from hotpress._workers.app import redact, settings_app
     from hotpress._workers.scheduler import schedule
 
     broker = _broker(settings, "watch")
-    app = make_app(broker)
+    app = settings_app(settings)
     log.info(
         "scheduling %d sources on the workers of %s (Ctrl-C to stop)",
         len(settings.sources),

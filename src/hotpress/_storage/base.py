@@ -76,6 +76,10 @@ class Storage(SiteStore, HotStore, FilterStore, NotifyStore, StoryStore, LeaseSt
 
     def close(self) -> None: ...
 
+    def reconnect(self) -> None:
+        """Open a new connection to the same archive in place of this one (after a database
+        restart broke it); what the archive holds is unchanged."""
+
     def opener(self) -> Callable[[], Storage] | None:
         """A picklable callable that opens this archive in another process (worker pools),
         or ``None`` when it cannot be shared (an in-memory database)."""

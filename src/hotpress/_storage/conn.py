@@ -18,6 +18,8 @@ from typing import Any, ClassVar, Protocol, Self, TypeVar
 from hotpress.exceptions import StorageError
 
 C = TypeVar("C", bound=type)
+NOT_AHEAD: Any = object()
+"""No value read ahead (``ArchiveConnection._read_ahead``)."""
 # Not wrapped: they hand out the object itself or a way to open another one.
 _UNWRAPPED = frozenset({"opener"})
 
@@ -86,6 +88,9 @@ class ArchiveConnection:
     _errors: ClassVar[tuple[type[Exception], ...]] = ()
     """The backend's raw error classes, turned into ``StorageError`` by ``guard_calls``."""
     _ids: dict[str, int]
+    _ahead: dict[tuple[str, str], Any]
+    """Values ``start_lease`` read with the lease (``(key, column)``), each handed out by
+    the first read of it after that (:meth:`_read_ahead`)."""
 
     @property
     def name(self) -> str:
@@ -121,6 +126,14 @@ class ArchiveConnection:
                 raise StorageError(f"unknown source {key!r}: sync_sources() first")
             self._ids[key] = row[0]
         return self._ids[key]
+
+    def _read_ahead(self, key: str, column: str) -> Any:
+        """The value of ``column`` that the last ``start_lease`` read for ``key`` (each once),
+        or :data:`NOT_AHEAD`. A worker's refresh reads the source's validators, body digest
+        and error count once each: asked with the lease, they cost no round trip of their
+        own. While the lease holds, its holder is the only writer of them."""
+        ahead = self.__dict__.get("_ahead")
+        return NOT_AHEAD if not ahead else ahead.pop((key, column), NOT_AHEAD)
 
     def _write(self, fn: Any, *args: Any) -> Any:
         try:

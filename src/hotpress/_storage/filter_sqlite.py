@@ -24,6 +24,8 @@ class FilterQueriesMixin:
 
         def _write(self, fn: Any, *args: Any) -> Any: ...
 
+        def _read_ahead(self, key: str, column: str) -> Any: ...
+
     def mark_filtered(self, source_key: str, held: Mapping[str, bool]) -> int:
         source_id = self._source_id(source_key)
 
@@ -57,6 +59,9 @@ class FilterQueriesMixin:
             )
 
         # Read first: most sources never had a filtered item, and a write locks the archive.
+        # (A worker's lease read it ahead: the refresh itself flags nothing.)
+        if self._read_ahead(source_key, "filtered") is False:
+            return 0
         if self._db.execute(
             "SELECT 1 FROM items WHERE source_id = ? AND filtered = 1 LIMIT 1", (source_id,)
         ).fetchone():

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from hotpress._storage.conn import ArchiveConnection
 from hotpress._storage.lease_rows import Dialect, claim_sql
@@ -55,19 +56,33 @@ class LeaseQueriesMixin(ArchiveConnection):
         return claimed
 
     def start_lease(self, token: str, keys: Sequence[str]) -> dict[str, int]:
+        # The refresh's first reads of each source come back with the lease (see
+        # `ArchiveConnection._read_ahead`): five round trips a source fewer on PostgreSQL.
+        ahead: dict[tuple[str, str], Any] = {}
+
         def work() -> dict[str, int]:
             tries: dict[str, int] = {}
             for chunk in _chunks(list(keys)):
                 marks = ",".join("?" * len(chunk))
-                for key, count in self._db.execute(
+                rows = self._db.execute(
                     "UPDATE sources SET lease_tries = lease_tries + 1"
-                    f" WHERE lease_token = ? AND key IN ({marks}) RETURNING key, lease_tries",
+                    f" WHERE lease_token = ? AND key IN ({marks}) RETURNING key, lease_tries,"
+                    " id, etag, last_modified, body_digest, error_count, EXISTS (SELECT 1"
+                    " FROM items WHERE items.source_id = sources.id AND items.filtered = 1)",
                     (token, *chunk),
-                ):
+                )
+                for key, count, source_id, etag, modified, digest, errors, held in rows:
                     tries[key] = int(count)
+                    self._ids[key] = int(source_id)
+                    ahead[(key, "validators")] = (etag, modified)
+                    ahead[(key, "body_digest")] = digest
+                    ahead[(key, "error_count")] = errors
+                    ahead[(key, "filtered")] = bool(held)
             return tries
 
+        self._ahead = {}
         started: dict[str, int] = self._write(work)
+        self._ahead = ahead
         return started
 
     def leased(self, token: str) -> list[str]:

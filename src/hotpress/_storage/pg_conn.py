@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar, Self
 from urllib.parse import urlsplit, urlunsplit
@@ -82,6 +83,29 @@ def _tune(conn: psycopg.Connection[Any]) -> None:
                 conn.execute(f"SET {name} = '{_SESSION[name]}'")
 
 
+_ROW_VALUES = re.compile(
+    r"^(INSERT INTO \w+ \([^()]*\) VALUES )(\((?:%s, )*%s\))( ON CONFLICT DO NOTHING)?$"
+)
+"""An INSERT of one row of positional values, and nothing after it but ``DO NOTHING``
+(``DO UPDATE`` may not touch one row twice in a statement; ``RETURNING`` wants its rows)."""
+_MANY_ROWS = 1000
+_MANY_PARAMS = 30000
+"""Rows and parameters of one many-row INSERT at most (PostgreSQL takes 65,535 parameters)."""
+
+
+class _Done:
+    """The cursor of an ``executemany`` that took several statements: their rows counted."""
+
+    def __init__(self, cursor: psycopg.Cursor[Any], rowcount: int) -> None:
+        self._cursor, self.rowcount = cursor, rowcount
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._cursor, name)
+
+    def __iter__(self) -> Any:
+        return iter(self._cursor)
+
+
 class PgDB:
     """``execute``/``executemany`` as ``sqlite3.Connection`` has them, over psycopg."""
 
@@ -100,10 +124,27 @@ class PgDB:
     def executemany(self, sql: str, parameters: Iterable[Any], /) -> Cursor:
         rows = list(parameters)
         cursor = self.conn.cursor(binary=True)
-        if rows:
-            named = isinstance(rows[0], Mapping)
-            cursor.executemany(translate(sql, True, named).encode(), rows)
-        return cursor
+        if not rows:
+            return cursor
+        named = isinstance(rows[0], Mapping)
+        query = translate(sql, True, named)
+        values = None if named or len(rows) == 1 else _ROW_VALUES.match(query)
+        if values is None:
+            cursor.executemany(query.encode(), rows)
+            return cursor
+        # A plain INSERT of several rows: one statement of many VALUES rows (one round trip,
+        # one executor start) instead of a statement a row.
+        row = values.group(2)
+        width = row.count("%s")
+        size = max(1, min(_MANY_ROWS, _MANY_PARAMS // max(width, 1)))
+        count = 0
+        for start in range(0, len(rows), size):
+            chunk = rows[start : start + size]
+            many = f"{values.group(1)}{', '.join([row] * len(chunk))}{values.group(3) or ''}"
+            flat = [value for one in chunk for value in one]
+            cursor.execute(many.encode(), flat)
+            count += max(cursor.rowcount, 0)
+        return _Done(cursor, count) if len(rows) > size else cursor
 
 
 class PostgreSQLConnection(ArchiveConnection):
@@ -115,7 +156,7 @@ class PostgreSQLConnection(ArchiveConnection):
         self.url = url
         self._ids: dict[str, int] = {}
         try:
-            conn = psycopg.connect(url, autocommit=True, application_name="hotpress")
+            conn = self._connect()
         except psycopg.Error as exc:
             raise StorageError(f"cannot open archive {self.name}: {exc}") from exc
         self._pg = conn
@@ -127,7 +168,6 @@ class PostgreSQLConnection(ArchiveConnection):
                     f"cannot open archive {self.name}: no schema to use (check search_path)"
                 )
             self.schema: str = schema[0]
-            _tune(conn)
             self._migrate()
         except psycopg.Error as exc:
             conn.close()
@@ -139,6 +179,23 @@ class PostgreSQLConnection(ArchiveConnection):
     @property
     def name(self) -> str:
         return public_dsn(self.url)
+
+    def _connect(self) -> psycopg.Connection[Any]:
+        conn = psycopg.connect(self.url, autocommit=True, application_name="hotpress")
+        try:
+            _tune(conn)
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def reconnect(self) -> None:
+        """A new session in place of this one (the server restarted, the network dropped the
+        connection); the archive was opened and migrated already."""
+        with contextlib.suppress(psycopg.Error):
+            self._pg.close()
+        conn = self._connect()
+        self._pg, self._db = conn, PgDB(conn)
 
     # --- schema -------------------------------------------------------------------------
 

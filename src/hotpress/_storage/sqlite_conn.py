@@ -31,22 +31,7 @@ class SQLiteConnection(ArchiveConnection):
         try:
             if str(path) != ":memory:":
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-            # One thread at a time, but not always the same one: refresh() stores from a worker.
-            db = sqlite3.connect(
-                str(path), isolation_level=None, timeout=30, check_same_thread=False
-            )
-            self._sqlite = db
-            self._db = db
-            try:
-                # Before anything writes to it (WAL mode is written into the file).
-                check_archive(db, self.path)
-                db.execute("PRAGMA journal_mode=WAL")
-                db.execute("PRAGMA synchronous=NORMAL")
-                db.execute("PRAGMA foreign_keys=ON")
-                self._migrate()
-            except BaseException:
-                db.close()
-                raise
+            self._open()
         except sqlite3.DatabaseError as exc:
             raise StorageError(f"cannot open archive {self.path}: {exc}") from exc
         except OSError as exc:
@@ -54,6 +39,24 @@ class SQLiteConnection(ArchiveConnection):
                 f"cannot open archive {self.path}: cannot create or use its folder: {exc}"
             ) from exc
         self._ids: dict[str, int] = {}
+
+    def _open(self) -> None:
+        # One thread at a time, but not always the same one: refresh() stores from a worker.
+        db = sqlite3.connect(
+            str(self.path), isolation_level=None, timeout=30, check_same_thread=False
+        )
+        self._sqlite = db
+        self._db = db
+        try:
+            # Before anything writes to it (WAL mode is written into the file).
+            check_archive(db, self.path)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("PRAGMA foreign_keys=ON")
+            self._migrate()
+        except BaseException:
+            db.close()
+            raise
 
     @property
     def name(self) -> str:
@@ -83,6 +86,12 @@ class SQLiteConnection(ArchiveConnection):
 
     def close(self) -> None:
         self._sqlite.close()
+
+    def reconnect(self) -> None:
+        """A new connection to the file in place of this one (a file seldom goes away, but
+        callers of ``Storage.reconnect`` need not know the backend)."""
+        self._sqlite.close()
+        self._open()
 
     def opener(self) -> Callable[[], Self] | None:
         """A picklable way for another process to open this archive (None: in memory)."""

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
 from hotpress._storage.base import FetchLogEntry
-from hotpress._storage.conn import ArchiveConnection
+from hotpress._storage.conn import NOT_AHEAD, ArchiveConnection
 from hotpress._storage.sqlite_rows import _EXPANSION_COUNTS, _chunks, _dt
 from hotpress.exceptions import StorageError
 from hotpress.types import SourceSpec, SourceState, Validators
@@ -45,18 +45,27 @@ class SourceQueriesMixin(ArchiveConnection):
         self._write(work)
 
     def validators(self, source_key: str) -> Validators:
+        ahead = self._read_ahead(source_key, "validators")
+        if ahead is not NOT_AHEAD:
+            return Validators(etag=ahead[0], last_modified=ahead[1])
         row = self._db.execute(
             "SELECT etag, last_modified FROM sources WHERE key = ?", (source_key,)
         ).fetchone()
         return Validators() if row is None else Validators(etag=row[0], last_modified=row[1])
 
     def error_count(self, source_key: str) -> int:
+        ahead = self._read_ahead(source_key, "error_count")
+        if ahead is not NOT_AHEAD:
+            return int(ahead)
         row = self._db.execute(
             "SELECT error_count FROM sources WHERE key = ?", (source_key,)
         ).fetchone()
         return 0 if row is None else int(row[0])
 
     def body_digest(self, source_key: str) -> str | None:
+        ahead = self._read_ahead(source_key, "body_digest")
+        if ahead is not NOT_AHEAD:
+            return str(ahead) if ahead is not None else None
         row = self._db.execute(
             "SELECT body_digest FROM sources WHERE key = ?", (source_key,)
         ).fetchone()

@@ -40,6 +40,12 @@ source at most ``total_timeout``, :data:`BATCH` sources a task)."""
 LEASE = timedelta(seconds=2 * HARD_LIMIT)
 """A claim's lease: a task queued and run within it is the source's; after it, a scheduler
 may claim the source again and the old task's result is dropped."""
+VISIBILITY = 360
+"""Redis: seconds before a task no worker acknowledged is handed out again (a worker killed
+mid-task); the config's ``broker_visibility_timeout``. Over :data:`HARD_LIMIT`, so a task
+still running is not handed out twice."""
+REDIS_TIMEOUT = 30
+"""Seconds a Redis command or connection may take before it fails (and is retried)."""
 RETRY = 2
 MAX_RETRIES = 30
 """A task whose archive is unavailable is tried again every :data:`RETRY` seconds, this
@@ -56,12 +62,38 @@ def redact(url: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
-def make_app(broker: str, *, cancel_on_connection_loss: bool = True) -> Any:
+def transport_options(broker: str, visibility_timeout: int = VISIBILITY) -> dict[str, Any]:
+    """Kombu's transport options for ``broker``: a Redis broker's redelivery.
+
+    Redis has no consumer connection whose end gives a task back (RabbitMQ does, at once): a
+    delivered task waits in an "unacked" set, and a sweep of the workers' hands it out again
+    once it is older than ``visibility_timeout``. Kombu sweeps every 10 s but scans only every
+    10th time (~100 s); every sweep scans here, at a tenth of the timeout (1-10 s), so a
+    killed worker's task comes back within about 1.1 × the timeout.
+
+    Socket timeouts: a Redis that vanishes without closing the connection (a failover, a
+    dropped NAT entry) would otherwise hang a send or a ping for good (kombu's default);
+    a consumer's blocking read is kombu's own, bounded by its health check."""
+    if urlsplit(broker).scheme.lower() not in ("redis", "rediss"):
+        return {}
+    return {
+        "visibility_timeout": visibility_timeout,
+        "unacked_restore_interval": max(1, min(10, visibility_timeout // 10)),
+        "unacked_restore_throttle": 1,
+        "socket_connect_timeout": REDIS_TIMEOUT,
+        "socket_timeout": REDIS_TIMEOUT,
+    }
+
+
+def make_app(
+    broker: str, *, cancel_on_connection_loss: bool = True, visibility_timeout: int = VISIBILITY
+) -> Any:
     """A Celery app on ``broker`` with the settings every hotpress process shares.
 
     ``cancel_on_connection_loss``: a task in hand when the broker connection drops is stopped
     (its message goes back to the queue anyway). Only a prefork pool can stop one; threads
-    finish theirs, and the lease decides whose result is stored."""
+    finish theirs, and the lease decides whose result is stored. ``visibility_timeout``: a
+    Redis broker's redelivery (:func:`transport_options`)."""
     if Celery is None:
         raise WorkerError(
             "`broker:` needs Celery: install hotpress with the workers extra"
@@ -82,10 +114,19 @@ def make_app(broker: str, *, cancel_on_connection_loss: bool = True) -> Any:
         broker_connection_max_retries=None,
         worker_cancel_long_running_tasks_on_connection_loss=cancel_on_connection_loss,
         worker_hijack_root_logger=False,
-        # Redis: a task not acknowledged within this time is handed out again.
-        broker_transport_options={"visibility_timeout": int(LEASE.total_seconds())},
+        broker_transport_options=transport_options(broker, visibility_timeout),
     )
     return app
+
+
+def settings_app(settings: Settings, *, cancel_on_connection_loss: bool = True) -> Any:
+    """:func:`make_app` on the config's broker and its options."""
+    assert settings.broker is not None
+    return make_app(
+        settings.broker,
+        cancel_on_connection_loss=cancel_on_connection_loss,
+        visibility_timeout=settings.broker_visibility_timeout,
+    )
 
 
 def worker_app(settings: Settings, *, pool: str = "threads") -> Any:
@@ -93,7 +134,7 @@ def worker_app(settings: Settings, *, pool: str = "threads") -> Any:
     from hotpress._workers.task import refresh_batch
 
     assert settings.broker is not None
-    app = make_app(settings.broker, cancel_on_connection_loss=pool == "prefork")
+    app = settings_app(settings, cancel_on_connection_loss=pool == "prefork")
     local = threading.local()
 
     def refresh(task: Any, keys: list[str], token: str) -> dict[str, int]:

@@ -26,7 +26,7 @@ from hotpress._progress import NullProgress, Progress
 from hotpress._storage.base import Storage
 from hotpress._workers.app import LEASE, enqueue, ping, redact
 from hotpress.config import Settings
-from hotpress.exceptions import WorkerError
+from hotpress.exceptions import StorageError, WorkerError
 from hotpress.types import StoreCounts
 
 log = logging.getLogger("hotpress")
@@ -34,6 +34,11 @@ log = logging.getLogger("hotpress")
 WORKER_WAIT = 30.0
 """How long ``run`` waits for a first worker to answer before it gives up."""
 POLL = 0.5
+RECONNECT = 2.0
+RECONNECT_TRIES = 30
+"""The archive's connection lost while waiting (a database restart): a new one every
+:data:`RECONNECT` seconds, this often at most (a minute, as long as a worker's task retries
+its store), then the run stops with an error; the workers' leases and stores go on."""
 
 
 def new_token() -> str:
@@ -169,7 +174,7 @@ def wait_round(
     done = 0
     try:
         while True:
-            left = storage.leased(token)
+            left = _leased(storage, token, sleep)
             if len(left) < total - done:
                 progress.advance("sources", total - len(left) - done)
                 done = total - len(left)
@@ -186,3 +191,29 @@ def wait_round(
             sleep(POLL)
     finally:
         progress.end("sources")
+
+
+def _leased(
+    storage: Storage, token: str, sleep: Callable[[float], None], tries: int = RECONNECT_TRIES
+) -> list[str]:
+    """``storage.leased(token)``, on a new connection when the archive's went away."""
+    try:
+        return storage.leased(token)
+    except StorageError as exc:
+        lost = exc
+    log.warning("lost the archive while waiting for the workers (%s): reconnecting", lost)
+    for _ in range(tries):
+        sleep(RECONNECT)
+        try:
+            storage.reconnect()
+            left = storage.leased(token)
+        except StorageError as exc:
+            lost = exc
+            continue
+        log.warning("the archive is back: waiting for the workers again")
+        return left
+    raise StorageError(
+        f"lost the archive while waiting for the workers, and no new connection within"
+        f" {tries * RECONNECT:g} s: {lost} (the workers go on storing this round's sources;"
+        " the next `hotpress run` publishes them)"
+    ) from lost
