@@ -192,22 +192,12 @@ def site(size: int, backend: str, keep: bool = True, folder: str | None = None) 
 def _steps(
     where: Any, settings: Any, steps: tuple[str, ...], round: int, out: dict[str, Any]
 ) -> None:
-    from bench.site import _add_fifty
-    from hotpress._site.build import build_site
+    from bench.site import timed_steps
     from hotpress._storage import open_storage
 
     storage = open_storage(where)
     try:
-        for step in steps:
-            if step == "add50":
-                _add_fifty(storage, round)
-            wall, cpu = time.perf_counter(), time.process_time()
-            report = build_site(settings, storage)
-            out[step] = time.perf_counter() - wall
-            out[f"{step}_cpu"] = time.process_time() - cpu
-            out[f"{step}_written"] = report.written
-            if report.error:
-                raise RuntimeError(f"build_site failed: {report.error}")
+        timed_steps(settings, storage, steps, out, round)
     finally:
         storage.close()
 

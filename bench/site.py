@@ -77,11 +77,29 @@ def _add_fifty(storage: Any, round: int = 0) -> Any:
     return store_result(spec, result, storage, now=NOW)
 
 
+def timed_steps(
+    settings: Any, storage: Any, steps: tuple[str, ...], out: dict[str, Any], round: int = 0
+) -> None:
+    """Build the site once per step into ``out`` (wall, CPU, files written); ``add50`` first
+    stores 50 new items of a new source (``round`` numbers it)."""
+    from hotpress._site.build import build_site
+
+    for step in steps:
+        if step == "add50":
+            _add_fifty(storage, round)
+        wall, cpu = time.perf_counter(), time.process_time()
+        report = build_site(settings, storage)
+        out[step] = time.perf_counter() - wall
+        out[f"{step}_cpu"] = time.process_time() - cpu
+        out[f"{step}_written"] = report.written
+        if report.error:
+            raise RuntimeError(f"build_site failed: {report.error}")
+
+
 def hotpress_site(db: str, pages: str = "default") -> dict[str, Any]:
     """Full build, no-op rebuild, +50 items (a new source), each timed. ``pages``: the
     default site or the peers' page set (``PEER_PAGES``). Peak memory is sampled over the
     whole process tree (the build's worker processes run at the same time as it)."""
-    from hotpress._site.build import build_site
     from hotpress._storage import SQLiteStorage
 
     out: dict[str, Any] = {}
@@ -89,16 +107,7 @@ def hotpress_site(db: str, pages: str = "default") -> dict[str, Any]:
         tmp = Path(tmp_name)
         storage = SQLiteStorage(copy_of(db, tmp))
         settings = _settings(tmp, (), pages)
-        for step in STEPS:
-            if step == "add50":
-                _add_fifty(storage)
-            wall, cpu = time.perf_counter(), time.process_time()
-            report = build_site(settings, storage)
-            out[step] = time.perf_counter() - wall
-            out[f"{step}_cpu"] = time.process_time() - cpu
-            out[f"{step}_written"] = report.written
-            if report.error:
-                raise RuntimeError(f"build_site failed: {report.error}")
+        timed_steps(settings, storage, STEPS, out)
         out["files"] = sum(len(f) for _, _, f in os.walk(settings.site_dir))
         storage.close()
     out["tree_mb"] = memory.peak_mb
