@@ -77,6 +77,21 @@ class Gate:
         return Reply(body=self.body, headers=FEED)
 
 
+def _fast_then_gated(feeds: FeedServer, count: int, gate: Gate) -> list[str]:
+    """``count`` feeds of 5 items answered at once, then ``/slow.xml`` behind ``gate``."""
+    for i in range(count):
+        feeds.route(f"/f{i}.xml", Reply(body=rss(f"f{i}", 5), headers=FEED))
+    feeds.route("/slow.xml", gate)
+    return [feeds.url(f"/f{i}.xml") for i in range(count)] + [feeds.url("/slow.xml")]
+
+
+def _through(proxy: Proxy, url: str) -> str:
+    """``url`` (the machine's PostgreSQL) reached through ``proxy``."""
+    proxied = url.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}")
+    assert proxied != url
+    return proxied
+
+
 def _wait_stored(database: str, folder: Path, count: int) -> None:
     """Until ``count`` sources are stored (the fast ones of a batch, before a fault)."""
     sql = "SELECT COUNT(*) FROM sources WHERE last_success IS NOT NULL"
@@ -102,10 +117,7 @@ def test_a_worker_killed_mid_task_loses_nothing_and_duplicates_nothing(
     it has stayed unacknowledged for ``broker_visibility_timeout`` (8 s here)."""
     gate = Gate(rss("slow", 5))
     with FeedServer() as feeds:
-        for i in range(5):
-            feeds.route(f"/f{i}.xml", Reply(body=rss(f"f{i}", 5), headers=FEED))
-        feeds.route("/slow.xml", gate)
-        urls = [feeds.url(f"/f{i}.xml") for i in range(5)] + [feeds.url("/slow.xml")]
+        urls = _fast_then_gated(feeds, 5, gate)
         config = write_config(tmp_path, broker, urls, timeout=60, database=archive_db)
         workers = [Worker(config), Worker(config)]
         try:
@@ -193,10 +205,7 @@ def test_a_cut_broker_connection_mid_task_still_completes_the_round_once(
     proxy = Proxy(("127.0.0.1", port))
     gate = Gate(rss("slow", 5))
     with FeedServer() as feeds:
-        for i in range(3):
-            feeds.route(f"/f{i}.xml", Reply(body=rss(f"f{i}", 5), headers=FEED))
-        feeds.route("/slow.xml", gate)
-        urls = [feeds.url(f"/f{i}.xml") for i in range(3)] + [feeds.url("/slow.xml")]
+        urls = _fast_then_gated(feeds, 3, gate)
         config = write_config(tmp_path, broker, urls, timeout=60)
         # The worker reaches the broker through the proxy; `run` directly.
         through = tmp_path / "worker"
@@ -252,15 +261,11 @@ def test_a_database_restart_under_a_worker_mid_task_completes_the_round_once(
     proxy = Proxy(("127.0.0.1", 5432))
     gate = Gate(rss("slow", 5))
     with FeedServer() as feeds:
-        for i in range(3):
-            feeds.route(f"/f{i}.xml", Reply(body=rss(f"f{i}", 5), headers=FEED))
-        feeds.route("/slow.xml", gate)
-        urls = [feeds.url(f"/f{i}.xml") for i in range(3)] + [feeds.url("/slow.xml")]
+        urls = _fast_then_gated(feeds, 3, gate)
         config = write_config(tmp_path, rabbit_vhost, urls, timeout=60, database=pg_url)
         through = tmp_path / "worker"
         through.mkdir()
-        proxied = pg_url.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}")
-        assert proxied != pg_url
+        proxied = _through(proxy, pg_url)
         worker = Worker(write_config(through, rabbit_vhost, urls, timeout=60, database=proxied))
         try:
             wait_for_workers(rabbit_vhost, 1)
@@ -294,12 +299,8 @@ def test_a_database_restart_while_run_waits_for_the_workers_completes_the_round(
     proxy = Proxy(("127.0.0.1", 5432))
     gate = Gate(rss("slow", 5))
     with FeedServer() as feeds:
-        for i in range(3):
-            feeds.route(f"/f{i}.xml", Reply(body=rss(f"f{i}", 5), headers=FEED))
-        feeds.route("/slow.xml", gate)
-        urls = [feeds.url(f"/f{i}.xml") for i in range(3)] + [feeds.url("/slow.xml")]
-        proxied = pg_url.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}")
-        assert proxied != pg_url
+        urls = _fast_then_gated(feeds, 3, gate)
+        proxied = _through(proxy, pg_url)
         config = write_config(tmp_path, rabbit_vhost, urls, timeout=60, database=proxied)
         through = tmp_path / "worker"
         through.mkdir()
