@@ -63,11 +63,12 @@ def _wait_ready(base: str, process: subprocess.Popen[bytes], log: Path) -> str |
     return f"RSSHub did not answer {base}/healthz within {_READY_WITHIN:g} s"
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
+def stop_process(process: subprocess.Popen[bytes], grace: float = 10) -> None:
+    """SIGTERM, then SIGKILL if it has not ended within ``grace`` seconds."""
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
         try:
-            process.wait(10)
+            process.wait(grace)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(10)
@@ -97,4 +98,4 @@ def fixture_rsshub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             skip_or_fail(problem)
         yield base
     finally:
-        _stop(process)
+        stop_process(process)

@@ -26,7 +26,7 @@ import pytest
 import yaml
 
 from feedserver import free_closed_port
-from rsshub_peer import fixture_rsshub  # noqa: F401  (the `rsshub` fixture)
+from rsshub_peer import fixture_rsshub, stop_process  # noqa: F401  (the `rsshub` fixture)
 from workers_support import query, wait_for_workers, wait_until
 
 pytestmark = pytest.mark.network_peer
@@ -67,13 +67,7 @@ def _started(command: list[str], folder: Path, log: Path) -> Iterator[subprocess
         try:
             yield proc
         finally:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    proc.wait(60)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait(10)
+            stop_process(proc, grace=60)
 
 
 def test_the_compose_deployment_publishes_a_site_the_web_service_serves(
