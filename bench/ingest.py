@@ -241,18 +241,20 @@ def ingest_into(
     stages: dict[str, float] | None = None,
     fetch: int = 0,
     counts: dict[str, int] | None = None,
+    readers: int = 0,
 ) -> int:
     """Store every feed of the corpus ``copies`` times (each copy its own sources).
 
     With ``stages`` the stages run one by one with a timer each (the breakdown); without it
     the run goes through ``core.store_result``, the code ``hotpress run`` uses. ``fetch`` > 0
     stores the bodies as :func:`refetched` makes them (same entries, other feed-level bytes);
-    ``counts`` adds up the new/updated/skipped-parse figures the archive reported."""
+    ``counts`` adds up the new/updated/skipped-parse figures the archive reported.
+    ``readers`` > 0: bodies read by that many worker processes beside the store thread, as
+    ``core.refresh`` reads a round of 16+ bodies (``fetch.read_workers``)."""
     import time
 
     from hotpress._normalize import normalize_entry
     from hotpress._parse import parse_feed
-    from hotpress.core import store_result
     from hotpress.types import FetchResult, Validators
 
     folder, files = corpus(feeds, items)
@@ -278,8 +280,8 @@ def ingest_into(
 
     count = 0
     if stages is None:
-        for spec, result in fetched():
-            outcome = store_result(spec, result, storage, now=NOW)
+        keys = [spec.key for spec in all_specs]
+        for outcome in _stored(fetched(), keys, storage, readers):
             count += outcome.entries
             if counts is not None:
                 counts["new"] = counts.get("new", 0) + outcome.counts.new
@@ -308,14 +310,65 @@ def ingest_into(
     return count
 
 
+def _stored(
+    fetched: Iterator[tuple[Any, Any]], keys: list[str], storage: Any, readers: int
+) -> Iterator[Any]:
+    """Each body's ``SourceOutcome``: ``core.store_result`` one by one, or, with ``readers``,
+    the dispatch ``core.refresh`` uses (``_readers.Readers``: worker processes and the store
+    thread read, the store thread stores), bodies handed over as they are loaded (at most
+    ``WINDOW`` waiting, as a refresh's fetches keep a few bodies in hand)."""
+    from hotpress.core import save_reading, store_result
+
+    if not readers:
+        for spec, result in fetched:
+            yield store_result(spec, result, storage, now=NOW)
+        return
+
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    from hotpress._readers import Readers
+
+    def save(spec: Any, result: Any, reading: Any, digest: str | None) -> Any:
+        if reading is None:
+            return store_result(spec, result, storage, now=NOW, digest=digest)
+        return save_reading(spec, result, reading, storage, now=NOW)
+
+    async def dispatch() -> list[Any]:
+        known = {key: storage.body_digest(key) for key in keys}
+        outcomes: list[Any] = []
+        with ThreadPoolExecutor(max_workers=1) as worker:
+            pool = Readers(storage.opener(), readers, worker, save, known)
+            try:
+                waiting: list[Any] = []
+                for spec, result in fetched:
+                    waiting.append(pool.put(spec, result))
+                    if len(waiting) > WINDOW:
+                        outcomes.append(await waiting.pop(0))
+                    await asyncio.sleep(0)
+                outcomes.extend(await asyncio.gather(*waiting))
+            finally:
+                pool.close()
+        return outcomes
+
+    yield from asyncio.run(dispatch())
+
+
+WINDOW = 32
+
+
 def pipeline(
     feeds: int,
     items: int,
     copies: int = 1,
     reingest: str = "",
     breakdown: bool = False,
+    readers: int | None = None,
 ) -> dict[str, Any]:
     """The whole pipeline into a fresh archive and Hexo folder (timed: store + publish).
+
+    ``readers``: worker processes reading bodies (``None``: as many as ``hotpress run`` takes
+    by default here, ``fetch.read_workers`` unset; 0: every body read in this process).
 
     ``reingest`` ``"same"`` first stores the corpus untimed, then times storing the same
     bytes again; ``"changed"`` times storing bodies that differ only outside the entries.
@@ -324,6 +377,7 @@ def pipeline(
 
     import hotpress.core  # noqa: F401 - imported untimed (ingest_into finds it loaded)
     from hotpress._publish.posts import publish_hexo
+    from hotpress._readers import reader_count
     from hotpress._storage import SQLiteStorage
 
     with scratch() as tmp, TreeMemory() as memory:
@@ -335,9 +389,17 @@ def pipeline(
         stages: dict[str, float] | None = {} if breakdown else None
         counts: dict[str, int] = {}
         fetch = 1 if reingest == "changed" else 0
+        workers = reader_count(None) if readers is None else readers
         wall, cpu = time.perf_counter(), time.process_time()
         count = ingest_into(
-            storage, feeds, items, copies, stages=stages, fetch=fetch, counts=counts
+            storage,
+            feeds,
+            items,
+            copies,
+            stages=stages,
+            fetch=fetch,
+            counts=counts,
+            readers=workers,
         )
         t_pub = time.perf_counter()
         report = publish_hexo(storage, hexo)
@@ -374,7 +436,8 @@ def run(quick: bool, runs: int) -> Section:
     fp_n = int(fp_res[0].get("entries", count)) if fp.ok else count
     lx, _ = repeat("bench.ingest:lxml_walk", runs, **args)
     hp, _ = repeat("bench.ingest:hotpress_parse", runs, **args)
-    whole, _ = repeat("bench.ingest:pipeline", runs, **args)
+    whole, whole_res = repeat("bench.ingest:pipeline", runs, **args)
+    alone, alone_res = repeat("bench.ingest:pipeline", runs, readers=0, **args)
     blocks, blocks_res = repeat("bench.ingest:building_blocks", runs, **args)
     changed, changed_res = repeat("bench.ingest:pipeline", runs, reingest="changed", **args)
     again, again_res = repeat("bench.ingest:pipeline", runs, reingest="same", **args)
@@ -400,6 +463,11 @@ def run(quick: bool, runs: int) -> Section:
         ("bare lxml parse + walk (json.loads for JSON)", lx, count),
         ("hotpress parse stage (parse_feed)", hp, count),
         ("hotpress whole pipeline (parse → store → Hexo post)", whole, count),
+        (
+            "hotpress whole pipeline, every body read in this process (read_workers: 0)",
+            alone,
+            count,
+        ),
         ("floor: the building blocks alone (no hotpress code, see notes)", blocks, count),
         ("hotpress re-ingest, new body, same entries (+ no-op publish)", changed, count),
         ("hotpress re-ingest, same bytes again (+ no-op publish)", again, count),
@@ -477,6 +545,7 @@ def run(quick: bool, runs: int) -> Section:
             + "."
         )
     sec.notes.append(_floor_note(blocks_x, blocks_res))
+    sec.notes.append(_readers_note(whole_res, alone_res, blocks_res))
     sec.notes.append(
         f"JSON Feed decoding, the {sum(1 for f in files if f.kind == 'json')} JSON files ×5: "
         f"json.loads {fmt_s(js)}, orjson.loads {fmt_s(oj)} "
@@ -487,6 +556,27 @@ def run(quick: bool, runs: int) -> Section:
     )
     sec.notes.append(_reingest_note(changed_res, again_res, feeds))
     return sec
+
+
+def _readers_note(
+    whole: list[dict[str, Any]], alone: list[dict[str, Any]], blocks: list[dict[str, Any]]
+) -> str:
+    """How the whole-pipeline rows read their bodies, and their CPU beside the floor's."""
+    from hotpress._readers import reader_count
+
+    def cpu(raw: list[dict[str, Any]]) -> str:
+        if not raw or "cpu" not in raw[0]:
+            return "not measured"
+        return f"{float(raw[0]['cpu']):.2f} s"
+
+    return (
+        "Whole-pipeline rows: bodies are stored as `hotpress run` stores a round of 16+ bodies "
+        f"by default here ({reader_count(None)} worker process(es) reading beside the store "
+        "thread, which reads too whenever they are busy: `_readers.Readers`); the "
+        "`read_workers: 0` row reads every body in one process, as a small round does. CPU "
+        f"time of this process, run 1: whole pipeline {cpu(whole)} (the workers' CPU not "
+        f"counted), read_workers 0 {cpu(alone)}, floor {cpu(blocks)}."
+    )
 
 
 def _floor_note(blocks_x: float, raw: list[dict[str, Any]]) -> str:

@@ -133,14 +133,23 @@ class Reading:
     """(identity, title) of every entry in feed order, for the filters (``None``: not read)."""
 
 
-def read_result(spec: SourceSpec, result: FetchResult, storage: Storage) -> Reading:
+def body_digest(result: FetchResult) -> str | None:
+    """The digest :func:`read_result` compares with the stored one (``None``: no body)."""
+    if result.error is not None or result.not_modified or result.content is None:
+        return None
+    return _digest(result.content, result.content_type)
+
+
+def read_result(
+    spec: SourceSpec, result: FetchResult, storage: Storage, *, digest: str | None = None
+) -> Reading:
     """Parse and normalize one fetched body: the costly part, reading but never writing the
     archive (the split a fleet of fetch workers keeps: they read, one place writes). A body
     whose entries are byte for byte the last ones stored is not parsed again; entries stored
-    unchanged are not normalized."""
+    unchanged are not normalized. ``digest``: the body's :func:`body_digest`, if known."""
     if result.error is not None or result.not_modified or result.content is None:
         return Reading(None, [], None, None, result.not_modified, result.error)
-    digest = _digest(result.content, result.content_type)
+    digest = digest or _digest(result.content, result.content_type)
     # A hot list with no recorded ranks yet (just marked `hotlist:`) reads its body once.
     if digest == storage.body_digest(spec.key) and (
         not spec.hotlist or storage.hot_known(spec.key)
@@ -231,7 +240,9 @@ def store_result(
     *,
     now: datetime,
     lease: str | None = None,
+    digest: str | None = None,
 ) -> SourceOutcome:
-    """Parse, normalize and store one fetched source in one transaction."""
-    reading = read_result(spec, result, storage)
+    """Parse, normalize and store one fetched source in one transaction (``digest``: the
+    body's :func:`body_digest`, if known)."""
+    reading = read_result(spec, result, storage, digest=digest)
     return save_reading(spec, result, reading, storage, now=now, lease=lease)

@@ -24,6 +24,7 @@ from hotpress._notify import NotifyReport, notify_round
 from hotpress._progress import NullProgress, Progress
 from hotpress._publish.posts import publish_hexo
 from hotpress._publish.report import OutputReport
+from hotpress._readers import Readers, reader_count
 from hotpress._reading import (
     Reading,
     SourceOutcome,
@@ -187,29 +188,47 @@ async def _refresh(
     loop = asyncio.get_running_loop()
     stored: list[asyncio.Future[SourceOutcome]] = []
 
-    def store(result: FetchResult) -> SourceOutcome:
-        spec = specs[result.source_key]
-        outcome = store_result(spec, result, storage, now=clock(), lease=lease)
+    def save(
+        spec: SourceSpec, result: FetchResult, reading: Reading | None, digest: str | None = None
+    ) -> SourceOutcome:
+        if reading is None:
+            outcome = store_result(spec, result, storage, now=clock(), lease=lease, digest=digest)
+        else:
+            outcome = save_reading(spec, result, reading, storage, now=clock(), lease=lease)
         progress.advance("sources", failed=outcome.error is not None)
         stored_items = outcome.counts.new + outcome.counts.updated
         if stored_items:
             progress.advance("items", stored_items)
         return outcome
 
+    # A worker's refresh (a lease) is one of many processes already: it reads in-process.
+    opener = storage.opener() if lease is None else None
+    count = reader_count(settings.fetch.read_workers) if opener is not None else 0
+    known = {key: storage.body_digest(key) for key in specs} if count else {}
+
     progress.begin("sources", len(requests))
     progress.begin("items", None)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hotpress-store") as worker:
+        readers = Readers(opener, count, worker, save, known) if opener and count else None
 
         def on_result(result: FetchResult) -> None:
-            stored.append(loop.run_in_executor(worker, store, result))
+            spec = specs[result.source_key]
+            if readers is not None:
+                stored.append(readers.put(spec, result))
+            else:
+                stored.append(loop.run_in_executor(worker, save, spec, result, None))
 
         try:
             await fetch_all(requests, client=client, settings=options, on_result=on_result)
         finally:
-            # Whatever was fetched is stored, even when the batch stops on a bug.
-            results = await asyncio.gather(*stored, return_exceptions=True)
-            progress.end("sources")
-            progress.end("items")
+            try:
+                # Whatever was fetched is stored, even when the batch stops on a bug.
+                results = await asyncio.gather(*stored, return_exceptions=True)
+            finally:
+                if readers is not None:
+                    await loop.run_in_executor(None, readers.close)
+                progress.end("sources")
+                progress.end("items")
     outcomes: list[SourceOutcome] = []
     for outcome in results:
         if isinstance(outcome, BaseException):
