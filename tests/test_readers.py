@@ -10,6 +10,8 @@ import os
 import secrets
 import signal
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -50,31 +52,57 @@ def _feed(n: int) -> bytes:
     ).encode()
 
 
-def _a_worker_with_the_archive_open(archive: str) -> int | None:
-    """The pid of a worker process that has opened ``archive`` (its initializer ran): the
-    SQLite file among its open files, or for PostgreSQL a socket (a spawned worker has none
-    but its connection)."""
-    for child in multiprocessing.active_children():
+def _processes(field: int, value: int) -> list[int]:
+    """Live processes whose /proc stat ``field`` (after the name: 1 ppid, 2 process group)
+    is ``value``."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            after = stat.rsplit(")", 1)[1].split()
+            if after[0] != "Z" and int(after[field]) == value:
+                found.append(int(entry))
+    return found
+
+
+def _children(parent: int) -> list[int]:
+    return _processes(1, parent)
+
+
+def _in_group(group: int) -> list[int]:
+    return _processes(2, group)
+
+
+def _a_worker_with_the_archive_open(archive: str, parent: int | None = None) -> int | None:
+    """The pid of a worker process (a child of ``parent``, default this process) that has
+    opened ``archive`` (its initializer ran): the SQLite file among its open files, or for
+    PostgreSQL a socket (a spawned worker has none but its connection)."""
+    for child in _children(parent or os.getpid()):
         try:
-            fds = os.listdir(f"/proc/{child.pid}/fd")
+            fds = os.listdir(f"/proc/{child}/fd")
         except FileNotFoundError:
             continue
         for fd in fds:
             try:
-                target = os.readlink(f"/proc/{child.pid}/fd/{fd}")
+                target = os.readlink(f"/proc/{child}/fd/{fd}")
             except FileNotFoundError:
                 continue
             if target == os.path.realpath(archive) or (
                 archive.startswith("postgresql:") and "socket:" in target
             ):
-                return child.pid
+                return child
     return None
 
 
-def _serve(server: FeedServer, archive: str, on_ready: Any = None) -> threading.Event:
+def _serve(
+    server: FeedServer, archive: str, on_ready: Any = None, parent: Callable[[], int] = os.getpid
+) -> threading.Event:
     """``FEEDS`` routes. Once the event it gives is set, the last ``HELD`` answer only when a
-    worker has ``archive`` open (then ``on_ready(pid)`` runs once): the workers are up when
-    those bodies arrive."""
+    worker (a child of ``parent()``) has ``archive`` open (then ``on_ready(pid)`` runs once):
+    the workers are up when those bodies arrive."""
     hold = threading.Event()
     ready = threading.Event()
     lock = threading.Lock()
@@ -84,7 +112,7 @@ def _serve(server: FeedServer, archive: str, on_ready: Any = None) -> threading.
             with lock:
                 if hold.is_set() and not ready.is_set():
                     deadline = time.monotonic() + 60
-                    while (pid := _a_worker_with_the_archive_open(archive)) is None:
+                    while (pid := _a_worker_with_the_archive_open(archive, parent())) is None:
                         assert time.monotonic() < deadline, "no worker opened the archive"
                         time.sleep(0.02)
                     if on_ready is not None:
@@ -211,6 +239,38 @@ def test_a_worker_killed_mid_round_leaves_its_bodies_to_this_process(
     statuses = _statuses(archive)
     assert all(statuses[f"/f{n}"][2] == 0 for n in range(FEEDS))  # every feed stored well
     assert multiprocessing.active_children() == []
+
+
+def test_ctrl_c_stops_the_round_and_its_workers_without_a_traceback(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """SIGINT to the whole process group, as a terminal's Ctrl-C sends it, while a worker
+    is up and bodies are still coming: this process says it was interrupted, the workers
+    (started with SIGINT blocked) print nothing, none is left."""
+    archive = str(tmp_path / "archive.db")
+    run: list[subprocess.Popen[str]] = []
+    hold = _serve(
+        feed_server, archive, lambda _: os.killpg(run[0].pid, signal.SIGINT), lambda: run[0].pid
+    )
+    hold.set()
+    config = _config(tmp_path, feed_server, archive, 1)
+    run.append(
+        subprocess.Popen(
+            [sys.executable, "-m", "hotpress", "fetch", "-c", str(config)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+    )
+    out, _ = run[0].communicate(timeout=120)
+    assert run[0].returncode == 130, out
+    assert "interrupted" in out
+    assert "Traceback" not in out and "Exception" not in out, out
+    deadline = time.monotonic() + 10
+    while _in_group(run[0].pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _in_group(run[0].pid) == []  # its worker too (an orphan would keep the group)
 
 
 def test_a_round_of_few_bodies_starts_no_process(

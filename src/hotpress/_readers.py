@@ -27,6 +27,7 @@ import asyncio
 import multiprocessing
 import multiprocessing.util
 import os
+import signal
 from collections import deque
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -110,6 +111,7 @@ class Readers:
                 SourceSpec, FetchResult, Reading | None, str | None, asyncio.Future[SourceOutcome]
             ]
         ] = deque()
+        self._closed = False
         self.broken = False
         self.by_workers = 0
         """Bodies the workers read this round."""
@@ -127,6 +129,8 @@ class Readers:
         return outcome
 
     def _pump(self) -> None:
+        if self._closed:  # the round is over (or was cancelled): nothing more starts
+            return
         if self._bodies >= MIN_BODIES:
             while not self.broken and self._waiting and self._busy < QUEUED * self._workers:
                 self._to_worker(*self._waiting.popleft())
@@ -148,16 +152,26 @@ class Readers:
                 initializer=_open,
                 initargs=(self._opener,),
             )
+        # A worker is spawned by the submit that needs one. It starts with SIGINT blocked, as
+        # the submitting thread has it for that moment (the mask survives fork and exec; a
+        # signal that comes meanwhile waits, it is not lost): a Ctrl-C in the terminal goes
+        # to the whole process group, and this process stops the round, not each worker
+        # with a traceback of its own.
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         try:
             reading = asyncio.wrap_future(self._pool.submit(_read, spec, result))
         except (BrokenProcessPool, RuntimeError):
             self.broken = True
             self._waiting.appendleft((spec, result, outcome))
             return
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
         self._busy += 1
 
         def done(future: asyncio.Future[Reading]) -> None:
             self._busy -= 1
+            if outcome.done():  # the round was cancelled (Ctrl-C): nothing waits for it
+                return
             if future.cancelled() or isinstance(future.exception(), BrokenProcessPool):
                 self.broken = True  # read by the store thread instead
                 self._waiting.appendleft((spec, result, outcome))
@@ -184,6 +198,8 @@ class Readers:
 
         def done(future: asyncio.Future[SourceOutcome]) -> None:
             self._storing = False
+            if outcome.done():  # the round was cancelled (Ctrl-C): nothing waits for it
+                return
             if (error := future.exception()) is not None:
                 outcome.set_exception(error)
             else:
@@ -194,6 +210,7 @@ class Readers:
 
     def close(self) -> None:
         """Stop the workers (waiting for them: none is left behind the round)."""
+        self._closed = True
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
