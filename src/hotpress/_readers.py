@@ -13,9 +13,9 @@ would store.
 
 The pool is started only once a round has brought ``MIN_BODIES`` bodies to read (a small
 round, or one of 304s and bodies whose entries are the ones stored, never starts a process),
-and a body goes to a worker only when one is free:
-until the workers are up (an import each, ~0.3 s) and whenever they are all busy, the store
-thread reads the body itself, as without the pool. Workers are spawned, not forked: the
+and a body goes to a worker only when one is free: until the workers are up (an import
+each, ~0.3 s) and whenever they are all busy, the store thread reads the body itself, as
+without the pool. Workers are spawned, not forked: the
 fetch loop runs beside other threads (the store thread, the progress display), which a fork
 does not carry over safely. A worker that dies stops the pool for the rest of the round;
 its bodies are read by the store thread.
