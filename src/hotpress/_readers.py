@@ -62,6 +62,19 @@ def reader_count(setting: int | None) -> int:
     return max(0, min(cores - 1, MAX_WORKERS))
 
 
+def _block(signals: set[signal.Signals]) -> set[int | signal.Signals] | None:
+    """Block ``signals`` in this thread; the mask before (``None``: this platform has no
+    signal masks, as Windows)."""
+    if not hasattr(signal, "pthread_sigmask"):
+        return None
+    return signal.pthread_sigmask(signal.SIG_BLOCK, signals)
+
+
+def _restore(mask: set[int | signal.Signals] | None) -> None:
+    if mask is not None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+
+
 _storage: Storage | None = None
 
 
@@ -157,7 +170,7 @@ class Readers:
         # signal that comes meanwhile waits, it is not lost): a Ctrl-C in the terminal goes
         # to the whole process group, and this process stops the round, not each worker
         # with a traceback of its own.
-        old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        old = _block({signal.SIGINT})
         try:
             reading = asyncio.wrap_future(self._pool.submit(_read, spec, result))
         except (BrokenProcessPool, RuntimeError):
@@ -165,7 +178,7 @@ class Readers:
             self._waiting.appendleft((spec, result, outcome))
             return
         finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+            _restore(old)
         self._busy += 1
 
         def done(future: asyncio.Future[Reading]) -> None:
