@@ -77,11 +77,15 @@ def _in_group(group: int) -> list[int]:
 
 
 def _a_worker_with_the_archive_open(archive: str, parent: int | None = None) -> int | None:
-    """The pid of a worker process (a child of ``parent``, default this process) that has
-    opened ``archive`` (its initializer ran): the SQLite file among its open files, or for
-    PostgreSQL a socket (a spawned worker has none but its connection)."""
+    """The pid of a worker process (a spawned child of ``parent``, default this process) that
+    has opened ``archive`` (its initializer ran): the SQLite file among its open files, or
+    for PostgreSQL a socket (a spawned worker has none but its connection)."""
     for child in _children(parent or os.getpid()):
         try:
+            # A spawned worker, not another child of this process (a test server, or the
+            # resource tracker multiprocessing starts beside the pool).
+            if b"--multiprocessing-fork" not in Path(f"/proc/{child}/cmdline").read_bytes():
+                continue
             fds = os.listdir(f"/proc/{child}/fd")
         except FileNotFoundError:
             continue
