@@ -85,9 +85,9 @@ def _open(opener: Callable[[], Storage]) -> None:
     multiprocessing.util.Finalize(None, _storage.close, exitpriority=10)
 
 
-def _read(spec: SourceSpec, result: FetchResult) -> Reading:
+def _read(spec: SourceSpec, result: FetchResult, digest: str) -> Reading:
     assert _storage is not None, "the worker opens the archive first"
-    return read_result(spec, result, _storage)
+    return read_result(spec, result, _storage, digest=digest)
 
 
 class Readers:
@@ -114,9 +114,9 @@ class Readers:
         self._bodies = 0
         self._busy = 0  # bodies with the workers
         self._storing = False  # the store thread has work
-        self._waiting: deque[tuple[SourceSpec, FetchResult, asyncio.Future[SourceOutcome]]] = (
-            deque()
-        )
+        # Bodies to read, with their digest.
+        self._waiting: deque[tuple[SourceSpec, FetchResult, str, asyncio.Future[SourceOutcome]]]
+        self._waiting = deque()
         # Ready for the store thread: what a worker read, and what needs no reading (an error,
         # a 304, a body digested as before: then the reading is None and the digest known).
         self._read: deque[
@@ -135,7 +135,7 @@ class Readers:
         digest = body_digest(result)
         if digest is not None and digest != self._stored.get(spec.key):
             self._bodies += 1
-            self._waiting.append((spec, result, outcome))
+            self._waiting.append((spec, result, digest, outcome))
         else:  # nothing to read (or nothing new): the store thread's, quickly
             self._read.append((spec, result, None, digest, outcome))
         self._pump()
@@ -152,11 +152,15 @@ class Readers:
         if self._read:  # saving what a worker read comes first: it is quick
             self._to_store(*self._read.popleft())
         elif self._waiting:
-            spec, result, outcome = self._waiting.popleft()
-            self._to_store(spec, result, None, None, outcome)
+            spec, result, digest, outcome = self._waiting.popleft()
+            self._to_store(spec, result, None, digest, outcome)
 
     def _to_worker(
-        self, spec: SourceSpec, result: FetchResult, outcome: asyncio.Future[SourceOutcome]
+        self,
+        spec: SourceSpec,
+        result: FetchResult,
+        digest: str,
+        outcome: asyncio.Future[SourceOutcome],
     ) -> None:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
@@ -172,10 +176,10 @@ class Readers:
         # with a traceback of its own.
         old = _block({signal.SIGINT})
         try:
-            reading = asyncio.wrap_future(self._pool.submit(_read, spec, result))
+            reading = asyncio.wrap_future(self._pool.submit(_read, spec, result, digest))
         except (BrokenProcessPool, RuntimeError):
             self.broken = True
-            self._waiting.appendleft((spec, result, outcome))
+            self._waiting.appendleft((spec, result, digest, outcome))
             return
         finally:
             _restore(old)
@@ -187,7 +191,7 @@ class Readers:
                 return
             if future.cancelled() or isinstance(future.exception(), BrokenProcessPool):
                 self.broken = True  # read by the store thread instead
-                self._waiting.appendleft((spec, result, outcome))
+                self._waiting.appendleft((spec, result, digest, outcome))
             elif (error := future.exception()) is not None:
                 outcome.set_exception(error)
             else:
