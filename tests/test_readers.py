@@ -277,6 +277,31 @@ def test_ctrl_c_stops_the_round_and_its_workers_without_a_traceback(
     assert _in_group(run[0].pid) == []  # its worker too (an orphan would keep the group)
 
 
+def test_a_worker_outlives_no_killed_hotpress(tmp_path: Path, feed_server: FeedServer) -> None:
+    """kill -9 of ``hotpress fetch`` (the OOM killer, a timeout) while its worker is up: the
+    worker, which would wait on the pool's queue for ever with the archive open, ends too."""
+    archive = str(tmp_path / "archive.db")
+    run: list[subprocess.Popen[bytes]] = []
+    hold = _serve(
+        feed_server, archive, lambda _: os.kill(run[0].pid, signal.SIGKILL), lambda: run[0].pid
+    )
+    hold.set()
+    config = _config(tmp_path, feed_server, archive, 1)
+    run.append(
+        subprocess.Popen(
+            [sys.executable, "-m", "hotpress", "fetch", "-q", "-c", str(config)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    )
+    assert run[0].wait(timeout=120) == -signal.SIGKILL
+    deadline = time.monotonic() + 20
+    while _in_group(run[0].pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _in_group(run[0].pid) == []
+
+
 def test_a_round_of_few_bodies_starts_no_process(
     tmp_path: Path, feed_server: FeedServer, rounds: list[dict[str, Any]]
 ) -> None:

@@ -25,9 +25,11 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import multiprocessing.process
 import multiprocessing.util
 import os
 import signal
+import threading
 from collections import deque
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -80,9 +82,19 @@ _storage: Storage | None = None
 
 def _open(opener: Callable[[], Storage]) -> None:
     global _storage
+    # A worker whose parent was killed (kill -9, the OOM killer) would wait on the pool's
+    # queue for ever, holding the archive open: it goes when the parent's sentinel says so.
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
     _storage = opener()
     # Closed when the pool stops the worker (a PostgreSQL session ends cleanly).
     multiprocessing.util.Finalize(None, _storage.close, exitpriority=10)
+
+
+def _exit_with(parent: multiprocessing.process.BaseProcess) -> None:
+    parent.join()  # returns once the parent process has ended
+    os._exit(1)
 
 
 def _read(spec: SourceSpec, result: FetchResult, digest: str) -> Reading:
