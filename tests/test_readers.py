@@ -245,17 +245,15 @@ def test_a_worker_killed_mid_round_leaves_its_bodies_to_this_process(
     assert multiprocessing.active_children() == []
 
 
-def test_ctrl_c_stops_the_round_and_its_workers_without_a_traceback(
-    tmp_path: Path, feed_server: FeedServer
-) -> None:
-    """SIGINT to the whole process group, as a terminal's Ctrl-C sends it, while a worker
-    is up and bodies are still coming: this process says it was interrupted, the workers
-    (started with SIGINT blocked) print nothing, none is left."""
+def _fetch_process(
+    tmp_path: Path, feed_server: FeedServer, on_ready: Callable[[int], None]
+) -> subprocess.Popen[str]:
+    """``python -m hotpress fetch`` of the held feeds (``_serve``), in a process group of its
+    own as a terminal starts it; ``on_ready(its pid)`` runs once its worker has the archive
+    open, while bodies are still coming."""
     archive = str(tmp_path / "archive.db")
     run: list[subprocess.Popen[str]] = []
-    hold = _serve(
-        feed_server, archive, lambda _: os.killpg(run[0].pid, signal.SIGINT), lambda: run[0].pid
-    )
+    hold = _serve(feed_server, archive, lambda _: on_ready(run[0].pid), lambda: run[0].pid)
     hold.set()
     config = _config(tmp_path, feed_server, archive, 1)
     run.append(
@@ -267,39 +265,39 @@ def test_ctrl_c_stops_the_round_and_its_workers_without_a_traceback(
             start_new_session=True,
         )
     )
-    out, _ = run[0].communicate(timeout=120)
-    assert run[0].returncode == 130, out
+    return run[0]
+
+
+def _group_ends(group: int) -> list[int]:
+    """The processes left in ``group`` after waiting up to 20 s for them to end."""
+    deadline = time.monotonic() + 20
+    while _in_group(group) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return _in_group(group)
+
+
+def test_ctrl_c_stops_the_round_and_its_workers_without_a_traceback(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """SIGINT to the whole process group, as a terminal's Ctrl-C sends it: this process says
+    it was interrupted, the workers (started with SIGINT blocked) print nothing, none is
+    left."""
+    run = _fetch_process(tmp_path, feed_server, lambda pid: os.killpg(pid, signal.SIGINT))
+    out, _ = run.communicate(timeout=120)
+    assert run.returncode == 130, out
     assert "interrupted" in out
     assert "Traceback" not in out and "Exception" not in out, out
-    deadline = time.monotonic() + 10
-    while _in_group(run[0].pid) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert _in_group(run[0].pid) == []  # its worker too (an orphan would keep the group)
+    assert _group_ends(run.pid) == []  # its worker too (an orphan would keep the group)
 
 
 def test_a_worker_outlives_no_killed_hotpress(tmp_path: Path, feed_server: FeedServer) -> None:
-    """kill -9 of ``hotpress fetch`` (the OOM killer, a timeout) while its worker is up: the
-    worker, which would wait on the pool's queue for ever with the archive open, ends too."""
-    archive = str(tmp_path / "archive.db")
-    run: list[subprocess.Popen[bytes]] = []
-    hold = _serve(
-        feed_server, archive, lambda _: os.kill(run[0].pid, signal.SIGKILL), lambda: run[0].pid
-    )
-    hold.set()
-    config = _config(tmp_path, feed_server, archive, 1)
-    run.append(
-        subprocess.Popen(
-            [sys.executable, "-m", "hotpress", "fetch", "-q", "-c", str(config)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-    )
-    assert run[0].wait(timeout=120) == -signal.SIGKILL
-    deadline = time.monotonic() + 20
-    while _in_group(run[0].pid) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert _in_group(run[0].pid) == []
+    """kill -9 of ``hotpress fetch`` (the OOM killer, a timeout): the worker, which would wait
+    on the pool's queue for ever with the archive open, ends too (and with it the last
+    holder of the output pipe)."""
+    run = _fetch_process(tmp_path, feed_server, lambda pid: os.kill(pid, signal.SIGKILL))
+    run.communicate(timeout=120)
+    assert run.returncode == -signal.SIGKILL
+    assert _group_ends(run.pid) == []
 
 
 def test_a_round_of_few_bodies_starts_no_process(
