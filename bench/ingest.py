@@ -310,6 +310,9 @@ def ingest_into(
     return count
 
 
+WINDOW = 32
+
+
 def _stored(
     fetched: Iterator[tuple[Any, Any]], keys: list[str], storage: Any, readers: int
 ) -> Iterator[Any]:
@@ -317,7 +320,7 @@ def _stored(
     the dispatch ``core.refresh`` uses (``_readers.Readers``: worker processes and the store
     thread read, the store thread stores), bodies handed over as they are loaded (at most
     ``WINDOW`` waiting, as a refresh's fetches keep a few bodies in hand)."""
-    from hotpress.core import save_reading, store_result
+    from hotpress.core import store_result
 
     if not readers:
         for spec, result in fetched:
@@ -330,9 +333,7 @@ def _stored(
     from hotpress._readers import Readers
 
     def save(spec: Any, result: Any, reading: Any, digest: str | None) -> Any:
-        if reading is None:
-            return store_result(spec, result, storage, now=NOW, digest=digest)
-        return save_reading(spec, result, reading, storage, now=NOW)
+        return store_result(spec, result, storage, now=NOW, digest=digest, reading=reading)
 
     async def dispatch() -> list[Any]:
         known = {key: storage.body_digest(key) for key in keys}
@@ -352,9 +353,6 @@ def _stored(
         return outcomes
 
     yield from asyncio.run(dispatch())
-
-
-WINDOW = 32
 
 
 def pipeline(

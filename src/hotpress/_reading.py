@@ -241,8 +241,11 @@ def store_result(
     now: datetime,
     lease: str | None = None,
     digest: str | None = None,
+    reading: Reading | None = None,
 ) -> SourceOutcome:
     """Parse, normalize and store one fetched source in one transaction (``digest``: the
-    body's :func:`body_digest`, if known)."""
-    reading = read_result(spec, result, storage, digest=digest)
+    body's :func:`body_digest`, if known; ``reading``: what a worker process read of it
+    already, then only stored)."""
+    if reading is None:
+        reading = read_result(spec, result, storage, digest=digest)
     return save_reading(spec, result, reading, storage, now=now, lease=lease)

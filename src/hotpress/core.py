@@ -191,10 +191,9 @@ async def _refresh(
     def save(
         spec: SourceSpec, result: FetchResult, reading: Reading | None, digest: str | None = None
     ) -> SourceOutcome:
-        if reading is None:
-            outcome = store_result(spec, result, storage, now=clock(), lease=lease, digest=digest)
-        else:
-            outcome = save_reading(spec, result, reading, storage, now=clock(), lease=lease)
+        outcome = store_result(
+            spec, result, storage, now=clock(), lease=lease, digest=digest, reading=reading
+        )
         progress.advance("sources", failed=outcome.error is not None)
         stored_items = outcome.counts.new + outcome.counts.updated
         if stored_items:
