@@ -241,7 +241,7 @@ def ingest_into(
     stages: dict[str, float] | None = None,
     fetch: int = 0,
     counts: dict[str, int] | None = None,
-    readers: int = 0,
+    pool: Any = None,
 ) -> int:
     """Store every feed of the corpus ``copies`` times (each copy its own sources).
 
@@ -249,8 +249,8 @@ def ingest_into(
     the run goes through ``core.store_result``, the code ``hotpress run`` uses. ``fetch`` > 0
     stores the bodies as :func:`refetched` makes them (same entries, other feed-level bytes);
     ``counts`` adds up the new/updated/skipped-parse figures the archive reported.
-    ``readers`` > 0: bodies read by that many worker processes beside the store thread, as
-    ``core.refresh`` reads a round of 16+ bodies (``fetch.read_workers``)."""
+    ``pool`` (an ``ArchivePool``): bodies read by its worker processes beside the store
+    thread, as ``core.refresh`` reads a round of 16+ bodies (``fetch.read_workers``)."""
     import time
 
     from hotpress._normalize import normalize_entry
@@ -281,7 +281,7 @@ def ingest_into(
     count = 0
     if stages is None:
         keys = [spec.key for spec in all_specs]
-        for outcome in _stored(fetched(), keys, storage, readers):
+        for outcome in _stored(fetched(), keys, storage, pool):
             count += outcome.entries
             if counts is not None:
                 counts["new"] = counts.get("new", 0) + outcome.counts.new
@@ -314,15 +314,16 @@ WINDOW = 32
 
 
 def _stored(
-    fetched: Iterator[tuple[Any, Any]], keys: list[str], storage: Any, readers: int
+    fetched: Iterator[tuple[Any, Any]], keys: list[str], storage: Any, pool: Any
 ) -> Iterator[Any]:
-    """Each body's ``SourceOutcome``: ``core.store_result`` one by one, or, with ``readers``,
-    the dispatch ``core.refresh`` uses (``_readers.Readers``: worker processes and the store
-    thread read, the store thread stores), bodies handed over as they are loaded (at most
-    ``WINDOW`` waiting, as a refresh's fetches keep a few bodies in hand)."""
+    """Each body's ``SourceOutcome``: ``core.store_result`` one by one, or, with a ``pool``
+    that has workers, the dispatch ``core.refresh`` uses (``_readers.Readers``: worker
+    processes and the store thread read, the store thread stores), bodies handed over as
+    they are loaded (at most ``WINDOW`` waiting, as a refresh's fetches keep a few bodies in
+    hand)."""
     from hotpress.core import store_result
 
-    if not readers:
+    if pool is None or not pool.usable:
         for spec, result in fetched:
             yield store_result(spec, result, storage, now=NOW)
         return
@@ -339,17 +340,17 @@ def _stored(
         known = {key: storage.body_digest(key) for key in keys}
         outcomes: list[Any] = []
         with ThreadPoolExecutor(max_workers=1) as worker:
-            pool = Readers(storage.opener(), readers, worker, save, known)
+            readers = Readers(pool, worker, save, known)
             try:
                 waiting: list[Any] = []
                 for spec, result in fetched:
-                    waiting.append(pool.put(spec, result))
+                    waiting.append(readers.put(spec, result))
                     if len(waiting) > WINDOW:
                         outcomes.append(await waiting.pop(0))
                     await asyncio.sleep(0)
                 outcomes.extend(await asyncio.gather(*waiting))
             finally:
-                pool.close()
+                readers.close()
         return outcomes
 
     yield from asyncio.run(dispatch())
@@ -365,8 +366,9 @@ def pipeline(
 ) -> dict[str, Any]:
     """The whole pipeline into a fresh archive and Hexo folder (timed: store + publish).
 
-    ``readers``: worker processes reading bodies (``None``: as many as ``hotpress run`` takes
-    by default here, ``fetch.read_workers`` unset; 0: every body read in this process).
+    ``readers``: worker processes reading bodies and then writing posts beside this one, as
+    ``hotpress run``'s pool (``None``: as many as it takes by default here,
+    ``fetch.read_workers`` unset; 0: everything done in this process).
 
     ``reingest`` ``"same"`` first stores the corpus untimed, then times storing the same
     bytes again; ``"changed"`` times storing bodies that differ only outside the entries.
@@ -374,8 +376,8 @@ def pipeline(
     import time
 
     import hotpress.core  # noqa: F401 - imported untimed (ingest_into finds it loaded)
+    from hotpress._pool import ArchivePool, worker_count
     from hotpress._publish.posts import publish_hexo
-    from hotpress._readers import reader_count
     from hotpress._storage import SQLiteStorage
 
     with scratch() as tmp, TreeMemory() as memory:
@@ -387,20 +389,24 @@ def pipeline(
         stages: dict[str, float] | None = {} if breakdown else None
         counts: dict[str, int] = {}
         fetch = 1 if reingest == "changed" else 0
-        workers = reader_count(None) if readers is None else readers
+        workers = worker_count(None) if readers is None else readers
         wall, cpu = time.perf_counter(), time.process_time()
-        count = ingest_into(
-            storage,
-            feeds,
-            items,
-            copies,
-            stages=stages,
-            fetch=fetch,
-            counts=counts,
-            readers=workers,
-        )
-        t_pub = time.perf_counter()
-        report = publish_hexo(storage, hexo)
+        pool = ArchivePool(storage.opener(), workers)  # as core.run_round makes it
+        try:
+            count = ingest_into(
+                storage,
+                feeds,
+                items,
+                copies,
+                stages=stages,
+                fetch=fetch,
+                counts=counts,
+                pool=pool,
+            )
+            t_pub = time.perf_counter()
+            report = publish_hexo(storage, hexo, pool=pool)
+        finally:
+            pool.close()
         end = time.perf_counter()
         storage.close()
         out: dict[str, Any] = {
@@ -439,7 +445,7 @@ def run(quick: bool, runs: int) -> Section:
     blocks, blocks_res = repeat("bench.ingest:building_blocks", runs, **args)
     changed, changed_res = repeat("bench.ingest:pipeline", runs, reingest="changed", **args)
     again, again_res = repeat("bench.ingest:pipeline", runs, reingest="same", **args)
-    _, parts = repeat("bench.ingest:pipeline", 1, breakdown=True, **args)
+    _, parts = repeat("bench.ingest:pipeline", 1, breakdown=True, readers=0, **args)
     js, _ = repeat("bench.ingest:json_loaders", runs, loader="json", **args)
     oj, _ = repeat("bench.ingest:json_loaders", runs, loader="orjson", **args)
     big_copies = 2 if quick else 100_000 // count
@@ -560,7 +566,7 @@ def _readers_note(
     whole: list[dict[str, Any]], alone: list[dict[str, Any]], blocks: list[dict[str, Any]]
 ) -> str:
     """How the whole-pipeline rows read their bodies, and their CPU beside the floor's."""
-    from hotpress._readers import reader_count
+    from hotpress._pool import worker_count
 
     def cpu(raw: list[dict[str, Any]]) -> str:
         if not raw or "cpu" not in raw[0]:
@@ -568,10 +574,12 @@ def _readers_note(
         return f"{float(raw[0]['cpu']):.2f} s"
 
     return (
-        "Whole-pipeline rows: bodies are stored as `hotpress run` stores a round of 16+ bodies "
-        f"by default here ({reader_count(None)} worker process(es) reading beside the store "
-        "thread, which reads too whenever they are busy: `_readers.Readers`); the "
-        "`read_workers: 0` row reads every body in one process, as a small round does. CPU "
+        "Whole-pipeline rows: bodies are stored and posts written as `hotpress run` does by "
+        f"default here ({worker_count(None)} worker process(es) of the run's pool reading "
+        "beside the store thread, which reads too whenever they are busy: `_readers.Readers`; "
+        "then the same worker writing a share of the posts by category folder: "
+        "`_publish.parts`); the `read_workers: 0` row reads every body and writes every post "
+        "in one process, as a small round does. CPU "
         f"time of this process, run 1: whole pipeline {cpu(whole)} (the workers' CPU not "
         f"counted), read_workers 0 {cpu(alone)}, floor {cpu(blocks)}."
     )

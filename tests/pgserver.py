@@ -11,7 +11,8 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Callable, Iterator
-from typing import Any
+from pathlib import Path
+from typing import Any, cast
 
 import pytest
 
@@ -57,3 +58,13 @@ def pg_database() -> Iterator[Callable[[], str]]:
 def pg_url(pg_database: Callable[[], str]) -> str:
     """A new, empty database for this test."""
     return pg_database()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def archives(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[], str]:
+    """A factory of new archives of one backend (the test runs once with each): SQLite
+    files, or PostgreSQL databases (URLs)."""
+    if request.param == "sqlite":
+        names = iter(range(100))
+        return lambda: str(tmp_path / f"archive{next(names)}.db")
+    return cast(Callable[[], str], request.getfixturevalue("pg_database"))

@@ -17,13 +17,14 @@ import time
 from collections.abc import Callable
 from html import escape
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import pytest
 
 from feedserver import FeedServer, RecordedRequest, Reply
-from hotpress import _readers, cli
-from hotpress._readers import MIN_BODIES, reader_count
+from hotpress import _pool, _readers, cli
+from hotpress._pool import worker_count
+from hotpress._readers import MIN_BODIES
 
 FEEDS = 48
 HELD = 16
@@ -172,15 +173,6 @@ def _statuses(database: str) -> dict[str, tuple[Any, ...]]:
     return {r[0]: r[1:] for r in rows}
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def archives(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[], str]:
-    """New archives of one backend: SQLite files, or PostgreSQL databases."""
-    if request.param == "sqlite":
-        names = iter(range(100))
-        return lambda: str(tmp_path / f"archive{next(names)}.db")
-    return cast(Callable[[], str], request.getfixturevalue("pg_database"))
-
-
 @pytest.fixture
 def rounds(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     """What each round's ``Readers`` did (recorded as it closes)."""
@@ -190,9 +182,9 @@ def rounds(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     def record(self: _readers.Readers) -> None:
         seen.append(
             {
-                "started": self._pool is not None,
+                "started": self._pool.started,
                 "by_workers": self.by_workers,
-                "broken": self.broken,
+                "broken": self._pool.broken,
             }
         )
         close(self)
@@ -321,13 +313,13 @@ def test_a_round_of_few_bodies_starts_no_process(
 def test_worker_count_follows_the_setting_the_cores_and_daemon_processes(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    assert reader_count(3) == 3 and reader_count(0) == 0
+    assert worker_count(3) == 3 and worker_count(0) == 0
     monkeypatch.setattr(os, "sched_getaffinity", lambda _: set(range(8)))
-    assert reader_count(None) == _readers.MAX_WORKERS  # 7 cores beyond this one, at most 4
+    assert worker_count(None) == _pool.MAX_WORKERS  # 7 cores beyond this one, at most 4
     monkeypatch.setattr(os, "sched_getaffinity", lambda _: {0, 1})
-    assert reader_count(None) == 1
+    assert worker_count(None) == 1
     monkeypatch.setattr(os, "sched_getaffinity", lambda _: {0})
-    assert reader_count(None) == 0
+    assert worker_count(None) == 0
     # A Celery prefork child is daemonic: it may not start processes of its own.
     monkeypatch.setattr(multiprocessing.current_process(), "_config", {"daemon": True})
-    assert reader_count(2) == 0
+    assert worker_count(2) == 0

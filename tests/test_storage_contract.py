@@ -182,6 +182,35 @@ def ranks(spec: SourceSpec, *numbers: int) -> list[RankEntry]:
 # --- publications and retention -----------------------------------------------------------
 
 
+@covers("pending_sources")
+def test_pending_sources_count_what_pending_gives_per_source(storage: Storage) -> None:
+    """What a publish shares out by category folder (``_publish.parts``): each source with
+    pending items, its category and how many; ``pending(sources=…)`` gives just those."""
+    store(storage, A, [1, 2, 3])
+    store(storage, B, [1])
+    a_id, b_id = (
+        next(p.item.id for p in storage.pending("hexo") if p.item.source_key == spec.key)
+        for spec in (A, B)
+    )
+    counts = {c[0]: c[1:] for c in storage.pending_sources("hexo")}
+    assert sorted(counts.values()) == sorted([(A.category, 3), (B.category, 1)])
+    a_source = next(s for s, (category, _) in counts.items() if category == A.category)
+    b_source = next(s for s, (category, _) in counts.items() if category == B.category)
+    only_a = list(storage.pending("hexo", sources=[a_source]))
+    assert sorted(p.item.identity for p in only_a) == [ident(A, n) for n in (1, 2, 3)]
+    assert list(storage.pending("hexo", sources=[])) == []
+    both = list(storage.pending("hexo", sources=[b_source, a_source]))
+    assert [p.item.id for p in both] == [p.item.id for p in storage.pending("hexo")]
+    # Published items are no longer counted, unless everything is asked for (--force).
+    storage.record_publications("hexo", [Publication(a_id, 1, 1, "a/1.md")])
+    storage.record_publications("hexo", [Publication(b_id, 1, 1, "b/1.md")])
+    counts = {c[0]: c[1:] for c in storage.pending_sources("hexo")}
+    assert counts == {a_source: (A.category, 2)}
+    forced = {c[0]: c[1:] for c in storage.pending_sources("hexo", force=True)}
+    assert forced == {a_source: (A.category, 3), b_source: (B.category, 1)}
+    assert len(list(storage.pending("hexo", force=True, sources=[b_source]))) == 1
+
+
 @covers("count_publications", "publication_paths")
 def test_publications_are_counted_and_listed_per_output(storage: Storage) -> None:
     ids = store(storage, A, [1, 2])

@@ -3,8 +3,10 @@ there is refused, so neither temp files nor the sweep of dead writers' files rea
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -97,3 +99,42 @@ def test_the_command_line_reports_it_without_a_traceback(
     shown = captured.out + captured.err
     assert "symlink" in shown and "Traceback" not in shown
     _untouched(outside)
+
+
+def test_the_sweep_removes_the_files_of_a_writer_that_ended_unreaped(tmp_path: Path) -> None:
+    """A zombie (ended, its parent not waiting for it yet) holds no file: its temp files go.
+    A worker whose run was killed is reparented, and its new parent may never reap it."""
+    root = tmp_path / "out"
+    (root / TEMP_DIR).mkdir(parents=True)
+    zombie = subprocess.Popen([sys.executable, "-c", "pass"])
+    deadline = time.monotonic() + 30
+    while Path(f"/proc/{zombie.pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z":
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    (root / TEMP_DIR / f"{zombie.pid}-1.tmp").write_bytes(b"half a post")
+    (root / TEMP_DIR / f"{os.getpid()}-1.tmp").write_bytes(b"this process's")
+    try:
+        assert sweep_temp(root) == 1
+        assert [p.name for p in (root / TEMP_DIR).iterdir()] == [f"{os.getpid()}-1.tmp"]
+    finally:
+        zombie.wait()
+
+
+def test_a_writer_for_another_process_names_its_temp_files_after_that_process(
+    tmp_path: Path,
+) -> None:
+    """A worker writing posts for a run: its files are swept once the run's process is gone,
+    even while the worker itself (or a zombie with its pid) is still there."""
+    root = tmp_path / "out"
+    owner = int(_dead_pid())
+    writer = Writer(root, defer_sync=True, owner=owner)
+    writer.write("a.md", b"post")
+    writer.release()  # leaves the temp folder: the owner's writer removes it
+    (root / TEMP_DIR / f"{owner}-{os.getpid()}-7.tmp").write_bytes(b"left by a kill")
+    # Written by this process, which runs: swept all the same, its owner is gone.
+    assert sweep_temp(root) == 1
+    assert list((root / TEMP_DIR).iterdir()) == []
+    assert (root / "a.md").read_bytes() == b"post"
+    # A writer for this process keeps its own name (pid first, as the sweep reads it).
+    with Writer(root, owner=os.getpid()) as mine:
+        assert mine._temp_prefix == f"{os.getpid()}-"

@@ -69,8 +69,9 @@ class FetchConfig(_Model):
     min_host_interval: float = Field(default=0.2, ge=0, le=60)
     """Seconds between the starts of two requests to one host (one RSSHub serves all routes)."""
     read_workers: int | None = Field(default=None, ge=0, le=64)
-    """Worker processes that parse and sanitize the bodies of a large round beside this one
-    (``None``: one per core beyond the first, at most 4; ``0``: read in this process)."""
+    """Worker processes beside this one that parse and sanitize the bodies of a large round,
+    then write a share of many Hexo posts (``None``: one per core beyond the first, at most
+    4; ``0``: all in this process)."""
 
 
 # --- full content (issue 14): expand ------------------------------------------------------

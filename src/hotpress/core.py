@@ -21,10 +21,11 @@ from hotpress._fulltext import FulltextReport, fulltext_sources
 from hotpress._hot.stories import assign_stories
 from hotpress._media import MediaReport, copy_missing, media_pass, media_targets
 from hotpress._notify import NotifyReport, notify_round
+from hotpress._pool import ArchivePool, worker_count
 from hotpress._progress import NullProgress, Progress
 from hotpress._publish.posts import publish_hexo
 from hotpress._publish.report import OutputReport
-from hotpress._readers import Readers, reader_count
+from hotpress._readers import Readers
 from hotpress._reading import (
     Reading,
     SourceOutcome,
@@ -115,11 +116,29 @@ async def refresh(
     clock: Clock = utcnow,
     progress: Progress | None = None,
     lease: str | None = None,
+    pool: ArchivePool | None = None,
 ) -> FetchReport:
     """Fetch the configured sources (or only ``keys``) and store what they hold.
 
     ``lease``: a worker's refresh of sources a scheduler leased to this token (who synced the
-    sources already); each is stored only while the lease is still its own."""
+    sources already); each is stored only while the lease is still its own: it reads every
+    body in this process (it is one of many processes already). ``pool``: the run's worker
+    processes, which read a large round's bodies (without one, the refresh starts its own
+    as ``fetch.read_workers`` says, and stops it when it ends)."""
+    if pool is None and lease is None:
+        workers = run_pool(settings, storage)
+        try:
+            return await refresh(
+                settings,
+                storage,
+                client=client,
+                keys=keys,
+                clock=clock,
+                progress=progress,
+                pool=workers,
+            )
+        finally:
+            await asyncio.get_running_loop().run_in_executor(None, workers.close)
     progress = progress or NullProgress()
     started = clock()
     if lease is None:
@@ -136,12 +155,12 @@ async def refresh(
     if client is None:
         async with make_client(options) as own:
             report = await _refresh(
-                specs, requests, storage, own, options, clock, progress, settings, lease
+                specs, requests, storage, own, options, clock, progress, settings, pool, lease
             )
             report = await _media(settings, storage, own, options, clock, report)
     else:
         report = await _refresh(
-            specs, requests, storage, client, options, clock, progress, settings, lease
+            specs, requests, storage, client, options, clock, progress, settings, pool, lease
         )
         report = await _media(settings, storage, client, options, clock, report)
     if settings.notify:
@@ -183,6 +202,7 @@ async def _refresh(
     clock: Clock,
     progress: Progress,
     settings: Settings,
+    pool: ArchivePool | None,
     lease: str | None = None,
 ) -> FetchReport:
     loop = asyncio.get_running_loop()
@@ -200,15 +220,13 @@ async def _refresh(
             progress.advance("items", stored_items)
         return outcome
 
-    # A worker's refresh (a lease) is one of many processes already: it reads in-process.
-    opener = storage.opener() if lease is None else None
-    count = reader_count(settings.fetch.read_workers) if opener is not None else 0
-    known = {key: storage.body_digest(key) for key in specs} if count else {}
+    usable = pool is not None and pool.usable and lease is None
+    known = {key: storage.body_digest(key) for key in specs} if usable else {}
 
     progress.begin("sources", len(requests))
     progress.begin("items", None)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hotpress-store") as worker:
-        readers = Readers(opener, count, worker, save, known) if opener and count else None
+        readers = Readers(pool, worker, save, known) if pool is not None and usable else None
 
         def on_result(result: FetchResult) -> None:
             spec = specs[result.source_key]
@@ -225,7 +243,7 @@ async def _refresh(
                 results = await asyncio.gather(*stored, return_exceptions=True)
             finally:
                 if readers is not None:
-                    await loop.run_in_executor(None, readers.close)
+                    readers.close()
                 progress.end("sources")
                 progress.end("items")
     outcomes: list[SourceOutcome] = []
@@ -263,19 +281,28 @@ async def _refresh(
     return FetchReport(tuple(outcomes), expansions, fulltext=fulltext)
 
 
+def run_pool(settings: Settings, storage: Storage) -> ArchivePool:
+    """Worker processes for one run (``fetch.read_workers``; none spawned until needed)."""
+    return ArchivePool(storage.opener(), worker_count(settings.fetch.read_workers))
+
+
 def publish(
     settings: Settings,
     storage: Storage,
     *,
     force: bool = False,
     progress: Progress | None = None,
+    pool: ArchivePool | None = None,
 ) -> tuple[OutputReport, ...]:
-    """Write every configured output from the archive (only what changed)."""
+    """Write every configured output from the archive (only what changed); ``pool``: the
+    run's worker processes, which write many Hexo posts beside this one."""
     storage.sync_sources(settings.sources)
     reports: list[OutputReport] = []
     copy_media(settings)
     if settings.hexo_dir is not None:
-        reports.append(publish_hexo(storage, settings.hexo_dir, force=force, progress=progress))
+        reports.append(
+            publish_hexo(storage, settings.hexo_dir, force=force, progress=progress, pool=pool)
+        )
         digests = [s for s in settings.sources if s.hotlist and s.digest == "daily"]
         if digests:
             from hotpress._publish.hot_digest import publish_digests
@@ -316,15 +343,21 @@ def run_round(
     config keeps a limit. ``publish_unchanged=False`` skips publishing when the fetch stored
     nothing new or changed (``watch``'s later rounds: publishing is incremental anyway, the
     skip saves the scan)."""
-    fetched = (
-        asyncio.run(refresh(settings, storage, keys=keys, clock=clock, progress=progress))
-        if fetch
-        else None
-    )
-    outputs: tuple[OutputReport, ...] = ()
-    changed = fetched is None or bool(fetched.new or fetched.updated)
-    if publish_outputs and (publish_unchanged or changed):
-        outputs = publish(settings, storage, force=force, progress=progress)
+    pool = run_pool(settings, storage)  # shared by the fetch and the Hexo posts
+    try:
+        fetched = (
+            asyncio.run(
+                refresh(settings, storage, keys=keys, clock=clock, progress=progress, pool=pool)
+            )
+            if fetch
+            else None
+        )
+        outputs: tuple[OutputReport, ...] = ()
+        changed = fetched is None or bool(fetched.new or fetched.updated)
+        if publish_outputs and (publish_unchanged or changed):
+            outputs = publish(settings, storage, force=force, progress=progress, pool=pool)
+    finally:
+        pool.close()
     kept = None
     if publish_outputs and settings.retention:
         kept = apply_retention(settings, storage, now=clock())

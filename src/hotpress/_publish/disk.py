@@ -24,13 +24,19 @@ _TEMP_NAME = re.compile(r"(\d+)-.*\.tmp")
 
 
 def _alive(pid: int) -> bool:
+    """The process runs (a zombie, ended and not yet reaped by its parent, does not: a worker
+    whose parent was killed may wait for a reaper that never comes)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            return stat.read().rpartition(b")")[2].split()[:1] != [b"Z"]
+    except OSError:  # no /proc (not Linux), or it ended meanwhile
+        return True
 
 
 SyncFs = Callable[[int], None]

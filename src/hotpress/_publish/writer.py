@@ -56,7 +56,17 @@ _PLAIN_PATH = re.compile(r"(?:(?!\.\.?(?:/|$))[^/\x00\\]+/)*(?!\.\.?$)[^/\x00\\]
 class Writer:
     """Writes files below ``root``; counts what it wrote and what it found unchanged."""
 
-    def __init__(self, root: Path, *, durable: bool = True, defer_sync: bool = False) -> None:
+    def __init__(
+        self,
+        root: Path,
+        *,
+        durable: bool = True,
+        defer_sync: bool = False,
+        owner: int | None = None,
+    ) -> None:
+        """``owner``: the process this writer writes for, when it is not this one (a worker
+        writing a share of a publish): temp files are named after it first, so a sweep keeps
+        them while it runs and removes them once it is gone, whatever became of this one."""
         self.root = Path(root)
         self.durable = durable
         self.defer_sync = defer_sync
@@ -84,6 +94,8 @@ class Writer:
         """Read once (``None``: unknown, every file then gets its mode by fchmod)."""
         self._tmp = self.root / TEMP_DIR
         self._tmp_ready = False
+        pid = os.getpid()
+        self._temp_prefix = f"{pid}-" if owner in (None, pid) else f"{owner}-{pid}-"
         self.written = 0
         self.unchanged = 0
         self.created = 0
@@ -220,22 +232,55 @@ class Writer:
         self.created += not existed
         return True
 
+    def prepare(self) -> None:
+        """Make the temp folder (done by the first write otherwise). A deferred sync reports
+        the write-back errors of every file written after this, by any process."""
+        if self._tmp_ready:
+            return
+        try:
+            self._tmp.mkdir(parents=True, exist_ok=True)
+        except FileExistsError:
+            pass  # a symlink or a file: refused below
+        except OSError as exc:
+            raise PublishError(f"cannot create the temp folder: {exc}", path=self._tmp) from exc
+        check_temp_folder(self._tmp)
+        sweep_temp(self.root)
+        if self.durable and self.defer_sync and self._fs_fd is None:
+            try:
+                self._fs_fd = os.open(self._tmp, os.O_RDONLY)
+            except OSError as exc:
+                raise PublishError(f"cannot open the temp folder: {exc}", path=self._tmp) from exc
+        self._tmp_ready = True
+
+    def hand_off(self) -> tuple[int, int]:
+        """The files written since the last sync, now another writer's to flush
+        (:meth:`adopt`): a worker process writes posts, the publishing process flushes and
+        records them. Returns ``(files, of them on other file systems)``."""
+        with self._lock:
+            pending, elsewhere = self._unsynced, self._elsewhere
+            self._unsynced = self._elsewhere = 0
+        return pending, elsewhere
+
+    def adopt(self, files: int, elsewhere: int) -> None:
+        """Files another process wrote below this root (its :meth:`hand_off`), flushed by
+        this writer's next :meth:`sync`."""
+        with self._lock:
+            self._unsynced += files
+            self._elsewhere += elsewhere
+
+    def release(self) -> None:
+        """Close without flushing and leave the temp folder: what this writer wrote is another
+        writer's to flush (:meth:`hand_off`), and that writer may still be writing."""
+        if self._fs_fd is not None:
+            os.close(self._fs_fd)
+            self._fs_fd = None
+        self._tmp_ready = False
+
     def _temp(self, mode: int) -> tuple[int, str, bool]:
         """A new temp file: its descriptor, its path, and whether it already has ``mode``."""
-        if not self._tmp_ready:
-            try:
-                self._tmp.mkdir(parents=True, exist_ok=True)
-            except FileExistsError:
-                pass  # a symlink or a file: refused below
-            except OSError as exc:
-                raise PublishError(f"cannot create the temp folder: {exc}", path=self._tmp) from exc
-            check_temp_folder(self._tmp)
-            sweep_temp(self.root)
-            if self.durable and self.defer_sync and self._fs_fd is None:
-                self._fs_fd = os.open(self._tmp, os.O_RDONLY)
-            self._tmp_ready = True
+        self.prepare()
         self._count += 1
-        prefix = f"{os.getpid()}-"
+        prefix = self._temp_prefix
         tmp = f"{self._prefix}{TEMP_DIR}/{prefix}{self._count}.tmp"
         # Created with the post's mode when the umask leaves it whole (it does for 0o644 under
         # the usual 022): no fchmod then, one system call less per file.

@@ -132,11 +132,19 @@ class Storage(SiteStore, HotStore, FilterStore, NotifyStore, StoryStore, LeaseSt
         force: bool = False,
         shard: tuple[int, int] | None = None,
         after: int = 0,
+        sources: Sequence[int] | None = None,
     ) -> Iterator[Pending]:
         """Items never published to ``output``, or changed since (item or source revision).
         ``shard=(k, n)``: only items of sources whose id is ``k`` modulo ``n`` (a worker's
         share; a source's items stay together). ``after``: only items of higher ids (what
-        a caller knows to be the only candidates: the site's tail build)."""
+        a caller knows to be the only candidates: the site's tail build). ``sources``: only
+        items of these source ids (at most 500)."""
+
+    def pending_sources(
+        self, output: str, *, force: bool = False
+    ) -> list[tuple[int, tuple[str, ...], int]]:
+        """Each source with items :meth:`pending` would give: its id, its category and how
+        many items (every published item with ``force``)."""
 
     def path_owner(self, output: str, path: str) -> int | None:
         """The item id published at ``path`` in ``output``, if any."""

@@ -7,7 +7,12 @@ from datetime import UTC, datetime
 
 from hotpress._storage.base import Pending, Publication, RetentionCandidate
 from hotpress._storage.conn import ArchiveConnection
-from hotpress._storage.sqlite_rows import _ITEM_COLUMNS, _chunks, _row_to_item
+from hotpress._storage.sqlite_rows import _ITEM_COLUMNS, _category, _chunks, _row_to_item
+
+MAX_SOURCES = 500
+"""Sources one ``pending(sources=…)`` call may name (one bound parameter each)."""
+# Not published to the output yet, or changed since (the item, or its source's category...).
+_CHANGED = " AND (p.item_id IS NULL OR p.revision != i.revision OR p.source_revision != s.revision)"
 
 
 class PublicationQueriesMixin(ArchiveConnection):
@@ -20,19 +25,22 @@ class PublicationQueriesMixin(ArchiveConnection):
         force: bool = False,
         shard: tuple[int, int] | None = None,
         after: int = 0,
+        sources: Sequence[int] | None = None,
     ) -> Iterator[Pending]:
         # Keyset pages, so publications recorded while iterating cannot skew the scan and
         # memory stays bounded however large the archive is.
-        condition = (
-            ""
-            if force
-            else " AND (p.item_id IS NULL OR p.revision != i.revision"
-            " OR p.source_revision != s.revision)"
-        )
+        condition = "" if force else _CHANGED
         part: tuple[int, ...] = ()
         if shard is not None:
             condition += " AND i.source_id % ? = ?"
             part = (shard[1], shard[0])
+        if sources is not None:
+            if not sources:
+                return
+            if len(sources) > MAX_SOURCES:
+                raise ValueError(f"at most {MAX_SOURCES} sources at once")
+            condition += f" AND i.source_id IN ({', '.join('?' * len(sources))})"
+            part += tuple(sources)
         last = after
         while True:
             rows = self._db.execute(
@@ -47,6 +55,19 @@ class PublicationQueriesMixin(ArchiveConnection):
             for row in rows:
                 yield Pending(item=_row_to_item(row), path=row[17], source_revision=row[18])
             last = rows[-1][0]
+
+    def pending_sources(
+        self, output: str, *, force: bool = False
+    ) -> list[tuple[int, tuple[str, ...], int]]:
+        rows = self._db.execute(
+            "SELECT i.source_id, s.category, COUNT(*) FROM items i"
+            " JOIN sources s ON s.id = i.source_id"
+            " LEFT JOIN publications p ON p.item_id = i.id AND p.output = ?"
+            f" WHERE i.filtered = 0{'' if force else _CHANGED}"
+            " GROUP BY i.source_id, s.category ORDER BY i.source_id",
+            (output,),
+        ).fetchall()
+        return [(int(r[0]), _category(r[1]), int(r[2])) for r in rows]
 
     def path_owner(self, output: str, path: str) -> int | None:
         row = self._db.execute(
