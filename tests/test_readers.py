@@ -282,6 +282,20 @@ def test_ctrl_c_stops_the_round_and_its_workers_without_a_traceback(
     assert _group_ends(run.pid) == []  # its worker too (an orphan would keep the group)
 
 
+def test_sigterm_stops_the_round_and_its_workers_cleanly(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    """SIGTERM to ``hotpress fetch`` alone (``kill PID``, a CI timeout): it unwinds as on
+    Ctrl-C and stops its worker, instead of dying with the worker's semaphores left to
+    multiprocessing's resource tracker ("leaked semaphore objects")."""
+    run = _fetch_process(tmp_path, feed_server, lambda pid: os.kill(pid, signal.SIGTERM))
+    out, _ = run.communicate(timeout=120)
+    assert run.returncode == 143, out
+    assert "terminated (SIGTERM)" in out
+    assert "Traceback" not in out and "leaked" not in out, out
+    assert _group_ends(run.pid) == []
+
+
 def test_a_worker_outlives_no_killed_hotpress(tmp_path: Path, feed_server: FeedServer) -> None:
     """kill -9 of ``hotpress fetch`` (the OOM killer, a timeout): the worker, which would wait
     on the pool's queue for ever with the archive open, ends too (and with it the last

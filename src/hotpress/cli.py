@@ -8,7 +8,11 @@ a storage/publish error, or every source failed; 2 bad usage. The command bodies
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Sequence
+import contextlib
+import signal
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from types import FrameType
 from typing import Any, cast
 
 from rich.console import Console
@@ -263,6 +267,34 @@ _WITH_SETTINGS: dict[str, Command] = {
 }
 
 
+_STOPPED_BY_SIGTERM = frozenset({"run", "fetch", "publish"})
+"""Commands that may start worker processes: SIGTERM stops them as Ctrl-C does (``watch``
+and ``worker`` have their own handling; the rest end at once, as before)."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the command is, so that it unwinds as on Ctrl-C: the run's
+    worker processes are stopped and waited for, and nothing is left half-closed."""
+
+
+@contextlib.contextmanager
+def _sigterm_unwinds(command: str) -> Iterator[None]:
+    if command not in _STOPPED_BY_SIGTERM or threading.current_thread() is not (
+        threading.main_thread()
+    ):
+        yield
+        return
+
+    def handle(signum: int, frame: FrameType | None) -> None:
+        raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, handle)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     setup_logging(args)
@@ -276,10 +308,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "catalog" and args.rsshub:
             return ops.cmd_catalog(args, None, out, err)
         settings = load_settings(config_path(args.config))
-        return _WITH_SETTINGS[args.command](args, settings, out, err)
+        with _sigterm_unwinds(args.command):
+            return _WITH_SETTINGS[args.command](args, settings, out, err)
     except HotpressError as exc:
         log.error("%s", exc)
         return 1
+    except Terminated:
+        log.error("terminated (SIGTERM)")
+        return 143
     except KeyboardInterrupt:
         log.error("interrupted")
         return 130
