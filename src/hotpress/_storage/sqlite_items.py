@@ -53,19 +53,20 @@ class ItemQueriesMixin(ArchiveConnection):
         source_id = self._source_id(source_key)
         stamp = int(now.timestamp())
 
+        # A leased refresh ends its lease in the source's own UPDATE: the row matches only
+        # while the lease is this refresh's. A late duplicate (its lease claimed again, or
+        # stored by another worker) matches none, and raising rolls back the whole
+        # transaction: it writes nothing. (One statement and one row version per source
+        # fewer than a separate UPDATE first; two duplicates at once meet at the items'
+        # unique index or the source row, and the second one rolls back.)
+        ending, owned = (
+            (", lease_token = NULL, lease_until = NULL", " AND lease_token = ?")
+            if lease is not None
+            else ("", "")
+        )
+        still = (lease,) if lease is not None else ()
+
         def work() -> StoreCounts:
-            if lease is not None:
-                # First, in the transaction: a late duplicate must not write anything.
-                ended = self._db.execute(
-                    "UPDATE sources SET lease_token = NULL, lease_until = NULL"
-                    " WHERE id = ? AND lease_token = ?",
-                    (source_id, lease),
-                ).rowcount
-                if not ended:
-                    raise LeaseLostError(
-                        f"{source_key}: the lease of this refresh is gone (claimed again, or"
-                        " already stored): its result is dropped"
-                    )
             counts = self._store_items(source_id, items or (), stamp)
             touched = self._touch(source_id, seen, stamp)
             if same_as_before:
@@ -78,10 +79,11 @@ class ItemQueriesMixin(ArchiveConnection):
             if touched:
                 counts = StoreCounts(counts.new, counts.updated, counts.unchanged + touched)
             if error is None:
-                self._db.execute(
+                updated = self._db.execute(
                     "UPDATE sources SET etag = ?, last_modified = ?, last_attempt = ?,"
                     " last_success = ?, last_status = ?, last_error = NULL, error_count = 0,"
-                    " next_due = ?, body_digest = COALESCE(?, body_digest) WHERE id = ?",
+                    f" next_due = ?, body_digest = COALESCE(?, body_digest){ending}"
+                    f" WHERE id = ?{owned}",
                     (
                         result.validators.etag,
                         result.validators.last_modified,
@@ -91,13 +93,19 @@ class ItemQueriesMixin(ArchiveConnection):
                         _ts(next_due),
                         body_digest,
                         source_id,
+                        *still,
                     ),
-                )
+                ).rowcount
             else:
-                self._db.execute(
+                updated = self._db.execute(
                     "UPDATE sources SET last_attempt = ?, last_status = ?, last_error = ?,"
-                    " error_count = error_count + 1, next_due = ? WHERE id = ?",
-                    (stamp, result.status, error, _ts(next_due), source_id),
+                    f" error_count = error_count + 1, next_due = ?{ending} WHERE id = ?{owned}",
+                    (stamp, result.status, error, _ts(next_due), source_id, *still),
+                ).rowcount
+            if lease is not None and not updated:
+                raise LeaseLostError(
+                    f"{source_key}: the lease of this refresh is gone (claimed again, or"
+                    " already stored): its result is dropped"
                 )
             self._db.execute(
                 "INSERT INTO fetch_log (source_id, started, status, duration, new, updated,"
