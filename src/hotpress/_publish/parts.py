@@ -173,19 +173,25 @@ class Parts:
     def _feed(self) -> None:
         while True:
             with self._lock:
-                if not self._pool.usable or self._busy >= QUEUED * self._pool.workers:
+                if (
+                    self._stopped
+                    or not self._parts
+                    or not self._pool.usable
+                    or self._busy >= QUEUED * self._pool.workers
+                ):
                     return
-            part = self._take()
-            if part is None:
-                return
+                # Counted as the workers' as it is taken: this process, finding no part left,
+                # waits for it (it may come back, from a worker that died).
+                part = self._parts.popleft()
+                self._busy += 1
             try:
                 future = self._pool.submit(write_part, *self._args, part)
             except PoolUnavailable:
                 with self._lock:
                     self._parts.appendleft(part)
+                    self._busy -= 1
+                    self._lock.notify_all()
                 return
-            with self._lock:
-                self._busy += 1
             future.add_done_callback(functools.partial(self._finished, part))
 
     def _finished(self, part: Sequence[int], future: Future[PartDone]) -> None:
