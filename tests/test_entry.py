@@ -35,4 +35,6 @@ def test_a_spawned_worker_running_the_script_again_imports_no_command_line() -> 
         " if m in sys.modules))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.strip() == "[]"
+    assert done.stdout.strip() == "[]", (
+        f"{_script()} imports the command line: made by an older install? (pip install -e .)"
+    )
