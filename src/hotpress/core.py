@@ -220,13 +220,14 @@ async def _refresh(
             progress.advance("items", stored_items)
         return outcome
 
-    usable = pool is not None and pool.usable and lease is None
-    known = {key: storage.body_digest(key) for key in specs} if usable else {}
+    # The pool reads only for a refresh that is not a lease's (that one is a worker already).
+    readers_pool = pool if pool is not None and pool.usable and lease is None else None
+    known = {key: storage.body_digest(key) for key in specs} if readers_pool else {}
 
     progress.begin("sources", len(requests))
     progress.begin("items", None)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hotpress-store") as worker:
-        readers = Readers(pool, worker, save, known) if pool is not None and usable else None
+        readers = Readers(readers_pool, worker, save, known) if readers_pool else None
 
         def on_result(result: FetchResult) -> None:
             spec = specs[result.source_key]

@@ -31,7 +31,7 @@ from hotpress._pool import ArchivePool, PoolUnavailable, archive
 from hotpress._publish.folded import fold
 from hotpress._publish.poster import OUTPUT, Poster, folder_of
 from hotpress._publish.writer import Writer
-from hotpress._storage.base import Pending, Publication, Storage
+from hotpress._storage.base import PENDING_SOURCES_MAX, Pending, Publication, Storage
 from hotpress.exceptions import PublishError
 
 __all__ = ["MIN_POSTS", "MIN_POSTS_COLD", "PartDone", "Parts", "plan"]
@@ -45,7 +45,6 @@ PARTS_PER_PROCESS = 8
 """Parts per process: the last part taken leaves the others idle for its length only."""
 QUEUED = 2
 """Parts handed to each worker at most at once."""
-_SOURCES_PER_QUERY = 500
 
 
 def plan(sources: Sequence[tuple[int, tuple[str, ...], int]], processes: int) -> list[list[int]]:
@@ -76,8 +75,8 @@ def plan(sources: Sequence[tuple[int, tuple[str, ...], int]], processes: int) ->
 
 def pending_of(storage: Storage, force: bool, part: Sequence[int]) -> Iterator[Pending]:
     """The pending items of ``part``'s sources."""
-    for start in range(0, len(part), _SOURCES_PER_QUERY):
-        chunk = part[start : start + _SOURCES_PER_QUERY]
+    for start in range(0, len(part), PENDING_SOURCES_MAX):
+        chunk = part[start : start + PENDING_SOURCES_MAX]
         yield from storage.pending(OUTPUT, force=force, sources=chunk)
 
 

@@ -31,6 +31,9 @@ from hotpress.types import (
     Validators,
 )
 
+PENDING_SOURCES_MAX = 500
+"""Source ids one ``Storage.pending(sources=…)`` call may name (one bound parameter each)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Pending:
@@ -138,7 +141,7 @@ class Storage(SiteStore, HotStore, FilterStore, NotifyStore, StoryStore, LeaseSt
         ``shard=(k, n)``: only items of sources whose id is ``k`` modulo ``n`` (a worker's
         share; a source's items stay together). ``after``: only items of higher ids (what
         a caller knows to be the only candidates: the site's tail build). ``sources``: only
-        items of these source ids (at most 500)."""
+        items of these source ids (at most ``PENDING_SOURCES_MAX``)."""
 
     def pending_sources(
         self, output: str, *, force: bool = False

@@ -5,12 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 
-from hotpress._storage.base import Pending, Publication, RetentionCandidate
+from hotpress._storage.base import PENDING_SOURCES_MAX, Pending, Publication, RetentionCandidate
 from hotpress._storage.conn import ArchiveConnection
 from hotpress._storage.sqlite_rows import _ITEM_COLUMNS, _category, _chunks, _row_to_item
 
-MAX_SOURCES = 500
-"""Sources one ``pending(sources=…)`` call may name (one bound parameter each)."""
 # Not published to the output yet, or changed since (the item, or its source's category...).
 _CHANGED = " AND (p.item_id IS NULL OR p.revision != i.revision OR p.source_revision != s.revision)"
 
@@ -37,8 +35,8 @@ class PublicationQueriesMixin(ArchiveConnection):
         if sources is not None:
             if not sources:
                 return
-            if len(sources) > MAX_SOURCES:
-                raise ValueError(f"at most {MAX_SOURCES} sources at once")
+            if len(sources) > PENDING_SOURCES_MAX:
+                raise ValueError(f"at most {PENDING_SOURCES_MAX} sources at once")
             condition += f" AND i.source_id IN ({', '.join('?' * len(sources))})"
             part += tuple(sources)
         last = after
