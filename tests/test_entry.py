@@ -38,3 +38,18 @@ def test_a_spawned_worker_running_the_script_again_imports_no_command_line() -> 
     assert done.stdout.strip() == "[]", (
         f"{_script()} imports the command line: made by an older install? (pip install -e .)"
     )
+
+
+def test_a_worker_reading_a_body_imports_neither_asyncio_nor_package_metadata() -> None:
+    """A pool worker imports what reading a body needs (``_reading.read_in_worker``), not the
+    event loop's side (``_readers``: asyncio and ssl, ~35 ms) nor ``importlib.metadata``
+    (``hotpress.__version__``, ~40 ms): each is paid again by every worker a run spawns."""
+    code = (
+        "import sys\n"
+        "from hotpress._reading import read_in_worker\n"
+        "import hotpress._pool, hotpress._storage.sqlite\n"
+        "print(sorted(m for m in ('asyncio', 'importlib.metadata', 'hotpress._readers')"
+        " if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

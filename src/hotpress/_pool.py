@@ -16,7 +16,6 @@ first submitted: a run that needs none starts none.
 
 from __future__ import annotations
 
-import asyncio
 import multiprocessing
 import multiprocessing.process
 import multiprocessing.util
@@ -26,9 +25,12 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from hotpress._storage.base import Storage
+
+if TYPE_CHECKING:
+    import asyncio
 
 __all__ = ["MAX_WORKERS", "ArchivePool", "PoolUnavailable", "archive", "worker_count"]
 

@@ -23,8 +23,8 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor
 
-from hotpress._pool import ArchivePool, PoolUnavailable, archive
-from hotpress._reading import Reading, SourceOutcome, body_digest, read_result
+from hotpress._pool import ArchivePool, PoolUnavailable
+from hotpress._reading import Reading, SourceOutcome, body_digest, read_in_worker
 from hotpress.types import FetchResult, SourceSpec
 
 __all__ = ["MIN_BODIES", "Readers"]
@@ -33,10 +33,6 @@ MIN_BODIES = 16
 """Bodies a round brings before worker processes are started for it."""
 QUEUED = 2
 """Bodies handed to each worker at most at once (one read, one waiting to be)."""
-
-
-def _read(spec: SourceSpec, result: FetchResult, digest: str) -> Reading:
-    return read_result(spec, result, archive(), digest=digest)
 
 
 class Readers:
@@ -108,7 +104,7 @@ class Readers:
         outcome: asyncio.Future[SourceOutcome],
     ) -> None:
         try:
-            reading = asyncio.wrap_future(self._pool.submit(_read, spec, result, digest))
+            reading = asyncio.wrap_future(self._pool.submit(read_in_worker, spec, result, digest))
         except PoolUnavailable:
             self._waiting.appendleft((spec, result, digest, outcome))
             return

@@ -17,6 +17,7 @@ from hotpress._filters import held_back
 from hotpress._hot import RankEntry, rank_entries
 from hotpress._normalize import entry_key, normalize_entry, raw_digest
 from hotpress._parse import parse_feed
+from hotpress._pool import archive
 from hotpress._schedule import next_due
 from hotpress._storage.base import Storage
 from hotpress.exceptions import LeaseLostError, ParseError
@@ -163,6 +164,12 @@ def read_result(
     ranks = rank_entries(order, spec.heat) if spec.hotlist else None
     titles = tuple((identity, entry.title) for identity, entry in order) if spec.filters else None
     return Reading(items, seen, feed.ttl_minutes, digest, False, None, ranks, titles)
+
+
+def read_in_worker(spec: SourceSpec, result: FetchResult, digest: str) -> Reading:
+    """:func:`read_result` in a worker process of the run's pool, through its archive. Here,
+    not in ``_readers``: a worker imports only what it runs (not asyncio, ~35 ms a spawn)."""
+    return read_result(spec, result, archive(), digest=digest)
 
 
 def save_reading(
