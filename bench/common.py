@@ -102,6 +102,28 @@ def repeat(
     return Sample(tuple(values), tuple(rss), note), results
 
 
+def interleaved(
+    measurements: Sequence[tuple[str, dict[str, Any]]], runs: int, key: str = "seconds"
+) -> list[tuple[Sample, list[dict[str, Any]]]]:
+    """``runs`` rounds of fresh-process runs, one of each ``(target, kwargs)`` per round in
+    turn (A B A B …, not A A B B): a ratio between them then compares runs made under the
+    same conditions, where this machine's speed drifts by tens of percent over minutes."""
+    results: list[list[dict[str, Any]]] = [[] for _ in measurements]
+    failed = [False] * len(measurements)
+    for _ in range(runs):
+        for n, (target, kwargs) in enumerate(measurements):
+            if not failed[n]:
+                results[n].append(run_worker(target, **kwargs))
+                failed[n] = "error" in results[n][-1]
+    samples = []
+    for raw in results:
+        ok = [r for r in raw if "error" not in r]
+        note = next((r["error"] for r in raw if "error" in r), "")
+        values = tuple(float(r[key]) for r in ok)
+        samples.append((Sample(values, tuple(float(r["rss_mb"]) for r in ok), note), raw))
+    return samples
+
+
 @contextmanager
 def stopwatch() -> Iterator[Callable[[], tuple[float, float]]]:
     """Wall and process-CPU seconds since entering (call the yielded function to read)."""
