@@ -8,6 +8,7 @@ worker) are in ``test_workers_faults.py``.
 
 from __future__ import annotations
 
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -155,6 +156,34 @@ def test_run_refreshes_every_source_on_redis_workers_then_publishes(
 ) -> None:
     # And on Celery's prefork pool: each child opens its own archive connection.
     _round_on_workers(tmp_path, redis_db, feeds, pool="prefork")
+
+
+@pytest.mark.parametrize("scheme", ["amqp", "redis"])
+def test_run_with_a_broker_that_cannot_be_reached_names_the_broker_not_the_workers(
+    tmp_path: Path, feeds: FeedServer, scheme: str
+) -> None:
+    """A wrong port (or a broker that is down) is said as such: before, the run waited and
+    then asked for a worker to be started, which could not have helped."""
+    with socket.socket() as probe:  # a port on this machine that nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    broker = (
+        f"amqp://guest:guest@127.0.0.1:{port}//"
+        if scheme == "amqp"
+        else f"redis://127.0.0.1:{port}/0"
+    )
+    config = write_config(tmp_path, broker, [feeds.url("/f0.xml")])
+    done = run(config, "run", "--worker-wait", "1")
+    assert done.returncode == 1
+    shown = broker.replace("guest:guest@", "guest:***@")
+    assert f"cannot reach the broker {shown} (tried for 1 s)" in done.stderr
+    assert "refused" in done.stderr.lower()
+    assert "no hotpress worker answered" not in done.stderr
+    with archive(config) as db:
+        assert db.execute(
+            "SELECT COUNT(*) FROM sources WHERE lease_token IS NOT NULL"
+        ).fetchone() == (0,)
+    assert feeds.requests_to("/f0.xml") == []
 
 
 def test_run_without_a_worker_says_so_and_claims_nothing(

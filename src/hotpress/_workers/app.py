@@ -224,11 +224,16 @@ def enqueue(app: Any, settings: Settings, keys: Sequence[str], token: str) -> in
 
 def ping(app: Any, timeout: float = 1.0) -> list[str]:
     """Names of the workers answering on the broker within ``timeout`` seconds."""
+    return reach(app, timeout)[0]
+
+
+def reach(app: Any, timeout: float = 1.0) -> tuple[list[str], str | None]:
+    """:func:`ping`, and why the broker could not be asked (``None``: it was asked)."""
     from kombu.exceptions import OperationalError
 
     try:
         replies = app.control.ping(timeout=timeout) or []
     except (OSError, OperationalError) as exc:
         log.debug("ping failed: %s", exc)
-        return []
-    return sorted(name for reply in replies for name in reply)
+        return [], str(exc) or type(exc).__name__
+    return sorted(name for reply in replies for name in reply), None

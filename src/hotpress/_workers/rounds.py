@@ -24,7 +24,7 @@ from typing import Any
 from hotpress import core
 from hotpress._progress import NullProgress, Progress
 from hotpress._storage.base import Storage
-from hotpress._workers.app import LEASE, enqueue, ping, redact
+from hotpress._workers.app import LEASE, enqueue, ping, reach, redact
 from hotpress.config import Settings
 from hotpress.exceptions import StorageError, WorkerError
 from hotpress.types import StoreCounts
@@ -71,11 +71,18 @@ def wait_for_workers(
 ) -> list[str]:
     deadline = time.monotonic() + wait
     while True:
-        names = ping(app, timeout=1.0)
+        names, unreachable = reach(app, timeout=1.0)
         if names:
             return names
         if time.monotonic() >= deadline:
             assert settings.broker is not None
+            if unreachable is not None:  # the broker itself: no worker could have answered
+                why = unreachable.rstrip(".")
+                raise WorkerError(
+                    f"cannot reach the broker {redact(settings.broker)} (tried for {wait:g} s):"
+                    f" {why}; is it running, and is `broker:` in {settings.path} right?"
+                    " (nothing was claimed)"
+                )
             raise WorkerError(
                 f"no hotpress worker answered on {redact(settings.broker)} within {wait:g} s:"
                 f" start one with `hotpress worker -c {settings.path}` (nothing was claimed)"
