@@ -158,6 +158,15 @@ def test_run_refreshes_every_source_on_redis_workers_then_publishes(
     _round_on_workers(tmp_path, redis_db, feeds, pool="prefork")
 
 
+def _claimed_nothing(config: Path, feeds: FeedServer) -> None:
+    """No source was leased and no feed fetched."""
+    with archive(config) as db:
+        assert db.execute(
+            "SELECT COUNT(*) FROM sources WHERE lease_token IS NOT NULL"
+        ).fetchone() == (0,)
+    assert feeds.requests_to("/f0.xml") == []
+
+
 @pytest.mark.parametrize("scheme", ["amqp", "redis"])
 def test_run_with_a_broker_that_cannot_be_reached_names_the_broker_not_the_workers(
     tmp_path: Path, feeds: FeedServer, scheme: str
@@ -179,11 +188,7 @@ def test_run_with_a_broker_that_cannot_be_reached_names_the_broker_not_the_worke
     assert f"cannot reach the broker {shown} (tried for 1 s)" in done.stderr
     assert "refused" in done.stderr.lower()
     assert "no hotpress worker answered" not in done.stderr
-    with archive(config) as db:
-        assert db.execute(
-            "SELECT COUNT(*) FROM sources WHERE lease_token IS NOT NULL"
-        ).fetchone() == (0,)
-    assert feeds.requests_to("/f0.xml") == []
+    _claimed_nothing(config, feeds)
 
 
 def test_run_without_a_worker_says_so_and_claims_nothing(
@@ -195,11 +200,7 @@ def test_run_without_a_worker_says_so_and_claims_nothing(
     assert "no hotpress worker answered on amqp://guest:***@127.0.0.1:5672/" in done.stderr
     assert "within 2 s" in done.stderr
     assert "guest:guest" not in done.stderr
-    with archive(config) as db:
-        assert db.execute(
-            "SELECT COUNT(*) FROM sources WHERE lease_token IS NOT NULL"
-        ).fetchone() == (0,)
-    assert feeds.requests_to("/f0.xml") == []
+    _claimed_nothing(config, feeds)
 
 
 def test_a_failing_source_backs_off_and_never_blocks_the_others(
