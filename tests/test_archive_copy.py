@@ -192,5 +192,13 @@ def test_a_target_holding_another_archive_is_refused_untouched(
     assert dump(back) == dump(first)
     with pytest.raises(StorageError, match="both the source and the target"):
         copy_archive(open_archive(first), open_archive(first))
+    # From the command line too, however the file is spelled (it took the lock it then met).
+    capsys.readouterr()
+    spelled = tmp_path / "b" / ".." / "a" / "hotpress.db"
+    for target in (str(first), str(spelled)):
+        assert cli.main(["archive", "copy", str(first), target]) == 1
+        assert "is both the source and the target" in capsys.readouterr().err
+    assert cli.main(["archive", "copy", pg_url, pg_url]) == 1
+    assert "is both the source and the target" in capsys.readouterr().err
     assert cli.main(["archive", "copy", str(tmp_path / "none.db"), pg_url]) == 1
     assert cli.main(["archive", "copy", str(first), "mysql://x/y"]) == 1

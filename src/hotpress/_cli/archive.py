@@ -68,8 +68,20 @@ def _archive(text: str, *, source: bool) -> Path | str:
     return path
 
 
+def _same(src: Path | str, dst: Path | str) -> bool:
+    """The two names are one archive: the same file (however spelled), or the same URL."""
+    if isinstance(src, Path) and isinstance(dst, Path):
+        try:
+            return src.samefile(dst)
+        except OSError:  # the target does not exist yet
+            return False
+    return src == dst
+
+
 def cmd_archive(args: argparse.Namespace, out: Console, err: Console) -> int:
     src, dst = _archive(args.source, source=True), _archive(args.target, source=False)
+    if _same(src, dst):  # else the target's lock, held by this very command, would refuse
+        raise StorageError(f"archive copy: {args.source} is both the source and the target")
     # No run may write either archive meanwhile.
     with run_lock(src, wait=args.wait), run_lock(dst, wait=args.wait):
         source = open_archive(src)
