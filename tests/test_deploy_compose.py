@@ -1,22 +1,28 @@
 """``deploy/compose.yml`` and the "N machines" section of docs/deploy.md (issue 16).
 
 Docker is not available here, so the compose file is checked as far as can be without it:
-it parses, starts what the docs say, every hotpress command in it (and in the systemd units
-of docs/deploy.md) is one the command line accepts, its config is a valid hotpress config
-with a PostgreSQL archive and a broker, and the image installs extras that exist.
+it passes the Compose Specification's JSON schema (the one Docker Compose validates files
+against, as check-jsonschema vendors it), starts what the docs say, every hotpress command
+in it (and in the systemd units of docs/deploy.md) is one the command line accepts, its
+config is a valid hotpress config with a PostgreSQL archive and a broker, and the image
+installs extras that exist.
 """
 
 from __future__ import annotations
 
+import copy
+import json
 import re
 import shlex
 import tomllib
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from conftest import skip_or_fail
 from hotpress.cli import _parser
 from hotpress.config import load_settings
 
@@ -28,6 +34,30 @@ DEPLOY = REPO / "deploy"
 def compose() -> dict[str, Any]:
     data: dict[str, Any] = yaml.safe_load((DEPLOY / "compose.yml").read_text(encoding="utf-8"))
     return data
+
+
+def compose_errors(data: dict[str, Any]) -> list[str]:
+    """What the Compose Specification's schema finds wrong in ``data``."""
+    try:
+        import check_jsonschema  # noqa: F401
+    except ImportError:
+        skip_or_fail("check-jsonschema is not installed (pip install -e '.[test]')")
+    from jsonschema import Draft202012Validator
+
+    vendor = resources.files("check_jsonschema") / "builtin_schemas" / "vendor"
+    schema = json.loads((vendor / "compose-spec.json").read_text("utf-8"))
+    return [e.message for e in Draft202012Validator(schema).iter_errors(data)]
+
+
+def test_the_compose_file_passes_the_compose_specification_schema(
+    compose: dict[str, Any],
+) -> None:
+    assert compose_errors(compose) == []
+    # The schema is read and applied: a misspelt key of a service is caught.
+    broken = copy.deepcopy(compose)
+    name = next(iter(broken["services"]))
+    broken["services"][name]["imag"] = broken["services"][name].pop("image", "x")
+    assert any("imag" in error for error in compose_errors(broken))
 
 
 def test_compose_starts_the_database_broker_scheduler_workers_and_web(
