@@ -8,12 +8,13 @@ worker) are in ``test_workers_faults.py``.
 
 from __future__ import annotations
 
+import logging
 import socket
 import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import cast
 
@@ -189,6 +190,40 @@ def test_run_with_a_broker_that_cannot_be_reached_names_the_broker_not_the_worke
     assert "refused" in done.stderr.lower()
     assert "no hotpress worker answered" not in done.stderr
     _claimed_nothing(config, feeds)
+
+
+def test_the_scheduler_says_no_worker_answers_at_its_start_and_when_a_lease_runs_out(
+    tmp_path: Path, rabbit_vhost: str, feeds: FeedServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Before, a scheduler with no worker said only "sent 1 due sources", then, once the
+    lease ran out (10 minutes), that they were not refreshed, not why."""
+    from hotpress._watch import Stop
+    from hotpress._workers.app import settings_app
+    from hotpress._workers.scheduler import schedule
+    from hotpress.config import load_settings
+
+    settings = load_settings(write_config(tmp_path, rabbit_vhost, [feeds.url("/f0.xml")]))
+    stop = Stop()
+    with caplog.at_level(logging.INFO, logger="hotpress"):
+        schedule(
+            settings,
+            settings_app(settings),
+            stop=stop,
+            on_round=lambda _: stop.set(),
+            lease=timedelta(seconds=2),
+        )
+    missing = (
+        f"no hotpress worker answers on {rabbit_vhost.replace('guest:guest@', 'guest:***@')}"
+        f" (start one with `hotpress worker -c {settings.path}`)"
+    )
+    said = [(r.levelname, r.getMessage()) for r in caplog.records]
+    assert said[0] == (
+        "WARNING",
+        f"{missing}; the sources sent wait in the broker's queue until one does",
+    )
+    assert ("INFO", "sent 1 due sources in 1 tasks") in said
+    assert ("ERROR", f"1 sources were not refreshed before their lease ended: {missing}") in said
+    assert feeds.requests_to("/f0.xml") == []
 
 
 def test_run_without_a_worker_says_so_and_claims_nothing(

@@ -22,7 +22,7 @@ from hotpress._lock import run_lock
 from hotpress._storage import open_storage
 from hotpress._storage.base import Storage
 from hotpress._watch import MAX_SLEEP, MIN_SLEEP, Round, Stop, next_wake
-from hotpress._workers.app import LEASE, enqueue
+from hotpress._workers.app import LEASE, enqueue, reach, redact
 from hotpress._workers.rounds import new_token, outcomes
 from hotpress.config import Settings
 from hotpress.exceptions import HotpressError
@@ -67,13 +67,16 @@ def schedule(
     """A round changed something and its publish has not happened yet (the lock was held
     too long, the database went away): tried again at the next turn."""
     storage: Storage | None = None
+    if (missing := _workers_missing(settings, app)) is not None:
+        log.warning("%s; the sources sent wait in the broker's queue until one does", missing)
     while not stop.requested:
         try:
             if storage is None:
                 storage = factory()
                 storage.sync_sources(settings.sources)
-            _send_due(settings, storage, app, keys, out, clock, lease)
-            for ended in _ended(storage, out):
+            # Rounds that ended first: a lease that ran out still holds its token here, so
+            # what no worker refreshed is said (and why) before the next claim takes it.
+            for ended in _ended(storage, out, lambda: _workers_missing(settings, app)):
                 done = _report(settings, storage, ended)
                 unpublished |= rounds == 0 or bool(
                     done.fetch and (done.fetch.new or done.fetch.updated)
@@ -87,6 +90,8 @@ def schedule(
             if unpublished:
                 _publish(settings, storage, Round(clock(), ()), clock, wait=lock_wait)
                 unpublished = False
+            if not stop.requested:  # a stop asked meanwhile sends nothing more
+                _send_due(settings, storage, app, keys, out, clock, lease)
             wake = next_wake(storage, set(keys), clock())
         except HotpressError as exc:
             # A broker or database that went away: report, start again with a new connection.
@@ -133,8 +138,25 @@ def _send_due(
     out.append(_Out(token, claimed, now.timestamp(), time.monotonic() + lease.total_seconds()))
 
 
-def _ended(storage: Storage, out: list[_Out]) -> list[tuple[_Out, list[str]]]:
-    """The rounds that are over, with the sources no worker finished (their leases let go)."""
+def _workers_missing(settings: Settings, app: Any) -> str | None:
+    """Why no worker would refresh what is sent (``None``: one answers the ping)."""
+    names, unreachable = reach(app, timeout=1.0)
+    if names:
+        return None
+    broker = redact(settings.broker or "")
+    if unreachable is not None:
+        return f"cannot reach the broker {broker}: {unreachable.rstrip('.')}"
+    return (
+        f"no hotpress worker answers on {broker}"
+        f" (start one with `hotpress worker -c {settings.path}`)"
+    )
+
+
+def _ended(
+    storage: Storage, out: list[_Out], why: Callable[[], str | None]
+) -> list[tuple[_Out, list[str]]]:
+    """The rounds that are over, with the sources no worker finished (their leases let go).
+    ``why``: asked when some were left, what may have kept the workers from them."""
     ended = []
     for sent in list(out):
         left = storage.leased(sent.token)
@@ -142,7 +164,12 @@ def _ended(storage: Storage, out: list[_Out]) -> list[tuple[_Out, list[str]]]:
             continue
         if left:
             storage.release_leases(sent.token)
-            log.error("%d sources were not refreshed before their lease ended", len(left))
+            cause = why()
+            log.error(
+                "%d sources were not refreshed before their lease ended%s",
+                len(left),
+                f": {cause}" if cause else "",
+            )
         out.remove(sent)
         ended.append((sent, left))
     return ended
