@@ -67,8 +67,11 @@ def schedule(
     """A round changed something and its publish has not happened yet (the lock was held
     too long, the database went away): tried again at the next turn."""
     storage: Storage | None = None
-    if (missing := _workers_missing(settings, app)) is not None:
-        log.warning("%s; the sources sent wait in the broker's queue until one does", missing)
+    names, unreachable = reach(app, timeout=1.0)
+    if not names and unreachable is None:  # (an unreachable broker: the first send says so)
+        log.warning(
+            "%s; the sources sent wait in the broker's queue until one does", _no_worker(settings)
+        )
     while not stop.requested:
         try:
             if storage is None:
@@ -143,13 +146,18 @@ def _workers_missing(settings: Settings, app: Any) -> str | None:
     names, unreachable = reach(app, timeout=1.0)
     if names:
         return None
-    broker = redact(settings.broker or "")
-    if unreachable is not None:
-        return f"cannot reach the broker {broker}: {unreachable.rstrip('.')}"
+    return _no_worker(settings) if unreachable is None else _unreachable(settings, unreachable)
+
+
+def _no_worker(settings: Settings) -> str:
     return (
-        f"no hotpress worker answers on {broker}"
+        f"no hotpress worker answers on {redact(settings.broker or '')}"
         f" (start one with `hotpress worker -c {settings.path}`)"
     )
+
+
+def _unreachable(settings: Settings, why: str) -> str:
+    return f"cannot reach the broker {redact(settings.broker or '')}: {why.rstrip('.')}"
 
 
 def _ended(
