@@ -228,12 +228,13 @@ def ping(app: Any, timeout: float = 1.0) -> list[str]:
 
 
 def reach(app: Any, timeout: float = 1.0) -> tuple[list[str], str | None]:
-    """:func:`ping`, and why the broker could not be asked (``None``: it was asked)."""
+    """:func:`ping`, and why the broker could not be asked (``None``: it was asked), as a
+    clause to quote (no final full stop: Redis's errors end with one, RabbitMQ's do not)."""
     from kombu.exceptions import OperationalError
 
     try:
         replies = app.control.ping(timeout=timeout) or []
     except (OSError, OperationalError) as exc:
         log.debug("ping failed: %s", exc)
-        return [], str(exc) or type(exc).__name__
+        return [], str(exc).rstrip(".") or type(exc).__name__
     return sorted(name for reply in replies for name in reply), None

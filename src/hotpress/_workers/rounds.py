@@ -77,10 +77,9 @@ def wait_for_workers(
         if time.monotonic() >= deadline:
             assert settings.broker is not None
             if unreachable is not None:  # the broker itself: no worker could have answered
-                why = unreachable.rstrip(".")
                 raise WorkerError(
                     f"cannot reach the broker {redact(settings.broker)} (tried for {wait:g} s):"
-                    f" {why}; is it running, and is `broker:` in {settings.path} right?"
+                    f" {unreachable}; is it running, and is `broker:` in {settings.path} right?"
                     " (nothing was claimed)"
                 )
             raise WorkerError(

@@ -157,7 +157,7 @@ def _no_worker(settings: Settings) -> str:
 
 
 def _unreachable(settings: Settings, why: str) -> str:
-    return f"cannot reach the broker {redact(settings.broker or '')}: {why.rstrip('.')}"
+    return f"cannot reach the broker {redact(settings.broker or '')}: {why}"
 
 
 def _ended(
