@@ -32,6 +32,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import pytest
+
 from feedserver import FeedServer, RecordedRequest, Reply
 from hotpress._storage import open_storage
 from hotpress.types import SourceSpec
@@ -288,6 +290,43 @@ def test_a_database_restart_under_a_worker_mid_task_completes_the_round_once(
         assert len(feeds.requests_to("/slow.xml")) == 2
     assert "archive unavailable" in worker.text()
     _assert_each_stored_once(pg_url, config, 4, 20)
+
+
+@pytest.mark.parametrize("pool", ["prefork", "threads"])
+def test_a_worker_whose_idle_connections_the_server_ended_refreshes_without_a_retry(
+    tmp_path: Path, rabbit_vhost: str, pg_url: str, pool: str
+) -> None:
+    """Between two rounds the server ends the idle worker's sessions (a restart, an idle
+    timeout, an operator's pg_terminate_backend): the next round's tasks are lent checked,
+    new connections by the worker's pool; none fails on its first query and waits to be
+    tried again."""
+    with FeedServer() as feeds:
+        for i in range(4):
+            feeds.route(f"/f{i}.xml", Reply(body=rss(f"f{i}", 3), headers=FEED))
+        urls = [feeds.url(f"/f{i}.xml") for i in range(4)]
+        config = write_config(tmp_path, rabbit_vhost, urls, timeout=60, database=pg_url)
+        worker = Worker(config, pool=pool)
+        try:
+            wait_for_workers(rabbit_vhost, 1)
+            for round_ in range(2):
+                if round_:
+                    ended = query(
+                        pg_url,
+                        tmp_path,
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                        " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                        " AND application_name = 'hotpress'",
+                    )
+                    assert ended and all(row[0] for row in ended)
+                running = start_run(config)
+                out, err = running.communicate(timeout=120)
+                assert running.returncode == 0, err + worker.text()
+                assert "sources: 4 ok, 0 failed" in out, out + err
+        finally:
+            worker.stop()
+        assert [len(feeds.requests_to(f"/f{i}.xml")) for i in range(4)] == [2] * 4
+    assert "archive unavailable" not in worker.text()
+    assert "Traceback" not in worker.text()
 
 
 def test_a_database_restart_while_run_waits_for_the_workers_completes_the_round(

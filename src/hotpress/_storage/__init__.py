@@ -10,6 +10,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 
 from hotpress._storage.base import FetchLogEntry, Pending, Publication, Storage
+from hotpress._storage.borrow import StoragePool, ThreadStorages
 from hotpress._storage.sqlite import SQLiteStorage
 from hotpress.exceptions import StorageError
 
@@ -19,9 +20,11 @@ __all__ = [
     "Publication",
     "SQLiteStorage",
     "Storage",
+    "StoragePool",
     "advisory_lock",
     "is_url",
     "open_storage",
+    "storage_pool",
 ]
 
 SCHEMES = ("postgresql", "postgres")
@@ -48,6 +51,21 @@ def open_storage(database: Path | str) -> Storage:
             raise _missing(exc) from exc
         return PostgreSQLStorage(database)
     return SQLiteStorage(database)
+
+
+def storage_pool(database: Path | str, *, size: int) -> StoragePool:
+    """The archive for up to ``size`` threads of this process at once (a worker's tasks):
+    a connection pool on PostgreSQL, a connection per thread on SQLite. Opens (creating and
+    migrating) the archive first, so a bad ``database:`` fails here with its message."""
+    if is_url(database):
+        assert isinstance(database, str)
+        try:
+            from hotpress._storage.pg_pool import PostgreSQLPool
+        except ImportError as exc:
+            raise _missing(exc) from exc
+        return PostgreSQLPool(database, size=size)
+    SQLiteStorage(database).close()
+    return ThreadStorages(database)
 
 
 def advisory_lock(

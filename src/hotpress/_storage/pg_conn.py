@@ -36,7 +36,7 @@ from hotpress._storage.migrations import MIGRATIONS
 from hotpress._storage.pg_sql import migration_statements, translate
 from hotpress.exceptions import StorageError
 
-__all__ = ["PgDB", "PostgreSQLConnection", "lock_key", "public_dsn"]
+__all__ = ["PgDB", "PostgreSQLConnection", "lock_key", "public_dsn", "session_settings"]
 
 _BUMP = "COMMIT; SELECT nextval('hotpress_data_version')"
 
@@ -72,7 +72,8 @@ def lock_key(purpose: str, schema: str) -> int:
 _SESSION = {"synchronous_commit": "off", "default_toast_compression": "lz4"}
 
 
-def _tune(conn: psycopg.Connection[Any]) -> None:
+def session_settings(conn: psycopg.Connection[Any]) -> None:
+    """Set :data:`_SESSION` on ``conn`` where nobody chose otherwise."""
     rows = conn.execute(
         "SELECT name, source FROM pg_settings WHERE name = ANY(%s)", (list(_SESSION),)
     ).fetchall()
@@ -151,6 +152,8 @@ class PostgreSQLConnection(ArchiveConnection):
     """An archive in a PostgreSQL database (its current schema). One thread at a time."""
 
     _errors: ClassVar[tuple[type[Exception], ...]] = (psycopg.Error,)
+    _borrowed = False
+    """Over a connection of a pool (:meth:`over`): closed by the pool, not by this."""
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -176,6 +179,19 @@ class PostgreSQLConnection(ArchiveConnection):
             conn.close()
             raise
 
+    @classmethod
+    def over(
+        cls, conn: psycopg.Connection[Any], url: str, schema: str, ids: dict[str, int]
+    ) -> Self:
+        """The archive at ``url``, opened (migrated) before, over ``conn``: a connection a
+        pool made (autocommit, :func:`session_settings`) and closes. ``ids``: the source
+        ids found so far, shared by the pool's borrowers (a source's id never changes)."""
+        self = cls.__new__(cls)
+        self.url, self.schema, self._ids = url, schema, ids
+        self._pg, self._db = conn, PgDB(conn)
+        self._borrowed = True
+        return self
+
     @property
     def name(self) -> str:
         return public_dsn(self.url)
@@ -183,7 +199,7 @@ class PostgreSQLConnection(ArchiveConnection):
     def _connect(self) -> psycopg.Connection[Any]:
         conn = psycopg.connect(self.url, autocommit=True, application_name="hotpress")
         try:
-            _tune(conn)
+            session_settings(conn)
         except BaseException:
             conn.close()
             raise
@@ -192,6 +208,8 @@ class PostgreSQLConnection(ArchiveConnection):
     def reconnect(self) -> None:
         """A new session in place of this one (the server restarted, the network dropped the
         connection); the archive was opened and migrated already."""
+        if self._borrowed:
+            raise StorageError(f"archive {self.name}: a pool's connection is renewed by its pool")
         with contextlib.suppress(psycopg.Error):
             self._pg.close()
         conn = self._connect()
@@ -254,7 +272,8 @@ class PostgreSQLConnection(ArchiveConnection):
     # --- the rest of the connection -----------------------------------------------------
 
     def close(self) -> None:
-        self._pg.close()
+        if not self._borrowed:
+            self._pg.close()
 
     def opener(self) -> Callable[[], Self] | None:
         """A picklable way for another process to open this archive."""

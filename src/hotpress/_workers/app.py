@@ -129,47 +129,62 @@ def settings_app(settings: Settings, *, cancel_on_connection_loss: bool = True) 
     )
 
 
-def worker_app(settings: Settings, *, pool: str = "threads") -> Any:
-    """The app of ``hotpress worker``, with the refresh task bound to these settings."""
+def worker_app(settings: Settings, *, pool: str = "threads", concurrency: int = 1) -> Any:
+    """The app of ``hotpress worker``, with the refresh task bound to these settings.
+
+    Each task borrows the archive for its refresh from this process's
+    :func:`~hotpress._storage.storage_pool` (made on the first task: a prefork pool's
+    processes each make their own), sized for the tasks it runs at once."""
+    from hotpress._storage import StoragePool, storage_pool
     from hotpress._workers.task import refresh_batch
 
     assert settings.broker is not None
     app = settings_app(settings, cancel_on_connection_loss=pool == "prefork")
-    local = threading.local()
+    size = concurrency if pool == "threads" else 1
+    pools: dict[int, StoragePool] = {}
+    lock = threading.Lock()
+
+    def archive() -> StoragePool:
+        with lock:
+            if os.getpid() not in pools:
+                pools.clear()  # a forked process does not use its parent's connections
+                pools[os.getpid()] = storage_pool(settings.database, size=size)
+            return pools[os.getpid()]
 
     def refresh(task: Any, keys: list[str], token: str) -> dict[str, int]:
-        from hotpress._storage import open_storage
+        def split(alone: Sequence[str]) -> None:
+            with app.producer_or_acquire() as producer:
+                for key in alone:
+                    app.send_task(TASK, args=[[key], token], queue=QUEUE, producer=producer)
 
         try:
-            # One archive connection per pool thread or process, opened on its first task.
-            storage = getattr(local, "storage", None)
-            if storage is None:
-                storage = local.storage = open_storage(settings.database)
-
-            def split(alone: Sequence[str]) -> None:
-                with app.producer_or_acquire() as producer:
-                    for key in alone:
-                        app.send_task(TASK, args=[[key], token], queue=QUEUE, producer=producer)
-
-            return refresh_batch(settings, storage, keys, token, split=split)
+            with archive().storage() as storage:
+                return refresh_batch(settings, storage, keys, token, split=split)
         except StorageError as exc:
-            # The archive went away (a database restart, a locked file): a new connection
-            # for the next try; the leases still hold, so nothing is stored twice.
-            dropped = getattr(local, "storage", None)
-            local.storage = None
-            if dropped is not None:
-                with contextlib.suppress(Exception):
-                    dropped.close()
+            # The archive went away (a database restart, a locked file): the pool does not
+            # hand that connection out again; the leases still hold, so nothing is stored
+            # twice.
             log.warning("archive unavailable (%s): the task is tried again in %d s", exc, RETRY)
             raise task.retry(exc=exc, countdown=RETRY) from exc
 
+    def close(**_: Any) -> None:
+        with lock:
+            for opened in pools.values():
+                with contextlib.suppress(Exception):
+                    opened.close()
+            pools.clear()
+
+    from celery.signals import worker_process_shutdown, worker_shutdown
+
+    worker_process_shutdown.connect(close, weak=False)
+    worker_shutdown.connect(close, weak=False)
     app.task(name=TASK, bind=True, max_retries=MAX_RETRIES)(refresh)
     return app
 
 
 def run_worker(settings: Settings, *, pool: str, concurrency: int, loglevel: str) -> None:
     """Run a Celery worker until it is stopped (SIGTERM: finish the tasks, then exit)."""
-    app = worker_app(settings, pool=pool)
+    app = worker_app(settings, pool=pool, concurrency=concurrency)
     if pool != "prefork":
         # Celery's notice that 6.0 will stop tasks on a connection loss: a threads or solo
         # pool cannot, which is why it is off for them.
