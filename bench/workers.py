@@ -156,7 +156,8 @@ def one_run(
             enqueue(app, settings, warmed, token)
             wait_round(storage, token, len(warmed), 600, NullProgress(), lambda _: time.sleep(POLL))
             before = [cpu_seconds(p.pid) for p in procs]
-            # The workers' connections are open since the warm-up (one per pool thread).
+            # The workers' connections are open since the warm-up (their pools grew to the
+            # tasks run at once).
             backends = {pid: cpu_seconds(pid) for pid in backend_pids(database)}
             wall, cpu = time.perf_counter(), time.process_time()
             now = utcnow()

@@ -13,6 +13,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -91,6 +92,33 @@ def test_the_worker_command_needs_a_broker(tmp_path: Path) -> None:
     done = run(config, "worker")
     assert done.returncode == 1
     assert "needs a `broker:`" in done.stderr
+
+
+def test_a_worker_whose_archive_cannot_be_opened_stops_at_once_naming_it(
+    tmp_path: Path, rabbit_vhost: str, pg_url: str
+) -> None:
+    """Before: the worker said "ready" and failed every task it took, each tried again
+    for a minute. Now it opens the archive first (migrating a new one), as ``run`` does."""
+    wrong = pg_url.rsplit("/", 1)[0].replace(":5432", ":1") + "/hotpress_test_x"
+    config = write_config(tmp_path, rabbit_vhost, ["http://127.0.0.1:9/a.xml"], database=wrong)
+    started = time.monotonic()
+    done = run(config, "worker")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert time.monotonic() - started < 30
+    assert "cannot open archive postgresql://postgres@127.0.0.1:1/hotpress_test_x" in done.stderr
+    assert "Connection refused" in done.stderr
+    assert "ready" not in done.stdout + done.stderr
+    # A new archive is migrated by the first worker to start, before any task.
+    (tmp_path / "fresh").mkdir()
+    fresh = write_config(
+        tmp_path / "fresh", rabbit_vhost, ["http://127.0.0.1:9/a.xml"], database=pg_url
+    )
+    worker = Worker(fresh)
+    try:
+        wait_for_workers(rabbit_vhost, 1)
+        assert query(pg_url, tmp_path, "SELECT COUNT(*) FROM hotpress_schema") == [(1,)]
+    finally:
+        worker.stop()
 
 
 # --- rounds on the workers ----------------------------------------------------------------

@@ -35,6 +35,9 @@ def cmd_worker(args: argparse.Namespace, settings: Settings, out: Console, err: 
     from hotpress._workers.app import redact, run_worker
 
     broker = _broker(settings, "worker")
+    # The archive first (opened, migrated if new, closed): a worker that cannot reach it
+    # would say "ready" and then fail every task it takes.
+    open_storage(settings.database).close()
     log.info("worker for %d sources on %s", len(settings.sources), redact(broker))
     level = "WARNING" if args.quiet else ("DEBUG" if args.verbose > 1 else "INFO")
     run_worker(settings, pool=args.pool, concurrency=args.concurrency, loglevel=level)
