@@ -239,6 +239,7 @@ def test_the_scheduler_says_no_worker_answers_at_its_start_and_when_a_lease_runs
             stop=stop,
             on_round=lambda _: stop.set(),
             lease=timedelta(seconds=2),
+            startup_wait=0,
         )
     missing = (
         f"no hotpress worker answers on {rabbit_vhost.replace('guest:guest@', 'guest:***@')}"
@@ -252,6 +253,32 @@ def test_the_scheduler_says_no_worker_answers_at_its_start_and_when_a_lease_runs
     assert ("INFO", "sent 1 due sources in 1 tasks") in said
     assert ("ERROR", f"1 sources were not refreshed before their lease ended: {missing}") in said
     assert feeds.requests_to("/f0.xml") == []
+
+
+def test_a_scheduler_started_with_its_worker_waits_for_it_to_answer_before_warning(
+    tmp_path: Path, rabbit_vhost: str, feeds: FeedServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A scheduler and its workers are started together (systemd, compose): a worker takes
+    a few seconds to answer. Before, the scheduler warned that no worker answers at once."""
+    from hotpress._watch import Stop
+    from hotpress._workers.app import settings_app
+    from hotpress._workers.scheduler import schedule
+    from hotpress.config import load_settings
+
+    feeds.route("/f0.xml", Reply(body=rss("f0", 2), headers={"Content-Type": "text/xml"}))
+    config = write_config(tmp_path, rabbit_vhost, [feeds.url("/f0.xml")])
+    settings = load_settings(config)
+    stop = Stop()
+    worker = Worker(config)  # not answering yet: its start takes seconds
+    try:
+        with caplog.at_level(logging.INFO, logger="hotpress"):
+            schedule(settings, settings_app(settings), stop=stop, on_round=lambda _: stop.set())
+    finally:
+        worker.stop()
+    said = [(r.levelname, r.getMessage()) for r in caplog.records]
+    assert said[0][0] == "INFO" and said[0][1].startswith("1 workers answer: hotpress-"), said
+    assert not [m for level, m in said if level == "WARNING"], said
+    assert len(feeds.requests_to("/f0.xml")) == 1
 
 
 def test_run_without_a_worker_says_so_and_claims_nothing(

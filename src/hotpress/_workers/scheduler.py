@@ -32,6 +32,8 @@ log = logging.getLogger("hotpress")
 CLAIM_LIMIT = 1000
 """Sources claimed per turn at most (the rest the next turn, a second later)."""
 POLL = 1.0
+STARTUP_WAIT = 15.0
+"""Seconds a starting scheduler waits for a worker to answer before it says none does."""
 
 
 @dataclass(slots=True)
@@ -56,8 +58,10 @@ def schedule(
     max_sleep: float = MAX_SLEEP,
     lock_wait: float = 30.0,
     lease: timedelta = LEASE,
+    startup_wait: float = STARTUP_WAIT,
 ) -> int:
-    """Schedule until ``stop`` is requested; returns how many rounds ended."""
+    """Schedule until ``stop`` is requested; returns how many rounds ended.
+    ``startup_wait``: seconds to wait for a worker to answer before the first claim."""
     sleep = sleep or stop.wait
     factory = storage_factory or (lambda: open_storage(settings.database))
     keys = [s.key for s in settings.sources]
@@ -67,11 +71,7 @@ def schedule(
     """A round changed something and its publish has not happened yet (the lock was held
     too long, the database went away): tried again at the next turn."""
     storage: Storage | None = None
-    names, unreachable = reach(app, timeout=1.0)
-    if not names and unreachable is None:  # (an unreachable broker: the first send says so)
-        log.warning(
-            "%s; the sources sent wait in the broker's queue until one does", _no_worker(settings)
-        )
+    _first_look(settings, app, stop, startup_wait)
     while not stop.requested:
         try:
             if storage is None:
@@ -139,6 +139,26 @@ def _send_due(
         raise
     log.info("sent %d due sources in %d tasks", len(claimed), tasks)
     out.append(_Out(token, claimed, now.timestamp(), time.monotonic() + lease.total_seconds()))
+
+
+def _first_look(settings: Settings, app: Any, stop: Stop, wait: float) -> None:
+    """Before the first claim: which workers answer, waiting up to ``wait`` seconds for one
+    (a scheduler and its workers are often started together: a worker takes a few seconds
+    to answer). None by then: a warning; what is sent waits in the queue. An unreachable
+    broker is said by the first send that fails."""
+    end = time.monotonic() + wait
+    while True:
+        names, unreachable = reach(app, timeout=1.0)
+        if names:
+            log.info("%d workers answer: %s", len(names), ", ".join(names))
+            return
+        if unreachable is not None or stop.requested:
+            return
+        if time.monotonic() >= end:
+            break
+    log.warning(
+        "%s; the sources sent wait in the broker's queue until one does", _no_worker(settings)
+    )
 
 
 def _workers_missing(settings: Settings, app: Any) -> str | None:
