@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import pickle
+import sqlite3
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -291,3 +295,38 @@ def test_the_opener_opens_the_same_archive_in_a_new_connection(
     finally:
         other.close()
     assert SQLiteStorage(":memory:").opener() is None
+
+
+_OPEN_AT = """
+import sys, time
+from hotpress._storage import open_storage
+at = float(sys.argv[2])
+while time.time() < at:
+    pass
+open_storage(sys.argv[1]).close()
+"""
+
+
+def test_processes_opening_a_new_archive_at_once_migrate_it_once(tmp_path: Path) -> None:
+    """Workers started together each open the archive first: before, the second to take the
+    write lock ran the first migration again ("table sources already exists")."""
+    from hotpress._storage.migrations import MIGRATIONS
+
+    for attempt in range(3):
+        path = tmp_path / f"archive{attempt}.db"
+        at = time.time() + 1.5  # after every process has imported hotpress
+        runs = [
+            subprocess.Popen(
+                [sys.executable, "-c", _OPEN_AT, str(path), str(at)],
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(4)
+        ]
+        errors = [run.communicate(timeout=60)[1] for run in runs]
+        assert [run.returncode for run in runs] == [0] * 4, errors
+        db = sqlite3.connect(path)
+        try:
+            assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+        finally:
+            db.close()

@@ -21,14 +21,20 @@ OWN_TABLES = frozenset({"sources", "items", "fetch_log", "publications"})
 
 def check_archive(db: sqlite3.Connection, path: Path) -> None:
     """Raise StorageError when ``db`` holds tables but is not a hotpress archive."""
-    version = db.execute("PRAGMA user_version").fetchone()[0]
-    tables = sorted(
-        row[0]
-        for row in db.execute(
-            "SELECT name FROM sqlite_master WHERE type IN ('table', 'view')"
-            " AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+    # Both read in one transaction: another process creating the archive at this moment
+    # (workers started together) must not be seen half way (its tables, the old version).
+    db.execute("BEGIN")
+    try:
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        tables = sorted(
+            row[0]
+            for row in db.execute(
+                "SELECT name FROM sqlite_master WHERE type IN ('table', 'view')"
+                " AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+            )
         )
-    )
+    finally:
+        db.execute("COMMIT")
     if not tables and version == 0:
         return
     # Schema step 1 creates the tables and sets user_version 1 in one transaction: an archive

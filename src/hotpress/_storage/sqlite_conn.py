@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import sqlite3
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar, Self
@@ -19,6 +20,25 @@ from hotpress._storage.migrations import MIGRATIONS
 from hotpress.exceptions import StorageError
 
 __all__ = ["SQLiteConnection", "guard_calls"]
+
+
+_BUSY_WAIT = 30.0
+"""Seconds to wait for another process's lock (the connection's busy timeout too)."""
+
+
+def _use_wal(db: sqlite3.Connection) -> None:
+    """WAL mode, waiting for other processes meanwhile: switching a new file to it needs the
+    file to itself, and SQLite answers "database is locked" at once, without the busy
+    timeout, while another process holds it (several workers opening a new archive)."""
+    deadline = time.monotonic() + _BUSY_WAIT
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode != sqlite3.SQLITE_BUSY or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 class SQLiteConnection(ArchiveConnection):
@@ -43,14 +63,14 @@ class SQLiteConnection(ArchiveConnection):
     def _open(self) -> None:
         # One thread at a time, but not always the same one: refresh() stores from a worker.
         db = sqlite3.connect(
-            str(self.path), isolation_level=None, timeout=30, check_same_thread=False
+            str(self.path), isolation_level=None, timeout=_BUSY_WAIT, check_same_thread=False
         )
         self._sqlite = db
         self._db = db
         try:
             # Before anything writes to it (WAL mode is written into the file).
             check_archive(db, self.path)
-            db.execute("PRAGMA journal_mode=WAL")
+            _use_wal(db)
             db.execute("PRAGMA synchronous=NORMAL")
             db.execute("PRAGMA foreign_keys=ON")
             self._migrate()
@@ -72,13 +92,16 @@ class SQLiteConnection(ArchiveConnection):
                 f"archive {self.path} has schema {version}, newer than this hotpress "
                 f"({len(MIGRATIONS)}): upgrade hotpress"
             )
-        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+        for number in range(version + 1, len(MIGRATIONS) + 1):
             db.execute("BEGIN IMMEDIATE")
             try:
-                for statement in script.split(";"):
-                    if statement.strip():
-                        db.execute(statement)
-                db.execute(f"PRAGMA user_version = {number}")
+                # Read again under the write lock: another process opening the new archive
+                # at the same moment (workers started together) may have run it meanwhile.
+                if db.execute("PRAGMA user_version").fetchone()[0] < number:
+                    for statement in MIGRATIONS[number - 1].split(";"):
+                        if statement.strip():
+                            db.execute(statement)
+                    db.execute(f"PRAGMA user_version = {number}")
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")
