@@ -196,6 +196,99 @@ def _claimed_nothing(config: Path, feeds: FeedServer) -> None:
     assert feeds.requests_to("/f0.xml") == []
 
 
+def test_a_run_whose_worker_uses_another_archive_stops_at_once_and_says_so(
+    tmp_path: Path, rabbit_vhost: str, feeds: FeedServer, pg_url: str
+) -> None:
+    """Each machine's own ``database: archive.db``: the worker would find none of the round's
+    sources leased, store nothing, and the run waited for the lease's end (10 minutes) with
+    "0 of 1 sources done". Now it asks the workers first and sends nothing."""
+    feeds.route("/f0.xml", Reply(body=rss("f0", 2), headers={"Content-Type": "text/xml"}))
+    urls = [feeds.url("/f0.xml")]
+    config = write_config(tmp_path, rabbit_vhost, urls, database=pg_url)
+    elsewhere = tmp_path / "other-machine"
+    elsewhere.mkdir()
+    worker = Worker(write_config(elsewhere, rabbit_vhost, urls))  # its own archive.db
+    try:
+        wait_for_workers(rabbit_vhost, 1)
+        started = time.monotonic()
+        done = run(config, "run")
+        took = time.monotonic() - started
+    finally:
+        worker.stop()
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert took < 60, took
+    assert "1 of 1 workers do not share this archive (postgresql://postgres@127.0.0.1:5432/" in (
+        done.stderr
+    )
+    assert f"uses {elsewhere / 'archive.db'}" in done.stderr
+    assert "must name the same `database:`" in done.stderr
+    assert "nothing was sent" in done.stderr
+    assert feeds.requests_to("/f0.xml") == []
+    assert query(
+        pg_url, tmp_path, "SELECT COUNT(*) FROM sources WHERE lease_token IS NOT NULL"
+    ) == [(0,)]
+
+
+def test_a_scheduler_whose_worker_uses_another_archive_says_so_and_sends_nothing(
+    tmp_path: Path, rabbit_vhost: str, feeds: FeedServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    from hotpress._watch import Round, Stop
+    from hotpress._workers.app import settings_app
+    from hotpress._workers.scheduler import schedule
+    from hotpress.config import load_settings
+
+    feeds.route("/f0.xml", Reply(body=rss("f0", 2), headers={"Content-Type": "text/xml"}))
+    urls = [feeds.url("/f0.xml")]
+    config = write_config(tmp_path, rabbit_vhost, urls)
+    settings = load_settings(config)
+    elsewhere = tmp_path / "other-machine"
+    elsewhere.mkdir()
+    worker = Worker(write_config(elsewhere, rabbit_vhost, urls))
+    rounds: list[Round] = []
+    stop = Stop()
+
+    def on_round(done: Round) -> None:
+        rounds.append(done)
+        stop.set()
+
+    try:
+        wait_for_workers(rabbit_vhost, 1)
+        with caplog.at_level(logging.INFO, logger="hotpress"):
+            schedule(settings, settings_app(settings), stop=stop, on_round=on_round)
+    finally:
+        worker.stop()
+    assert len(rounds) == 1 and rounds[0].error is not None
+    assert rounds[0].error.startswith(
+        f"1 of 1 workers do not share this archive ({tmp_path / 'archive.db'}): hotpress-"
+    )
+    assert f"uses {elsewhere / 'archive.db'}" in rounds[0].error
+    errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert errors == [f"scheduler: {rounds[0].error}"]
+    assert feeds.requests_to("/f0.xml") == []
+    _claimed_nothing(config, feeds)
+
+
+def test_a_run_checks_its_workers_archive_and_goes_on_when_they_share_it(
+    tmp_path: Path, rabbit_vhost: str, feeds: FeedServer
+) -> None:
+    """The same file through another spelling of its path is the same archive: the leases
+    answer, not the names."""
+    feeds.route("/f0.xml", Reply(body=rss("f0", 2), headers={"Content-Type": "text/xml"}))
+    urls = [feeds.url("/f0.xml")]
+    config = write_config(tmp_path, rabbit_vhost, urls)
+    elsewhere = tmp_path / "worker"
+    elsewhere.mkdir()
+    worker = Worker(write_config(elsewhere, rabbit_vhost, urls, database="../archive.db"))
+    try:
+        wait_for_workers(rabbit_vhost, 1)
+        done = run(config, "run")
+    finally:
+        worker.stop()
+    assert done.returncode == 0, done.stdout + done.stderr + worker.text()
+    assert "sources: 1 ok, 0 failed; items: 2 new" in done.stdout
+    assert len(feeds.requests_to("/f0.xml")) == 1
+
+
 @pytest.mark.parametrize("scheme", ["amqp", "redis"])
 def test_run_with_a_broker_that_cannot_be_reached_names_the_broker_not_the_workers(
     tmp_path: Path, feeds: FeedServer, scheme: str

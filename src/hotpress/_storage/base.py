@@ -77,6 +77,10 @@ class Storage(SiteStore, HotStore, FilterStore, NotifyStore, StoryStore, LeaseSt
     ``hotpress._storage.site_rows``; hot lists' rank history, ``hotpress._hot.store``). All
     datetimes are aware UTC."""
 
+    @property
+    def name(self) -> str:
+        """The archive as messages name it (a path, or a URL without its password)."""
+
     def close(self) -> None: ...
 
     def reconnect(self) -> None:

@@ -28,6 +28,8 @@ except ImportError:  # pragma: no cover - the extra is installed wherever tests 
 log = logging.getLogger("hotpress")
 
 TASK = "hotpress.refresh"
+LEASES = "hotpress_leases"
+"""The workers' remote-control command: which of a round's leases their archive holds."""
 QUEUE = "hotpress"
 BATCH = 10
 """At most this many sources of one host in one task (one event loop, one client)."""
@@ -175,6 +177,21 @@ def worker_app(settings: Settings, *, pool: str = "threads", concurrency: int = 
             pools.clear()
 
     from celery.signals import worker_process_shutdown, worker_shutdown
+    from celery.worker.control import inspect_command
+
+    @inspect_command(name=LEASES, args=[("token", str), ("keys", list)])  # type: ignore[untyped-decorator]
+    def leases(state: Any, token: str = "", keys: Sequence[str] = (), **_: Any) -> dict[str, Any]:
+        """How many of ``keys`` this worker's archive has leased to ``token``, and the
+        archive's name: a sender whose leases a worker cannot see does not share its
+        archive. Its own connection, opened and closed here (the main process)."""
+        from hotpress._storage import open_storage
+
+        try:
+            with contextlib.closing(open_storage(settings.database)) as storage:
+                held = set(storage.leased(token)) & set(keys)
+                return {"archive": storage.name, "held": len(held)}
+        except StorageError as exc:
+            return {"archive": str(settings.database), "error": str(exc)}
 
     worker_process_shutdown.connect(close, weak=False)
     worker_shutdown.connect(close, weak=False)
@@ -235,6 +252,38 @@ def enqueue(app: Any, settings: Settings, keys: Sequence[str], token: str) -> in
         assert settings.broker is not None
         raise WorkerError(f"cannot send to the broker {redact(settings.broker)}: {exc}") from exc
     return len(batches)
+
+
+def archives_without(
+    app: Any, token: str, keys: Sequence[str], workers: Sequence[str], timeout: float = 5.0
+) -> dict[str, str]:
+    """The answering ``workers`` whose archive holds none of ``keys`` leased to ``token``
+    (worker name: its archive as it names it): they use another ``database:`` than the
+    sender. A worker that does not answer in time is not counted."""
+    from kombu.exceptions import OperationalError
+
+    try:
+        replies = app.control.broadcast(
+            LEASES,
+            arguments={"token": token, "keys": list(keys)},
+            destination=list(workers),
+            reply=True,
+            timeout=timeout,
+            limit=len(workers),
+        )
+    except (OSError, OperationalError) as exc:
+        log.debug("asking the workers for their leases failed: %s", exc)
+        return {}
+    found: dict[str, str] = {}
+    for reply in replies or []:
+        for name, answer in reply.items():
+            if isinstance(answer, dict) and answer.get("held") == 0 and keys:
+                found[name] = str(answer.get("archive", "?"))
+            elif isinstance(answer, dict) and "error" in answer and "archive" in answer:
+                # (Its archive could not be opened. A worker of a hotpress without the
+                # command answers an error without "archive": not counted.)
+                found[name] = f"{answer['archive']} ({answer['error']})"
+    return found
 
 
 def ping(app: Any, timeout: float = 1.0) -> list[str]:

@@ -24,7 +24,7 @@ from typing import Any
 from hotpress import core
 from hotpress._progress import NullProgress, Progress
 from hotpress._storage.base import Storage
-from hotpress._workers.app import LEASE, enqueue, ping, reach, redact
+from hotpress._workers.app import LEASE, archives_without, enqueue, ping, reach, redact
 from hotpress.config import Settings
 from hotpress.exceptions import StorageError, WorkerError
 from hotpress.types import StoreCounts
@@ -89,6 +89,34 @@ def wait_for_workers(
         sleep(1.0)
 
 
+CHECKED = 20
+"""Leases a worker is asked about before a round is sent (enough to tell its archive)."""
+
+
+def same_archive(
+    app: Any,
+    settings: Settings,
+    storage: Storage,
+    token: str,
+    claimed: Sequence[str],
+    workers: Sequence[str],
+) -> None:
+    """Refuse to send a round that a worker on another archive would take: it would find
+    none of the sources leased, store nothing, and the round would wait for its lease's end
+    (10 minutes). Typical cause: each machine's ``database: archive.db``, a file of its own."""
+    if not claimed:
+        return
+    strangers = archives_without(app, token, claimed[:CHECKED], workers)
+    if not strangers:
+        return
+    shown = "; ".join(f"{name} uses {archive}" for name, archive in sorted(strangers.items()))
+    raise WorkerError(
+        f"{len(strangers)} of {len(workers)} workers do not share this archive ({storage.name}):"
+        f" {shown}. Every machine's hotpress.yml must name the same `database:` (a PostgreSQL"
+        " server, or one SQLite file on one machine); nothing was sent"
+    )
+
+
 def distributed_fetch(
     settings: Settings,
     storage: Storage,
@@ -126,6 +154,7 @@ def distributed_fetch(
     if busy and not due_only:
         log.warning("%d sources are being refreshed by another round: left to it", len(busy))
     try:
+        same_archive(app, settings, storage, token, claimed, workers)
         tasks = enqueue(app, settings, claimed, token)
     except WorkerError:
         storage.release_leases(token)

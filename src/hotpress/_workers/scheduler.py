@@ -23,7 +23,7 @@ from hotpress._storage import open_storage
 from hotpress._storage.base import Storage
 from hotpress._watch import MAX_SLEEP, MIN_SLEEP, Round, Stop, next_wake
 from hotpress._workers.app import LEASE, enqueue, reach, redact
-from hotpress._workers.rounds import new_token, outcomes
+from hotpress._workers.rounds import new_token, outcomes, same_archive
 from hotpress.config import Settings
 from hotpress.exceptions import HotpressError
 
@@ -71,7 +71,8 @@ def schedule(
     """A round changed something and its publish has not happened yet (the lock was held
     too long, the database went away): tried again at the next turn."""
     storage: Storage | None = None
-    _first_look(settings, app, stop, startup_wait)
+    # The workers whose archive is checked before the first round is sent.
+    workers = _first_look(settings, app, stop, startup_wait)
     while not stop.requested:
         try:
             if storage is None:
@@ -93,8 +94,12 @@ def schedule(
             if unpublished:
                 _publish(settings, storage, Round(clock(), ()), clock, wait=lock_wait)
                 unpublished = False
-            if not stop.requested:  # a stop asked meanwhile sends nothing more
-                _send_due(settings, storage, app, keys, out, clock, lease)
+            # (A stop asked meanwhile sends nothing more.)
+            sent = not stop.requested and _send_due(
+                settings, storage, app, keys, out, clock, lease, workers
+            )
+            if sent:
+                workers = []
             wake = next_wake(storage, set(keys), clock())
         except HotpressError as exc:
             # A broker or database that went away: report, start again with a new connection.
@@ -124,24 +129,30 @@ def _send_due(
     out: list[_Out],
     clock: core.Clock,
     lease: timedelta,
-) -> None:
+    workers: list[str],
+) -> bool:
+    """Claim and send the due sources; whether a round was sent. ``workers``: check that
+    they share this archive first (``rounds.same_archive``)."""
     now = clock()
     token = new_token()
     claimed = storage.claim_sources(
         now, token=token, until=now + lease, limit=CLAIM_LIMIT, keys=keys
     )
     if not claimed:
-        return
+        return False
     try:
+        if workers:
+            same_archive(app, settings, storage, token, claimed, workers)
         tasks = enqueue(app, settings, claimed, token)
     except HotpressError:
         storage.release_leases(token)
         raise
     log.info("sent %d due sources in %d tasks", len(claimed), tasks)
     out.append(_Out(token, claimed, now.timestamp(), time.monotonic() + lease.total_seconds()))
+    return True
 
 
-def _first_look(settings: Settings, app: Any, stop: Stop, wait: float) -> None:
+def _first_look(settings: Settings, app: Any, stop: Stop, wait: float) -> list[str]:
     """Before the first claim: which workers answer, waiting up to ``wait`` seconds for one
     (a scheduler and its workers are often started together: a worker takes a few seconds
     to answer). None by then: a warning; what is sent waits in the queue. An unreachable
@@ -151,14 +162,15 @@ def _first_look(settings: Settings, app: Any, stop: Stop, wait: float) -> None:
         names, unreachable = reach(app, timeout=1.0)
         if names:
             log.info("%d workers answer: %s", len(names), ", ".join(names))
-            return
+            return names
         if unreachable is not None or stop.requested:
-            return
+            return []
         if time.monotonic() >= end:
             break
     log.warning(
         "%s; the sources sent wait in the broker's queue until one does", _no_worker(settings)
     )
+    return []
 
 
 def _workers_missing(settings: Settings, app: Any) -> str | None:

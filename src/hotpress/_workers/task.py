@@ -42,6 +42,14 @@ def refresh_batch(
     """Refresh the ``keys`` still leased to ``token``; returns counts for the worker's log.
     ``split`` sends sources as tasks of their own (the same lease)."""
     held = storage.start_lease(token, keys)
+    if not held:
+        log.warning(
+            "none of the %d sources of this task is leased to it in the archive %s: another"
+            " delivery stored them, their lease ended, or this worker's `database:` is not"
+            " the sender's",
+            len(keys),
+            storage.name,
+        )
     specs = {s.key: s for s in settings.sources}
     given_up = [k for k, tries in held.items() if tries > MAX_TRIES or k not in specs]
     for key in given_up:
