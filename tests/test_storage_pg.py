@@ -181,6 +181,17 @@ def test_no_server_is_a_storage_error_with_the_password_masked() -> None:
     assert isinstance(info.value.__cause__, psycopg.Error)
 
 
+def test_a_database_the_server_lacks_is_named_with_how_to_create_it(pg_url: str) -> None:
+    missing = pg_url.rsplit("/", 1)[0] + "/hotpress_test_absent"
+    with pytest.raises(StorageError) as info:
+        open_storage(missing)
+    message = str(info.value)
+    assert message.startswith(f"cannot open archive {missing}: connection failed:")
+    assert 'database "hotpress_test_absent" does not exist; create it first' in message
+    assert '`CREATE DATABASE "hotpress_test_absent"` in psql' in message
+    assert "\n" not in message
+
+
 def test_a_raw_psycopg_error_on_read_becomes_a_storage_error(pg_url: str) -> None:
     store = open_storage(pg_url)
     store.sync_sources([SPEC])

@@ -94,6 +94,21 @@ _MANY_PARAMS = 30000
 """Rows and parameters of one many-row INSERT at most (PostgreSQL takes 65,535 parameters)."""
 
 
+_NO_DATABASE = re.compile(r'database "([^"]+)" does not exist')
+
+
+def _create_hint(exc: psycopg.Error) -> str:
+    """What to do when the URL names a database the server does not have."""
+    found = _NO_DATABASE.search(str(exc))
+    if found is None:
+        return ""
+    name = found.group(1).replace('"', '""')
+    return (
+        f'; create it first (`CREATE DATABASE "{name}"` in psql, or `createdb` on the'
+        " server), hotpress makes its tables itself"
+    )
+
+
 class _Done:
     """The cursor of an ``executemany`` that took several statements: their rows counted."""
 
@@ -161,7 +176,9 @@ class PostgreSQLConnection(ArchiveConnection):
         try:
             conn = self._connect()
         except psycopg.Error as exc:
-            raise StorageError(f"cannot open archive {self.name}: {exc}") from exc
+            raise StorageError(
+                f"cannot open archive {self.name}: {str(exc).strip()}{_create_hint(exc)}"
+            ) from exc
         self._pg = conn
         self._db = PgDB(conn)
         try:
