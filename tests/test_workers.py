@@ -268,6 +268,58 @@ def test_a_scheduler_whose_worker_uses_another_archive_says_so_and_sends_nothing
     _claimed_nothing(config, feeds)
 
 
+def test_a_lease_that_ran_out_on_a_worker_of_another_archive_says_so(
+    tmp_path: Path, rabbit_vhost: str, feeds: FeedServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The worker came after the scheduler's first look (nothing checked then), took the
+    task from its own archive and stored nothing; when the lease runs out the error says
+    why (before: "1 sources were not refreshed before their lease ended", no reason)."""
+    from hotpress._watch import Stop
+    from hotpress._workers.app import settings_app
+    from hotpress._workers.scheduler import schedule
+    from hotpress.config import load_settings
+
+    feeds.route("/f0.xml", Reply(body=rss("f0", 2), headers={"Content-Type": "text/xml"}))
+    urls = [feeds.url("/f0.xml")]
+    config = write_config(tmp_path, rabbit_vhost, urls)
+    settings = load_settings(config)
+    elsewhere = tmp_path / "other-machine"
+    elsewhere.mkdir()
+    stop = Stop()
+    worker = None
+
+    def late_worker(seconds: float) -> None:
+        nonlocal worker
+        if worker is None:  # after the first send: the worker joins late
+            worker = Worker(write_config(elsewhere, rabbit_vhost, urls))
+        stop.wait(seconds)
+
+    try:
+        with caplog.at_level(logging.INFO, logger="hotpress"):
+            schedule(
+                settings,
+                settings_app(settings),
+                stop=stop,
+                sleep=late_worker,
+                on_round=lambda _: stop.set(),
+                lease=timedelta(seconds=12),
+                startup_wait=0,
+            )
+    finally:
+        if worker is not None:
+            text = worker.text()
+            worker.stop()
+    errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert len(errors) == 1, errors
+    assert errors[0].startswith(
+        "1 sources were not refreshed before their lease ended: 1 of 1 workers do not share"
+        f" this archive ({tmp_path / 'archive.db'}): hotpress-"
+    ), errors
+    assert f"uses {elsewhere / 'archive.db'}" in errors[0]
+    assert "none of the 1 sources of this task is leased to it" in text
+    assert feeds.requests_to("/f0.xml") == []
+
+
 def test_a_run_checks_its_workers_archive_and_goes_on_when_they_share_it(
     tmp_path: Path, rabbit_vhost: str, feeds: FeedServer
 ) -> None:

@@ -106,14 +106,24 @@ def same_archive(
     (10 minutes). Typical cause: each machine's ``database: archive.db``, a file of its own."""
     if not claimed:
         return
-    strangers = archives_without(app, token, claimed[:CHECKED], workers)
+    strangers = other_archives(app, storage, token, claimed, workers)
+    if strangers is not None:
+        raise WorkerError(f"{strangers}; nothing was sent")
+
+
+def other_archives(
+    app: Any, storage: Storage, token: str, leased: Sequence[str], workers: Sequence[str]
+) -> str | None:
+    """Which of ``workers`` hold none of ``leased`` under ``token`` in their archive, said
+    for an error (``None``: every one that answered shares this archive)."""
+    strangers = archives_without(app, token, leased[:CHECKED], workers)
     if not strangers:
-        return
+        return None
     shown = "; ".join(f"{name} uses {archive}" for name, archive in sorted(strangers.items()))
-    raise WorkerError(
+    return (
         f"{len(strangers)} of {len(workers)} workers do not share this archive ({storage.name}):"
         f" {shown}. Every machine's hotpress.yml must name the same `database:` (a PostgreSQL"
-        " server, or one SQLite file on one machine); nothing was sent"
+        " server, or one SQLite file on one machine)"
     )
 
 

@@ -10,9 +10,10 @@ until the earliest ``next_due`` (or a short poll while rounds are out).
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -23,7 +24,7 @@ from hotpress._storage import open_storage
 from hotpress._storage.base import Storage
 from hotpress._watch import MAX_SLEEP, MIN_SLEEP, Round, Stop, next_wake
 from hotpress._workers.app import LEASE, enqueue, reach, redact
-from hotpress._workers.rounds import new_token, outcomes, same_archive
+from hotpress._workers.rounds import new_token, other_archives, outcomes, same_archive
 from hotpress.config import Settings
 from hotpress.exceptions import HotpressError
 
@@ -80,7 +81,7 @@ def schedule(
                 storage.sync_sources(settings.sources)
             # Rounds that ended first: a lease that ran out still holds its token here, so
             # what no worker refreshed is said (and why) before the next claim takes it.
-            for ended in _ended(storage, out, lambda: _workers_missing(settings, app)):
+            for ended in _ended(storage, out, functools.partial(_workers_missing, settings, app)):
                 done = _report(settings, storage, ended)
                 unpublished |= rounds == 0 or bool(
                     done.fetch and (done.fetch.new or done.fetch.updated)
@@ -173,11 +174,21 @@ def _first_look(settings: Settings, app: Any, stop: Stop, wait: float) -> list[s
     return []
 
 
-def _workers_missing(settings: Settings, app: Any) -> str | None:
-    """Why no worker would refresh what is sent (``None``: one answers the ping)."""
+def _workers_missing(
+    settings: Settings,
+    app: Any,
+    storage: Storage | None = None,
+    token: str = "",
+    left: Sequence[str] = (),
+) -> str | None:
+    """Why no worker would refresh what is sent (``None``: one answers the ping, and none
+    of those answering uses another archive than ``storage``, where ``left`` still hold
+    ``token``)."""
     names, unreachable = reach(app, timeout=1.0)
     if names:
-        return None
+        if storage is None or not left:
+            return None
+        return other_archives(app, storage, token, left, names)
     return _no_worker(settings) if unreachable is None else _unreachable(settings, unreachable)
 
 
@@ -193,18 +204,21 @@ def _unreachable(settings: Settings, why: str) -> str:
 
 
 def _ended(
-    storage: Storage, out: list[_Out], why: Callable[[], str | None]
+    storage: Storage,
+    out: list[_Out],
+    why: Callable[[Storage, str, list[str]], str | None],
 ) -> list[tuple[_Out, list[str]]]:
     """The rounds that are over, with the sources no worker finished (their leases let go).
-    ``why``: asked when some were left, what may have kept the workers from them."""
+    ``why(storage, token, left)``: asked when some were left (still leased), what may have
+    kept the workers from them."""
     ended = []
     for sent in list(out):
         left = storage.leased(sent.token)
         if left and time.monotonic() < sent.ends:
             continue
         if left:
+            cause = why(storage, sent.token, left)
             storage.release_leases(sent.token)
-            cause = why()
             log.error(
                 "%d sources were not refreshed before their lease ended%s",
                 len(left),
