@@ -196,17 +196,25 @@ def _claimed_nothing(config: Path, feeds: FeedServer) -> None:
     assert feeds.requests_to("/f0.xml") == []
 
 
+def _apart(
+    tmp_path: Path, broker: str, feeds: FeedServer, database: str = "archive.db"
+) -> tuple[list[str], Path, Path]:
+    """One feed, this machine's config and another machine's (empty) folder."""
+    feeds.route("/f0.xml", Reply(body=rss("f0", 2), headers={"Content-Type": "text/xml"}))
+    urls = [feeds.url("/f0.xml")]
+    config = write_config(tmp_path, broker, urls, database=database)
+    elsewhere = tmp_path / "other-machine"
+    elsewhere.mkdir()
+    return urls, config, elsewhere
+
+
 def test_a_run_whose_worker_uses_another_archive_stops_at_once_and_says_so(
     tmp_path: Path, rabbit_vhost: str, feeds: FeedServer, pg_url: str
 ) -> None:
     """Each machine's own ``database: archive.db``: the worker would find none of the round's
     sources leased, store nothing, and the run waited for the lease's end (10 minutes) with
     "0 of 1 sources done". Now it asks the workers first and sends nothing."""
-    feeds.route("/f0.xml", Reply(body=rss("f0", 2), headers={"Content-Type": "text/xml"}))
-    urls = [feeds.url("/f0.xml")]
-    config = write_config(tmp_path, rabbit_vhost, urls, database=pg_url)
-    elsewhere = tmp_path / "other-machine"
-    elsewhere.mkdir()
+    urls, config, elsewhere = _apart(tmp_path, rabbit_vhost, feeds, database=pg_url)
     worker = Worker(write_config(elsewhere, rabbit_vhost, urls))  # its own archive.db
     try:
         wait_for_workers(rabbit_vhost, 1)
@@ -237,12 +245,8 @@ def test_a_scheduler_whose_worker_uses_another_archive_says_so_and_sends_nothing
     from hotpress._workers.scheduler import schedule
     from hotpress.config import load_settings
 
-    feeds.route("/f0.xml", Reply(body=rss("f0", 2), headers={"Content-Type": "text/xml"}))
-    urls = [feeds.url("/f0.xml")]
-    config = write_config(tmp_path, rabbit_vhost, urls)
+    urls, config, elsewhere = _apart(tmp_path, rabbit_vhost, feeds)
     settings = load_settings(config)
-    elsewhere = tmp_path / "other-machine"
-    elsewhere.mkdir()
     worker = Worker(write_config(elsewhere, rabbit_vhost, urls))
     rounds: list[Round] = []
     stop = Stop()
@@ -279,12 +283,8 @@ def test_a_lease_that_ran_out_on_a_worker_of_another_archive_says_so(
     from hotpress._workers.scheduler import schedule
     from hotpress.config import load_settings
 
-    feeds.route("/f0.xml", Reply(body=rss("f0", 2), headers={"Content-Type": "text/xml"}))
-    urls = [feeds.url("/f0.xml")]
-    config = write_config(tmp_path, rabbit_vhost, urls)
+    urls, config, elsewhere = _apart(tmp_path, rabbit_vhost, feeds)
     settings = load_settings(config)
-    elsewhere = tmp_path / "other-machine"
-    elsewhere.mkdir()
     stop = Stop()
     worker = None
 
