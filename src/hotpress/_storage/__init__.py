@@ -55,8 +55,9 @@ def open_storage(database: Path | str) -> Storage:
 
 def storage_pool(database: Path | str, *, size: int) -> StoragePool:
     """The archive for up to ``size`` threads of this process at once (a worker's tasks):
-    a connection pool on PostgreSQL, a connection per thread on SQLite. Opens (creating and
-    migrating) the archive first, so a bad ``database:`` fails here with its message."""
+    a connection pool on PostgreSQL (opened, and migrated if new, when it is made), a
+    connection per thread on SQLite (opened at each thread's first use). ``hotpress worker``
+    has opened the archive once already when it started."""
     if is_url(database):
         assert isinstance(database, str)
         try:
@@ -64,7 +65,6 @@ def storage_pool(database: Path | str, *, size: int) -> StoragePool:
         except ImportError as exc:
             raise _missing(exc) from exc
         return PostgreSQLPool(database, size=size)
-    SQLiteStorage(database).close()
     return ThreadStorages(database)
 
 

@@ -94,12 +94,7 @@ CHECKED = 20
 
 
 def same_archive(
-    app: Any,
-    settings: Settings,
-    storage: Storage,
-    token: str,
-    claimed: Sequence[str],
-    workers: Sequence[str],
+    app: Any, storage: Storage, token: str, claimed: Sequence[str], workers: Sequence[str]
 ) -> None:
     """Refuse to send a round that a worker on another archive would take: it would find
     none of the sources leased, store nothing, and the round would wait for its lease's end
@@ -164,7 +159,7 @@ def distributed_fetch(
     if busy and not due_only:
         log.warning("%d sources are being refreshed by another round: left to it", len(busy))
     try:
-        same_archive(app, settings, storage, token, claimed, workers)
+        same_archive(app, storage, token, claimed, workers)
         tasks = enqueue(app, settings, claimed, token)
     except WorkerError:
         storage.release_leases(token)

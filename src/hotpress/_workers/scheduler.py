@@ -143,7 +143,7 @@ def _send_due(
         return False
     try:
         if workers:
-            same_archive(app, settings, storage, token, claimed, workers)
+            same_archive(app, storage, token, claimed, workers)
         tasks = enqueue(app, settings, claimed, token)
     except HotpressError:
         storage.release_leases(token)
@@ -175,19 +175,13 @@ def _first_look(settings: Settings, app: Any, stop: Stop, wait: float) -> list[s
 
 
 def _workers_missing(
-    settings: Settings,
-    app: Any,
-    storage: Storage | None = None,
-    token: str = "",
-    left: Sequence[str] = (),
+    settings: Settings, app: Any, storage: Storage, token: str, left: Sequence[str]
 ) -> str | None:
     """Why no worker would refresh what is sent (``None``: one answers the ping, and none
     of those answering uses another archive than ``storage``, where ``left`` still hold
     ``token``)."""
     names, unreachable = reach(app, timeout=1.0)
     if names:
-        if storage is None or not left:
-            return None
         return other_archives(app, storage, token, left, names)
     return _no_worker(settings) if unreachable is None else _unreachable(settings, unreachable)
 
