@@ -102,7 +102,8 @@ def one_run(
 ) -> dict[str, Any]:
     from hotpress._progress import NullProgress
     from hotpress._storage import open_storage
-    from hotpress._workers.app import enqueue, make_app, ping
+    from hotpress._workers.app import enqueue, make_app
+    from hotpress._workers.broker import ping
     from hotpress._workers.rounds import new_token, wait_round
     from hotpress.config import load_settings
     from hotpress.core import utcnow

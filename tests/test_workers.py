@@ -489,7 +489,7 @@ def test_tasks_hold_one_hosts_sources_ten_at_most(tmp_path: Path) -> None:
 
 
 def test_broker_urls_are_shown_without_their_password() -> None:
-    from hotpress._workers.app import redact
+    from hotpress._workers.broker import redact
 
     assert redact("amqp://hot:s3cret@mq.example:5672//") == "amqp://hot:***@mq.example:5672//"
     assert redact("redis://:s3cret@127.0.0.1/2") == "redis://:***@127.0.0.1/2"

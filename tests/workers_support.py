@@ -238,7 +238,8 @@ def wait_until(check: Callable[[], bool], timeout: float, what: str) -> None:
 
 
 def wait_for_workers(broker: str, count: int, timeout: float = 60) -> None:
-    from hotpress._workers.app import make_app, ping
+    from hotpress._workers.app import make_app
+    from hotpress._workers.broker import ping
 
     app = make_app(broker)
     wait_until(lambda: len(ping(app, 1.0)) >= count, timeout, f"{count} workers to answer")

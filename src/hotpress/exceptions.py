@@ -16,12 +16,25 @@ where they occur, with the original chained as ``__cause__``::
     │   └── LockedError        another hotpress run holds the archive
     ├── PublishError           an output file could not be written: carries the path
     ├── MediaError             an image hotpress refuses to keep (not raster, too many pixels)
-    └── ServeError             `hotpress serve` cannot listen on the address asked for
+    ├── ServeError             `hotpress serve` cannot listen on the address asked for
+    └── WorkerError            distributed refresh (`broker:`) cannot go on
+        └── BrokerRefused      the broker refused the login, vhost or database number
+                               (``_workers.broker``: raised where Celery's transports are)
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+
+
+def causes(exc: BaseException) -> list[BaseException]:
+    """``exc`` and what it wraps, outermost first (``__cause__``, else ``__context__``)."""
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain
 
 
 class HotpressError(Exception):

@@ -32,12 +32,18 @@ def _broker(settings: Settings, command: str) -> str:
 
 
 def cmd_worker(args: argparse.Namespace, settings: Settings, out: Console, err: Console) -> int:
-    from hotpress._workers.app import redact, run_worker
+    from hotpress._workers.app import run_worker, settings_app
+    from hotpress._workers.broker import check_broker, redact
 
     broker = _broker(settings, "worker")
     # The archive first (opened, migrated if new, closed): a worker that cannot reach it
     # would say "ready" and then fail every task it takes.
     open_storage(settings.database).close()
+    # The broker too: one that refuses the login or the vhost will not change its mind (Celery
+    # would print its traceback and stop); one not reachable yet may come (Celery waits).
+    why = check_broker(settings_app(settings), settings.path)
+    if why is not None:
+        log.warning("the broker %s cannot be reached yet (%s); waiting for it", redact(broker), why)
     log.info("worker for %d sources on %s", len(settings.sources), redact(broker))
     level = "WARNING" if args.quiet else ("DEBUG" if args.verbose > 1 else "INFO")
     run_worker(settings, pool=args.pool, concurrency=args.concurrency, loglevel=level)
@@ -93,7 +99,8 @@ def distributed_run(
 
 def cmd_schedule(settings: Settings, on_round: Callable[[Round], None]) -> int:
     """``watch`` with a broker: the scheduler (claims, enqueues, publishes)."""
-    from hotpress._workers.app import redact, settings_app
+    from hotpress._workers.app import settings_app
+    from hotpress._workers.broker import redact
     from hotpress._workers.scheduler import schedule
 
     broker = _broker(settings, "watch")

@@ -7,22 +7,14 @@ import ssl
 
 import httpx
 
+from hotpress.exceptions import causes
+
 from .headers import seconds
 from .settings import FetchSettings
 
 
-def _causes(exc: BaseException) -> list[BaseException]:
-    """The exception and what it wraps (httpx -> httpcore -> OSError)."""
-    chain: list[BaseException] = []
-    current: BaseException | None = exc
-    while current is not None and current not in chain:
-        chain.append(current)
-        current = current.__cause__ or current.__context__
-    return chain
-
-
 def _has(exc: BaseException, kind: type[BaseException]) -> bool:
-    return any(isinstance(e, kind) for e in _causes(exc))
+    return any(isinstance(e, kind) for e in causes(exc))
 
 
 def _host(exc: httpx.HTTPError) -> str:

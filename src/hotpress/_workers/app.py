@@ -15,8 +15,9 @@ import warnings
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
+from hotpress._workers.broker import broker_errors, redact, refusal
 from hotpress.config import Settings
 from hotpress.exceptions import StorageError, WorkerError
 
@@ -52,16 +53,6 @@ RETRY = 2
 MAX_RETRIES = 30
 """A task whose archive is unavailable is tried again every :data:`RETRY` seconds, this
 often at most (a minute: a database restart), then left to its lease's end."""
-
-
-def redact(url: str) -> str:
-    """The broker URL without its password, for messages and logs."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    netloc = f"{parts.username}:***@{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def transport_options(broker: str, visibility_timeout: int = VISIBILITY) -> dict[str, Any]:
@@ -242,14 +233,15 @@ def host_batches(settings: Settings, keys: Sequence[str]) -> list[list[str]]:
 def enqueue(app: Any, settings: Settings, keys: Sequence[str], token: str) -> int:
     """Send the leased ``keys`` to the workers; returns how many tasks were sent."""
     batches = host_batches(settings, keys)
-    from kombu.exceptions import OperationalError
-
     try:
         with app.producer_or_acquire() as producer:
             for batch in batches:
                 app.send_task(TASK, args=[batch, token], queue=QUEUE, producer=producer)
-    except (OSError, OperationalError) as exc:
+    except broker_errors(app) as exc:
         assert settings.broker is not None
+        refused = refusal(app, exc, settings.path)
+        if refused is not None:
+            raise refused from exc
         raise WorkerError(f"cannot send to the broker {redact(settings.broker)}: {exc}") from exc
     return len(batches)
 
@@ -260,8 +252,6 @@ def archives_without(
     """The answering ``workers`` whose archive holds none of ``keys`` leased to ``token``
     (worker name: its archive as it names it): they use another ``database:`` than the
     sender. A worker that does not answer in time is not counted."""
-    from kombu.exceptions import OperationalError
-
     try:
         replies = app.control.broadcast(
             LEASES,
@@ -271,7 +261,7 @@ def archives_without(
             timeout=timeout,
             limit=len(workers),
         )
-    except (OSError, OperationalError) as exc:
+    except broker_errors(app) as exc:
         log.debug("asking the workers for their leases failed: %s", exc)
         return {}
     found: dict[str, str] = {}
@@ -284,21 +274,3 @@ def archives_without(
                 # command answers an error without "archive": not counted.)
                 found[name] = f"{answer['archive']} ({answer['error']})"
     return found
-
-
-def ping(app: Any, timeout: float = 1.0) -> list[str]:
-    """Names of the workers answering on the broker within ``timeout`` seconds."""
-    return reach(app, timeout)[0]
-
-
-def reach(app: Any, timeout: float = 1.0) -> tuple[list[str], str | None]:
-    """:func:`ping`, and why the broker could not be asked (``None``: it was asked), as a
-    clause to quote (no final full stop: Redis's errors end with one, RabbitMQ's do not)."""
-    from kombu.exceptions import OperationalError
-
-    try:
-        replies = app.control.ping(timeout=timeout) or []
-    except (OSError, OperationalError) as exc:
-        log.debug("ping failed: %s", exc)
-        return [], str(exc).rstrip(".") or type(exc).__name__
-    return sorted(name for reply in replies for name in reply), None

@@ -24,7 +24,8 @@ from typing import Any
 from hotpress import core
 from hotpress._progress import NullProgress, Progress
 from hotpress._storage.base import Storage
-from hotpress._workers.app import LEASE, archives_without, enqueue, ping, reach, redact
+from hotpress._workers.app import LEASE, archives_without, enqueue
+from hotpress._workers.broker import ping, reach, redact
 from hotpress.config import Settings
 from hotpress.exceptions import StorageError, WorkerError
 from hotpress.types import StoreCounts
@@ -71,7 +72,7 @@ def wait_for_workers(
 ) -> list[str]:
     deadline = time.monotonic() + wait
     while True:
-        names, unreachable = reach(app, timeout=1.0)
+        names, unreachable = reach(app, timeout=1.0, config=settings.path)
         if names:
             return names
         if time.monotonic() >= deadline:

@@ -23,7 +23,8 @@ from hotpress._lock import run_lock
 from hotpress._storage import open_storage
 from hotpress._storage.base import Storage
 from hotpress._watch import MAX_SLEEP, MIN_SLEEP, Round, Stop, next_wake
-from hotpress._workers.app import LEASE, enqueue, reach, redact
+from hotpress._workers.app import LEASE, enqueue
+from hotpress._workers.broker import reach, redact
 from hotpress._workers.rounds import new_token, other_archives, outcomes, same_archive
 from hotpress.config import Settings
 from hotpress.exceptions import HotpressError
@@ -160,7 +161,7 @@ def _first_look(settings: Settings, app: Any, stop: Stop, wait: float) -> list[s
     broker is said by the first send that fails."""
     end = time.monotonic() + wait
     while True:
-        names, unreachable = reach(app, timeout=1.0)
+        names, unreachable = reach(app, timeout=1.0, config=settings.path)
         if names:
             log.info("%d workers answer: %s", len(names), ", ".join(names))
             return names
@@ -180,7 +181,7 @@ def _workers_missing(
     """Why no worker would refresh what is sent (``None``: one answers the ping, and none
     of those answering uses another archive than ``storage``, where ``left`` still hold
     ``token``)."""
-    names, unreachable = reach(app, timeout=1.0)
+    names, unreachable = reach(app, timeout=1.0, config=settings.path)
     if names:
         return other_archives(app, storage, token, left, names)
     return _no_worker(settings) if unreachable is None else _unreachable(settings, unreachable)
