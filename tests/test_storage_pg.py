@@ -21,7 +21,7 @@ from hotpress._lock import run_lock
 from hotpress._storage import open_storage
 from hotpress._storage.migrations import MIGRATIONS
 from hotpress._storage.pg_conn import public_dsn
-from hotpress._storage.pg_sql import migration_statements, translate
+from hotpress._storage.pg_sql import migration_statements, numbered, translate
 from hotpress.exceptions import LockedError, StorageError
 from hotpress.types import FetchResult, Item, SourceSpec, Validators
 
@@ -54,6 +54,14 @@ def test_placeholders_become_psycopgs_outside_string_literals() -> None:
     assert translate("SELECT x FROM t WHERE id = :id AND d < :id", True, True) == (
         "SELECT x FROM t WHERE id = %(id)s AND d < %(id)s"
     )
+
+
+def test_positional_statements_are_numbered_for_a_raw_cursor() -> None:
+    sql = "SELECT '?', '50%', '%s', x FROM t WHERE a = ? AND b LIKE 'a%' AND c IN (?, ?)"
+    assert numbered(translate(sql)) == (
+        b"SELECT '?', '50%', '%s', x FROM t WHERE a = $1 AND b LIKE 'a%' AND c IN ($2, $3)"
+    )
+    assert numbered(translate("SELECT 1")) == b"SELECT 1"
 
 
 def test_sqlite_only_words_are_translated() -> None:

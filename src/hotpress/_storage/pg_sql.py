@@ -20,7 +20,7 @@ import functools
 import re
 from collections.abc import Iterator
 
-__all__ = ["migration_statements", "translate"]
+__all__ = ["migration_statements", "numbered", "translate"]
 
 _TOKEN = re.compile(r"'(?:[^']|'')*'|\?|%|(?<![:\w]):([A-Za-z_]\w*)")
 _OR_IGNORE = re.compile(r"^\s*INSERT\s+OR\s+IGNORE\s+INTO\b", re.IGNORECASE)
@@ -53,6 +53,28 @@ def translate(sql: str, params: bool = True, named: bool = False) -> str:
     if ignore:
         sql = sql.rstrip().rstrip(";") + " ON CONFLICT DO NOTHING"
     return sql
+
+
+_PSYCOPG_MARK = re.compile(r"%%|%s")
+
+
+@functools.lru_cache(maxsize=1024)
+def numbered(query: str) -> bytes:
+    """A statement :func:`translate` made for positional parameters, with PostgreSQL's own
+    ``$1``, ``$2``… for psycopg's ``%s`` (and ``%%`` as ``%`` again), for a ``RawCursor``,
+    which sends it as it is. psycopg otherwise parses the query at every execute, and
+    keeps that parse only for statements of at most 50 parameters: a many-row INSERT (10
+    items, 140 values) cost ~0.15 ms a source in that parse."""
+    count = 0
+
+    def mark(match: re.Match[str]) -> str:
+        nonlocal count
+        if match.group(0) == "%%":
+            return "%"
+        count += 1
+        return f"${count}"
+
+    return _PSYCOPG_MARK.sub(mark, query).encode()
 
 
 _COMMENT = re.compile(r"--[^\n]*")
