@@ -108,11 +108,15 @@ class Interrupt(Exception):
     pass
 
 
+class CtrlC(KeyboardInterrupt):
+    pass
+
+
 class StopAfter:
     """A progress that interrupts the copy after ``rows`` rows of ``table``."""
 
-    def __init__(self, table: str, rows: int) -> None:
-        self.stage, self.rows, self.seen = f"copying {table}", rows, 0
+    def __init__(self, table: str, rows: int, stop: type[BaseException] = Interrupt) -> None:
+        self.stage, self.rows, self.seen, self.stop = f"copying {table}", rows, 0, stop
 
     def begin(self, stage: str, total: int | None) -> None:
         pass
@@ -121,7 +125,7 @@ class StopAfter:
         if stage == self.stage:
             self.seen += n
             if self.seen >= self.rows:
-                raise Interrupt
+                raise self.stop
 
     def end(self, stage: str) -> None:
         pass
@@ -146,6 +150,36 @@ def test_an_interrupted_copy_goes_on_where_it_stopped(
     back = tmp_path / "back.db"
     assert cli.main(["archive", "copy", pg_url, str(back)]) == 0
     assert dump(back) == dump(original)
+
+
+def test_a_copy_stopped_with_ctrl_c_says_how_to_go_on(
+    tmp_path: Path,
+    feed_server: FeedServer,
+    pg_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Before, Ctrl-C left only "interrupted": not that the target is a partial copy, nor
+    that the same command goes on."""
+    from hotpress._cli import archive
+
+    make_archive(tmp_path / "a", feed_server, "hotpress.db", "a")
+    original = tmp_path / "a/hotpress.db"
+
+    def stopped_by_ctrl_c(source: Any, target: Any, *, progress: Any) -> Any:
+        return copy_archive(source, target, progress=StopAfter("items", 6, CtrlC), batch=3)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(archive, "copy_archive", stopped_by_ctrl_c)
+        assert cli.main(["archive", "copy", str(original), pg_url]) == 130
+    said = capsys.readouterr().err.splitlines()
+    assert said == [
+        f"ERROR archive copy stopped: {pg_url} is a partial copy of {original} (the batches copied"
+        " so far are kept; nothing in the source changed); the same command again goes on"
+        " where it stopped",
+        "ERROR interrupted",
+    ]
+    assert cli.main(["archive", "copy", str(original), pg_url]) == 0
 
 
 def test_the_final_check_catches_a_copy_that_differs(

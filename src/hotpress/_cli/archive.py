@@ -88,8 +88,18 @@ def cmd_archive(args: argparse.Namespace, out: Console, err: Console) -> int:
         try:
             target = open_archive(dst)
             try:
-                with progress(args, err) as bars:
-                    report = copy_archive(source, target, progress=bars)
+                try:
+                    with progress(args, err) as bars:
+                        report = copy_archive(source, target, progress=bars)
+                except KeyboardInterrupt:
+                    log.error(
+                        "archive copy stopped: %s is a partial copy of %s (the batches copied"
+                        " so far are kept; nothing in the source changed); the same command"
+                        " again goes on where it stopped",
+                        target.name,
+                        source.name,
+                    )
+                    raise
             finally:
                 target.close()
         finally:
