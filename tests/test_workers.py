@@ -320,6 +320,21 @@ def test_a_lease_that_ran_out_on_a_worker_of_another_archive_says_so(
     assert feeds.requests_to("/f0.xml") == []
 
 
+def _run_beside(config: Path, broker: str, urls: list[str]) -> subprocess.CompletedProcess[str]:
+    """``run`` of ``config`` with one worker of its own folder (``worker/`` beside it) whose
+    config names ``urls`` and the same archive file through another path."""
+    elsewhere = config.parent / "worker"
+    elsewhere.mkdir(exist_ok=True)
+    worker = Worker(write_config(elsewhere, broker, urls, database="../archive.db"))
+    try:
+        wait_for_workers(broker, 1)
+        done = run(config, "run")
+    finally:
+        worker.stop()
+    assert done.returncode == 0, done.stdout + done.stderr + worker.text()
+    return done
+
+
 def test_a_run_checks_its_workers_archive_and_goes_on_when_they_share_it(
     tmp_path: Path, rabbit_vhost: str, feeds: FeedServer
 ) -> None:
@@ -328,15 +343,7 @@ def test_a_run_checks_its_workers_archive_and_goes_on_when_they_share_it(
     feeds.route("/f0.xml", Reply(body=rss("f0", 2), headers={"Content-Type": "text/xml"}))
     urls = [feeds.url("/f0.xml")]
     config = write_config(tmp_path, rabbit_vhost, urls)
-    elsewhere = tmp_path / "worker"
-    elsewhere.mkdir()
-    worker = Worker(write_config(elsewhere, rabbit_vhost, urls, database="../archive.db"))
-    try:
-        wait_for_workers(rabbit_vhost, 1)
-        done = run(config, "run")
-    finally:
-        worker.stop()
-    assert done.returncode == 0, done.stdout + done.stderr + worker.text()
+    done = _run_beside(config, rabbit_vhost, urls)
     assert "sources: 1 ok, 0 failed; items: 2 new" in done.stdout
     assert len(feeds.requests_to("/f0.xml")) == 1
 
@@ -579,3 +586,32 @@ def test_the_wait_for_a_round_stops_with_an_error_when_the_archive_stays_away() 
     assert f"no new connection within {RECONNECT * RECONNECT_TRIES:g} s" in message
     assert "connection refused" in message
     assert "the next `hotpress run` publishes them" in message
+
+
+def test_a_source_added_before_the_workers_are_restarted_comes_back_within_minutes(
+    tmp_path: Path, rabbit_vhost: str, feeds: FeedServer
+) -> None:
+    """hotpress.yml edited (a source added) and `run` started before the workers were
+    restarted: the worker does not know the source. It says to restart the workers, and the
+    source is due again in 5 minutes (before: backed off an hour, as a failing feed), so
+    the restarted worker refreshes it at the next run."""
+    before = [feeds.url("/f0.xml")]
+    after = [*before, feeds.url("/f1.xml")]
+    config = write_config(tmp_path, rabbit_vhost, after)
+    started = time.time()
+    done = _run_beside(config, rabbit_vhost, before)
+    assert "sources: 1 ok, 1 failed" in done.stdout
+    said = " ".join(done.stdout.split())
+    assert (
+        "not in this worker's config: a worker reads hotpress.yml when it starts; restart the"
+        " workers after editing it (and every machine's must be the same)"
+    ) in said
+    with archive(config) as db:
+        ((due, errors),) = db.execute(
+            "SELECT next_due, error_count FROM sources WHERE url = ?", (after[1],)
+        ).fetchall()
+    assert errors == 1
+    assert started + 4 * 60 < due <= time.time() + 5 * 60
+    again = _run_beside(config, rabbit_vhost, after)
+    assert "sources: 2 ok, 0 failed; items: 5 new" in again.stdout
+    assert len(feeds.requests_to("/f1.xml")) == 1

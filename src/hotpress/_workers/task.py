@@ -15,11 +15,10 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from hotpress import core
 from hotpress._reading import store_result
-from hotpress._schedule import next_due
 from hotpress._storage.base import Storage
 from hotpress.config import Settings
 from hotpress.exceptions import LeaseLostError, StorageError
@@ -28,6 +27,10 @@ from hotpress.types import FetchResult
 log = logging.getLogger("hotpress")
 
 MAX_TRIES = 3
+UNKNOWN_RETRY = timedelta(minutes=5)
+"""A source this worker's config lacks (hotpress.yml edited, the scheduler restarted, the
+workers not yet) is sent again after this long, not backed off: once the workers are
+restarted it is refreshed within minutes, not hours."""
 
 
 def refresh_batch(
@@ -57,7 +60,8 @@ def refresh_batch(
             f"started {held[key] - 1} times without finishing: its refresh kills its worker"
             " or runs out of time"
             if key in specs
-            else "not in this worker's config (is every machine's hotpress.yml the same?)"
+            else "not in this worker's config: a worker reads hotpress.yml when it starts;"
+            " restart the workers after editing it (and every machine's must be the same)"
         )
         _give_up(settings, storage, key, token, error, clock())
     go = [k for k in keys if k in held and k not in given_up]
@@ -115,6 +119,6 @@ def _give_up(
     if spec is not None:
         store_result(spec, result, storage, now=now, lease=token)
         return
-    due = next_due(now, interval_minutes=60, error_count=storage.error_count(key) + 1)
+    due = now + UNKNOWN_RETRY
     with contextlib.suppress(LeaseLostError):  # another delivery stored it meanwhile
         storage.save_fetch(key, result, None, now=now, error=error, next_due=due, lease=token)
