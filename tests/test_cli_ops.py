@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -129,3 +131,21 @@ def test_verbose_run_summary_names_each_failure_on_one_line(
     assert "sources: 1 ok, 1 failed; items: 2 new, 0 updated" in out
     failures = [line for line in out if "failed /" in line]
     assert len(failures) == 1 and failures[0].startswith("  failed /gone: HTTP 404")
+
+
+def test_a_json_log_line_keeps_the_traceback_of_a_logged_exception() -> None:
+    """Before, a ``log.exception`` in JSON lost its traceback (only the message was kept)."""
+    from hotpress._cli.common import JsonFormatter
+
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        record = logging.LogRecord(
+            "hotpress", logging.ERROR, __file__, 1, "refreshing %d sources failed", (3,),
+            sys.exc_info(),
+        )  # fmt: skip
+    line = json.loads(JsonFormatter().format(record))
+    assert line["level"] == "error"
+    assert line["message"] == "refreshing 3 sources failed"
+    assert line["exception"].startswith("Traceback (most recent call last):")
+    assert line["exception"].endswith("ValueError: boom")

@@ -9,6 +9,7 @@ its traceback; a refused Redis login was tried again for 30 s, then called unrea
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import subprocess
 import sys
@@ -147,3 +148,26 @@ def test_a_worker_started_before_its_broker_says_so_and_serves_once_it_is_there(
         worker.stop()
         proxy.close()
     assert "Traceback" not in worker.text()
+
+
+def test_a_worker_logging_json_writes_nothing_else(
+    tmp_path: Path, feeds: FeedServer, rabbit_vhost: str
+) -> None:
+    """``--log-format json``: every line the worker writes is one JSON object, Celery's own
+    records included (before: Celery's banner on standard output, its records in its own
+    text format, a bare SecurityWarning when run as root, "worker: Warm shutdown" printed)."""
+    config = write_config(tmp_path, rabbit_vhost, [feeds.url("/f0.xml")])
+    worker = Worker(config, concurrency=1, options=("--log-format", "json"))
+    try:
+        wait_for_workers(rabbit_vhost, 1)
+        done = _hotpress(config, "run")
+        assert done.returncode == 0, done.stdout + done.stderr + worker.text()
+    finally:
+        worker.stop()
+    lines = worker.text().splitlines()
+    records = [json.loads(line) for line in lines]  # each one JSON, or this fails
+    said = [(r["level"], r["message"]) for r in records]
+    assert ("info", f"worker for 1 sources on {rabbit_vhost.replace(':guest@', ':***@')}") in said
+    assert any(m.startswith("Task hotpress.refresh[") and "succeeded" in m for _, m in said)
+    assert ("info", "refreshed 1 sources (0 failed, 2 new items, 0 updated)") in said
+    assert said[-1] == ("info", "worker: warm shutdown")

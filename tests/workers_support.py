@@ -162,7 +162,14 @@ class Worker:
     runs by default (prefork: a main process and ``concurrency`` children, all killed
     together)."""
 
-    def __init__(self, config: Path, *, concurrency: int = 2, pool: str = "prefork") -> None:
+    def __init__(
+        self,
+        config: Path,
+        *,
+        concurrency: int = 2,
+        pool: str = "prefork",
+        options: tuple[str, ...] = (),
+    ) -> None:
         self.log = config.parent / f"worker-{uuid.uuid4().hex[:6]}.log"
         self._out = self.log.open("wb")
         self.proc = subprocess.Popen(
@@ -177,6 +184,7 @@ class Worker:
                 pool,
                 "--concurrency",
                 str(concurrency),
+                *options,
             ],
             cwd=config.parent,
             stdout=self._out,

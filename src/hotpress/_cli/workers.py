@@ -46,7 +46,13 @@ def cmd_worker(args: argparse.Namespace, settings: Settings, out: Console, err: 
         log.warning("the broker %s cannot be reached yet (%s); waiting for it", redact(broker), why)
     log.info("worker for %d sources on %s", len(settings.sources), redact(broker))
     level = "WARNING" if args.quiet else ("DEBUG" if args.verbose > 1 else "INFO")
-    run_worker(settings, pool=args.pool, concurrency=args.concurrency, loglevel=level)
+    run_worker(
+        settings,
+        pool=args.pool,
+        concurrency=args.concurrency,
+        loglevel=level,
+        json_logs=args.log_format == "json",
+    )
     return 0
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import sys
 import threading
 import warnings
 from collections.abc import Sequence
@@ -190,9 +191,15 @@ def worker_app(settings: Settings, *, pool: str = "threads", concurrency: int = 
     return app
 
 
-def run_worker(settings: Settings, *, pool: str, concurrency: int, loglevel: str) -> None:
-    """Run a Celery worker until it is stopped (SIGTERM: finish the tasks, then exit)."""
+def run_worker(
+    settings: Settings, *, pool: str, concurrency: int, loglevel: str, json_logs: bool = False
+) -> None:
+    """Run a Celery worker until it is stopped (SIGTERM: finish the tasks, then exit).
+    ``json_logs``: Celery's own records go through hotpress's handler too (one JSON object a
+    line on stderr, nothing else: no banner, no bare warnings)."""
     app = worker_app(settings, pool=pool, concurrency=concurrency)
+    if json_logs:
+        _celery_logs_as_hotpress(loglevel)
     if pool != "prefork":
         # Celery's notice that 6.0 will stop tasks on a connection loss: a threads or solo
         # pool cannot, which is why it is off for them.
@@ -205,6 +212,7 @@ def run_worker(settings: Settings, *, pool: str, concurrency: int, loglevel: str
             logging.getLogger(name).setLevel(logging.WARNING)
     app.worker_main(
         [
+            *(["--quiet"] if json_logs else []),  # (Celery's banner: text on stdout)
             "worker",
             f"--pool={pool}",
             f"--concurrency={concurrency}",
@@ -215,6 +223,29 @@ def run_worker(settings: Settings, *, pool: str, concurrency: int, loglevel: str
             "--without-mingle",
         ]
     )
+
+
+def _celery_logs_as_hotpress(loglevel: str) -> None:
+    """Celery configures no logging (a ``setup_logging`` receiver tells it so); its records
+    (the consumer's "Cannot connect …", the pool's, warnings such as running as root) reach
+    the root logger, which gets hotpress's handlers. Its one direct write, "worker: Warm
+    shutdown (MainProcess)" to standard output, is logged instead: standard output is
+    pointed at /dev/null (nothing of hotpress's goes there in a worker)."""
+    from celery.signals import setup_logging, worker_shutting_down
+
+    root = logging.getLogger()
+    root.handlers[:] = list(log.handlers)
+    root.setLevel(loglevel)
+    logging.captureWarnings(True)
+    setup_logging.connect(lambda **_: None, weak=False)
+
+    def shutting_down(how: str = "", **_: Any) -> None:
+        log.info("worker: %s shutdown", how.lower() or "a")
+
+    worker_shutting_down.connect(shutting_down, weak=False)
+    sys.stdout.flush()
+    with open(os.devnull, "wb") as devnull:
+        os.dup2(devnull.fileno(), sys.__stdout__.fileno() if sys.__stdout__ else 1)
 
 
 def host_batches(settings: Settings, keys: Sequence[str]) -> list[list[str]]:
