@@ -157,40 +157,62 @@ async def refresh(
             report = await _refresh(
                 specs, requests, storage, own, options, clock, progress, settings, pool, lease
             )
-            report = await _media(settings, storage, own, options, clock, report)
+            if lease is None:
+                report = await _after(settings, storage, own, options, clock, report, started)
     else:
         report = await _refresh(
             specs, requests, storage, client, options, clock, progress, settings, pool, lease
         )
-        report = await _media(settings, storage, client, options, clock, report)
-    if settings.notify:
-        pushed = notify_round(settings.notify, storage, now=clock(), since=started)
-        report = replace(report, notify=pushed)
+        if lease is None:
+            report = await _after(settings, storage, client, options, clock, report, started)
+    # A worker's refresh (``lease``) leaves them to the round's sender (``after_round``):
+    # they work on the whole archive, once a round, on the machine that publishes.
     return report
 
 
-async def _media(
+def after_round(
+    settings: Settings, storage: Storage, report: FetchReport, *, since: datetime, clock: Clock
+) -> FetchReport:
+    """What follows the refreshes of a round on the workers, once, here: the images of every
+    new or changed body (kept on this machine, the one that publishes them) and the pushes
+    of what is new since ``since`` (one message per target, not one per task)."""
+    if settings.media_dir is None and not settings.notify:
+        return report
+
+    async def after() -> FetchReport:
+        options = fetch_settings(settings.fetch, rsshub_hosts(settings))
+        async with make_client(options) as client:
+            return await _after(settings, storage, client, options, clock, report, since)
+
+    return asyncio.run(after())
+
+
+async def _after(
     settings: Settings,
     storage: Storage,
     client: httpx.AsyncClient,
     options: FetchSettings,
     clock: Clock,
     report: FetchReport,
+    since: datetime,
 ) -> FetchReport:
-    """The images of every new or changed body (``images: local`` / ``image_proxy``)."""
-    if settings.media_dir is None:
-        return report
-    sources = {s.key: s for s in settings.sources}
-    media = await media_pass(
-        settings.images,
-        sources,
-        storage,
-        root=settings.media_dir,
-        client=client,
-        fetch=options,
-        now=clock(),
-    )
-    return replace(report, media=media)
+    """The images of every new or changed body (``images: local`` / ``image_proxy``), then
+    the pushes of what is new since ``since``."""
+    if settings.media_dir is not None:
+        media = await media_pass(
+            settings.images,
+            {s.key: s for s in settings.sources},
+            storage,
+            root=settings.media_dir,
+            client=client,
+            fetch=options,
+            now=clock(),
+        )
+        report = replace(report, media=media)
+    if settings.notify:
+        pushed = notify_round(settings.notify, storage, now=clock(), since=since)
+        report = replace(report, notify=pushed)
+    return report
 
 
 async def _refresh(

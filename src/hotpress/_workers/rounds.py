@@ -192,7 +192,8 @@ def distributed_fetch(
     for key in busy if not due_only else ():
         done[key] = _unfinished(key, urls.get(key, ""), "being refreshed by another round")
     order = {k: i for i, k in enumerate(wanted)}
-    return core.FetchReport(tuple(sorted(done.values(), key=lambda o: order[o.key])))
+    report = core.FetchReport(tuple(sorted(done.values(), key=lambda o: order[o.key])))
+    return core.after_round(settings, storage, report, since=now, clock=clock)
 
 
 def wait_round(

@@ -83,7 +83,7 @@ def schedule(
             # Rounds that ended first: a lease that ran out still holds its token here, so
             # what no worker refreshed is said (and why) before the next claim takes it.
             for ended in _ended(storage, out, functools.partial(_workers_missing, settings, app)):
-                done = _report(settings, storage, ended)
+                done = _report(settings, storage, ended, clock)
                 unpublished |= rounds == 0 or bool(
                     done.fetch and (done.fetch.new or done.fetch.updated)
                 )
@@ -224,14 +224,17 @@ def _ended(
     return ended
 
 
-def _report(settings: Settings, storage: Storage, ended: tuple[_Out, list[str]]) -> Round:
-    """What a round that is over did, from the fetch log."""
+def _report(
+    settings: Settings, storage: Storage, ended: tuple[_Out, list[str]], clock: core.Clock
+) -> Round:
+    """What a round that is over did, from the fetch log; then what follows a round here
+    (images, pushes: ``core.after_round``)."""
     sent, left = ended
     stored = [k for k in sent.keys if k not in set(left)]
+    started = datetime.fromtimestamp(sent.started, UTC)
     fetch = core.FetchReport(tuple(outcomes(settings, storage, stored, sent.started)))
-    return Round(
-        started=datetime.fromtimestamp(sent.started, UTC), due=tuple(sent.keys), fetch=fetch
-    )
+    fetch = core.after_round(settings, storage, fetch, since=started, clock=clock)
+    return Round(started=started, due=tuple(sent.keys), fetch=fetch)
 
 
 def _publish(
