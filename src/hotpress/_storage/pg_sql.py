@@ -6,7 +6,8 @@ here, by rules small enough to test one by one (``tests/test_storage_pg_sql.py``
 - statements: ``?`` -> ``%s`` and ``:name`` -> ``%(name)s`` outside string literals, a
   literal ``%`` doubled (psycopg's placeholders); ``INSERT OR IGNORE`` -> ``ON CONFLICT DO
   NOTHING``; ``a IS NOT b`` (b not NULL) -> ``IS DISTINCT FROM``; ``BEGIN IMMEDIATE`` ->
-  ``BEGIN``.
+  ``BEGIN``. ``numbered`` then turns a positional one into PostgreSQL's ``$1``, ``$2``…,
+  which ``PgDB`` sends through psycopg's ``RawCursor`` (psycopg does not parse it again).
 - migrations: comments dropped; ``id INTEGER PRIMARY KEY`` -> an identity column (ids stay
   explicit-insertable, so ``archive copy`` keeps them); ``INTEGER`` -> ``BIGINT`` (Unix
   seconds and dates before 1901 or after 2038 do not fit 32 bits); ``REAL`` -> ``DOUBLE
