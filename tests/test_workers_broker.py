@@ -171,3 +171,57 @@ def test_a_worker_logging_json_writes_nothing_else(
     assert any(m.startswith("Task hotpress.refresh[") and "succeeded" in m for _, m in said)
     assert ("info", "refreshed 1 sources (0 failed, 2 new items, 0 updated)") in said
     assert said[-1] == ("info", "worker: warm shutdown")
+
+
+def test_a_scheduler_whose_broker_restarts_sends_again_once_it_is_back(
+    tmp_path: Path, feeds: FeedServer, rabbit_vhost: str
+) -> None:
+    """The scheduler's own broker connection cut between two rounds (a RabbitMQ restart, as
+    the scheduler sees it): the send in between fails, is said, and lets its leases go; the
+    next send, once the broker is back, goes through on a new connection."""
+    from hotpress._watch import Round, Stop
+    from hotpress._workers.app import settings_app
+    from hotpress._workers.scheduler import schedule
+    from hotpress.config import load_settings
+
+    proxy = Proxy(RABBIT)
+    vhost = rabbit_vhost.rsplit("/", 1)[1]
+    through = f"amqp://guest:guest@127.0.0.1:{proxy.port}/{vhost}"
+    config = write_config(tmp_path, through, [feeds.url("/f0.xml")])
+    worker_config = tmp_path / "worker"
+    worker_config.mkdir()
+    # The worker on the broker itself: only the scheduler's connection is cut.
+    worker = Worker(
+        write_config(worker_config, rabbit_vhost, [feeds.url("/f0.xml")], database="../archive.db")
+    )
+    settings = load_settings(config)
+    rounds: list[Round] = []
+    stop = Stop()
+
+    def ended(done: Round) -> None:
+        rounds.append(done)
+        if len(rounds) == 1:  # the first round is over: the broker goes, the source is due
+            proxy.cut()
+            with sqlite3.connect(tmp_path / "archive.db") as db:
+                db.execute("UPDATE sources SET next_due = 0")
+        elif len(rounds) == 2:  # the send that failed: the broker is back
+            proxy.restore()
+        else:
+            stop.set()
+
+    try:
+        wait_for_workers(rabbit_vhost, 1)
+        schedule(settings, settings_app(settings), stop=stop, on_round=ended, max_sleep=1)
+    finally:
+        worker.stop()
+        proxy.close()
+    first, failed, second = rounds
+    assert first.error is None and first.fetch is not None and first.fetch.new == 2, worker.text()
+    assert failed.error is not None and "cannot send to the broker" in failed.error
+    assert second.error is None and second.fetch is not None, worker.text()
+    assert [o.error for o in second.fetch.outcomes] == [None]
+    assert len(feeds.requests_to("/f0.xml")) == 2
+    with sqlite3.connect(tmp_path / "archive.db") as db:
+        assert db.execute(
+            "SELECT COUNT(*) FROM sources WHERE lease_token IS NOT NULL"
+        ).fetchone() == (0,)
