@@ -1,6 +1,6 @@
 """A broker that refuses hotpress (a wrong password, a vhost or Redis database that does not
-exist) and one that is not there yet, as ``run``, ``watch`` and ``worker`` meet them, against
-the machine's real RabbitMQ and Redis.
+exist), one that is not there yet and one that restarts, as ``run``, ``watch`` and ``worker``
+meet them, against the machine's real RabbitMQ and Redis; and a worker's JSON log lines.
 
 Before: a refusal came out of ``run`` and ``watch`` as py-amqp's traceback
 (``AccessRefused``, ``NotAllowed``), out of ``worker`` as Celery's "Unrecoverable error" and
