@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import logging
 import signal
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -277,6 +278,15 @@ class Terminated(KeyboardInterrupt):
     worker processes are stopped and waited for, and nothing is left half-closed."""
 
 
+def _not_terminated(record: logging.LogRecord) -> bool:
+    """Drops asyncio's report of a task that ended with :class:`Terminated` ("Task exception
+    was never retrieved" and its traceback): raised while a task's code ran (not while the
+    loop waited), the exception is kept by the task as well as unwinding the command, which
+    says "terminated (SIGTERM)" itself. (Ctrl-C does not meet this: ``asyncio.run`` turns
+    SIGINT into a cancellation of its task.)"""
+    return not (record.exc_info and isinstance(record.exc_info[1], Terminated))
+
+
 @contextlib.contextmanager
 def _sigterm_unwinds(command: str) -> Iterator[None]:
     if command not in _STOPPED_BY_SIGTERM or threading.current_thread() is not (
@@ -288,6 +298,9 @@ def _sigterm_unwinds(command: str) -> Iterator[None]:
     def handle(signum: int, frame: FrameType | None) -> None:
         raise Terminated
 
+    asyncio_log = logging.getLogger("asyncio")
+    if _not_terminated not in asyncio_log.filters:
+        asyncio_log.addFilter(_not_terminated)  # kept: the task is collected after the unwind
     previous = signal.signal(signal.SIGTERM, handle)
     try:
         yield
