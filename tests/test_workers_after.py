@@ -10,11 +10,13 @@ not have) and every task sent its own push message.
 from __future__ import annotations
 
 import hashlib
+import logging
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -148,3 +150,40 @@ def test_the_scheduler_keeps_the_images_and_pushes_once_a_round(
     assert _kept(tmp_path) == _expected()
     assert not (tmp_path / "worker/hotpress-media").exists()
     assert len(pushes.bodies) == 1
+
+
+def test_an_archive_failing_during_the_images_leaves_the_round_to_publish(
+    tmp_path: Path, feeds: FeedServer, pushes: Endpoint, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The round is stored already: an archive error in the images pass is logged and the
+    round's report comes back as it was, so the sender goes on to publish it (before the
+    error reached the scheduler's loop, which dropped the round unpublished)."""
+    from hotpress import core
+    from hotpress._storage import open_storage
+    from hotpress.config import load_settings
+    from hotpress.exceptions import StorageError
+
+    config = write_config(tmp_path, "amqp://127.0.0.1//", [feeds.url("/f0.xml")])
+    config.write_text(config.read_text(encoding="utf-8") + "images: local\n", encoding="utf-8")
+    settings = load_settings(config)
+
+    class Failing:
+        def __init__(self, storage: Any) -> None:
+            self._storage = storage
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self._storage, name)
+
+        def media_work(self, *args: Any, **kwargs: Any) -> Any:
+            raise StorageError("cannot read archive.db: disk I/O error")
+
+    report = core.FetchReport(())
+    with open_storage(settings.database) as storage, caplog.at_level(logging.ERROR, "hotpress"):
+        after = core.after_round(
+            settings, Failing(storage), report, since=datetime.now(UTC), clock=core.utcnow
+        )
+    assert after is report
+    assert [r.getMessage() for r in caplog.records] == [
+        "images and pushes of this round: cannot read archive.db: disk I/O error"
+        " (taken up again next round)"
+    ]

@@ -7,6 +7,7 @@ arguments; the CLI wires them up. A failing source is a result, never an excepti
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -37,12 +38,15 @@ from hotpress._reading import (
 from hotpress._retention import RetentionReport, apply_retention
 from hotpress._storage.base import Storage
 from hotpress.config import Settings
+from hotpress.exceptions import StorageError
 from hotpress.types import (
     FetchRequest,
     FetchResult,
     SourceSpec,
     SourceState,
 )
+
+log = logging.getLogger("hotpress")
 
 __all__ = [
     "PUBLIC_RSSHUB",
@@ -175,7 +179,10 @@ def after_round(
 ) -> FetchReport:
     """What follows the refreshes of a round on the workers, once, here: the images of every
     new or changed body (kept on this machine, the one that publishes them) and the pushes
-    of what is new since ``since`` (one message per target, not one per task)."""
+    of what is new since ``since`` (one message per target, not one per task). An archive
+    that fails meanwhile is logged and the report returned as it was: the round is stored,
+    and publishing it does not wait for its images (both passes take up what is left at the
+    next round)."""
     if settings.media_dir is None and not settings.notify:
         return report
 
@@ -184,7 +191,11 @@ def after_round(
         async with make_client(options) as client:
             return await _after(settings, storage, client, options, clock, report, since)
 
-    return asyncio.run(after())
+    try:
+        return asyncio.run(after())
+    except StorageError as exc:
+        log.error("images and pushes of this round: %s (taken up again next round)", exc)
+        return report
 
 
 async def _after(
