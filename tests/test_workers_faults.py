@@ -576,3 +576,74 @@ def _count(database: str, folder: Path, sql: str) -> int:
         return int(one(database, folder, sql))
     except Exception:  # the archive is not made yet
         return -1
+
+
+def test_a_round_whose_report_fails_is_still_published_at_the_next_turn(
+    tmp_path: Path, rabbit_vhost: str
+) -> None:
+    """The database goes away just as the scheduler reads a finished round's outcomes: the
+    error is said, and the round, stored by the worker, is published at the next turn
+    (before: the round had left the scheduler's list already, and was published only once a
+    later round changed something)."""
+    from hotpress._storage.base import Storage
+    from hotpress._watch import Round, Stop
+    from hotpress._workers.app import settings_app
+    from hotpress._workers.scheduler import schedule
+    from hotpress.config import load_settings
+    from hotpress.exceptions import StorageError
+
+    with FeedServer() as feeds:
+        feeds.route("/f0.xml", Reply(body=rss("f0", 2), headers=FEED))
+        config = write_config(tmp_path, rabbit_vhost, [feeds.url("/f0.xml")])
+        settings = load_settings(config)
+        posts = tmp_path / "blog/source/_posts"
+        opened: list[Storage] = []
+
+        class GoneOnce:
+            """The first archive connection: its first read of the fetch log fails."""
+
+            def __init__(self, storage: Storage) -> None:
+                self._storage, self._failed = storage, False
+
+            def __getattr__(self, name: str) -> Any:
+                return getattr(self._storage, name)
+
+            def fetch_log(self, *args: Any, **kwargs: Any) -> Any:
+                if not self._failed:
+                    self._failed = True
+                    raise StorageError("cannot read the archive: server closed the connection")
+                return self._storage.fetch_log(*args, **kwargs)
+
+        def factory() -> Any:
+            opened.append(open_storage(settings.database))
+            return GoneOnce(opened[-1]) if len(opened) == 1 else opened[-1]
+
+        rounds: list[Round] = []
+        stop = Stop()
+        deadline = time.monotonic() + 60
+
+        def sleep(seconds: float) -> None:
+            if list(posts.rglob("*.md")) or time.monotonic() > deadline:
+                stop.set()
+            time.sleep(min(seconds, 0.2))
+
+        worker = Worker(config)
+        try:
+            wait_for_workers(rabbit_vhost, 1)
+            schedule(
+                settings,
+                settings_app(settings),
+                stop=stop,
+                on_round=rounds.append,
+                storage_factory=factory,
+                sleep=sleep,
+                max_sleep=0.5,
+            )
+        finally:
+            worker.stop()
+            for storage in opened:
+                storage.close()
+    assert [r.error for r in rounds] == ["cannot read the archive: server closed the connection"], (
+        worker.text()
+    )
+    assert len(list(posts.rglob("*.md"))) == 2

@@ -83,8 +83,12 @@ def schedule(
             # Rounds that ended first: a lease that ran out still holds its token here, so
             # what no worker refreshed is said (and why) before the next claim takes it.
             for ended in _ended(storage, out, functools.partial(_workers_missing, settings, app)):
+                # Until its report says whether it changed anything, the round counts as
+                # unpublished: a report that fails (the database went away) leaves it to the
+                # next turn's publish instead of dropping it (it left ``out`` already).
+                before, unpublished = unpublished, True
                 done = _report(settings, storage, ended, clock)
-                unpublished |= rounds == 0 or bool(
+                unpublished = before or rounds == 0 or bool(
                     done.fetch and (done.fetch.new or done.fetch.updated)
                 )
                 if unpublished:
