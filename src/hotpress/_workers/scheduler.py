@@ -88,8 +88,10 @@ def schedule(
                 # next turn's publish instead of dropping it (it left ``out`` already).
                 before, unpublished = unpublished, True
                 done = _report(settings, storage, ended, clock)
-                unpublished = before or rounds == 0 or bool(
-                    done.fetch and (done.fetch.new or done.fetch.updated)
+                unpublished = (
+                    before
+                    or rounds == 0
+                    or bool(done.fetch and (done.fetch.new or done.fetch.updated))
                 )
                 if unpublished:
                     done = _publish(settings, storage, done, clock, wait=lock_wait)
