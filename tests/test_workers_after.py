@@ -159,6 +159,7 @@ def test_an_archive_failing_during_the_images_leaves_the_round_to_publish(
     round's report comes back as it was, so the sender goes on to publish it (before the
     error reached the scheduler's loop, which dropped the round unpublished)."""
     from hotpress import core
+    from hotpress._after import after_round
     from hotpress._storage import open_storage
     from hotpress.config import load_settings
     from hotpress.exceptions import StorageError
@@ -179,7 +180,7 @@ def test_an_archive_failing_during_the_images_leaves_the_round_to_publish(
 
     report = core.FetchReport(())
     with open_storage(settings.database) as storage, caplog.at_level(logging.ERROR, "hotpress"):
-        after = core.after_round(
+        after = after_round(
             settings, Failing(storage), report, since=datetime.now(UTC), clock=core.utcnow
         )
     assert after is report

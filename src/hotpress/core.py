@@ -10,18 +10,19 @@ import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import httpx
 
+from hotpress._after import after_refresh
 from hotpress._expand import ExpandReport, expand_sources
 from hotpress._fetch import FetchSettings, fetch_all, make_client
 from hotpress._fetch_options import PUBLIC_RSSHUB, fetch_settings, rsshub_hosts
 from hotpress._fulltext import FulltextReport, fulltext_sources
 from hotpress._hot.stories import assign_stories
-from hotpress._media import MediaReport, copy_missing, media_pass, media_targets
-from hotpress._notify import NotifyReport, notify_round
+from hotpress._media import MediaReport, copy_missing, media_targets
+from hotpress._notify import NotifyReport
 from hotpress._pool import ArchivePool, worker_count
 from hotpress._progress import NullProgress, Progress
 from hotpress._publish.posts import publish_hexo
@@ -38,7 +39,6 @@ from hotpress._reading import (
 from hotpress._retention import RetentionReport, apply_retention
 from hotpress._storage.base import Storage
 from hotpress.config import Settings
-from hotpress.exceptions import StorageError
 from hotpress.types import (
     FetchRequest,
     FetchResult,
@@ -162,67 +162,17 @@ async def refresh(
                 specs, requests, storage, own, options, clock, progress, settings, pool, lease
             )
             if lease is None:
-                report = await _after(settings, storage, own, options, clock, report, started)
+                report = await after_refresh(
+                    settings, storage, own, options, clock, report, started
+                )
     else:
         report = await _refresh(
             specs, requests, storage, client, options, clock, progress, settings, pool, lease
         )
         if lease is None:
-            report = await _after(settings, storage, client, options, clock, report, started)
-    # A worker's refresh (``lease``) leaves them to the round's sender (``after_round``):
+            report = await after_refresh(settings, storage, client, options, clock, report, started)
+    # A worker's refresh (``lease``) leaves them to the round's sender (``_after.after_round``):
     # they work on the whole archive, once a round, on the machine that publishes.
-    return report
-
-
-def after_round(
-    settings: Settings, storage: Storage, report: FetchReport, *, since: datetime, clock: Clock
-) -> FetchReport:
-    """What follows the refreshes of a round on the workers, once, here: the images of every
-    new or changed body (kept on this machine, the one that publishes them) and the pushes
-    of what is new since ``since`` (one message per target, not one per task). An archive
-    that fails meanwhile is logged and the report returned as it was: the round is stored,
-    and publishing it does not wait for its images (both passes take up what is left at the
-    next round)."""
-    if settings.media_dir is None and not settings.notify:
-        return report
-
-    async def after() -> FetchReport:
-        options = fetch_settings(settings.fetch, rsshub_hosts(settings))
-        async with make_client(options) as client:
-            return await _after(settings, storage, client, options, clock, report, since)
-
-    try:
-        return asyncio.run(after())
-    except StorageError as exc:
-        log.error("images and pushes of this round: %s (taken up again next round)", exc)
-        return report
-
-
-async def _after(
-    settings: Settings,
-    storage: Storage,
-    client: httpx.AsyncClient,
-    options: FetchSettings,
-    clock: Clock,
-    report: FetchReport,
-    since: datetime,
-) -> FetchReport:
-    """The images of every new or changed body (``images: local`` / ``image_proxy``), then
-    the pushes of what is new since ``since``."""
-    if settings.media_dir is not None:
-        media = await media_pass(
-            settings.images,
-            {s.key: s for s in settings.sources},
-            storage,
-            root=settings.media_dir,
-            client=client,
-            fetch=options,
-            now=clock(),
-        )
-        report = replace(report, media=media)
-    if settings.notify:
-        pushed = notify_round(settings.notify, storage, now=clock(), since=since)
-        report = replace(report, notify=pushed)
     return report
 
 

@@ -22,6 +22,7 @@ from datetime import timedelta
 from typing import Any
 
 from hotpress import core
+from hotpress._after import after_round
 from hotpress._progress import NullProgress, Progress
 from hotpress._storage.base import Storage
 from hotpress._workers.app import LEASE, archives_without, enqueue
@@ -193,7 +194,7 @@ def distributed_fetch(
         done[key] = _unfinished(key, urls.get(key, ""), "being refreshed by another round")
     order = {k: i for i, k in enumerate(wanted)}
     report = core.FetchReport(tuple(sorted(done.values(), key=lambda o: order[o.key])))
-    return core.after_round(settings, storage, report, since=now, clock=clock)
+    return after_round(settings, storage, report, since=now, clock=clock)
 
 
 def wait_round(

@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from hotpress import core
+from hotpress._after import after_round
 from hotpress._lock import run_lock
 from hotpress._storage import open_storage
 from hotpress._storage.base import Storage
@@ -234,12 +235,12 @@ def _report(
     settings: Settings, storage: Storage, ended: tuple[_Out, list[str]], clock: core.Clock
 ) -> Round:
     """What a round that is over did, from the fetch log; then what follows a round here
-    (images, pushes: ``core.after_round``)."""
+    (images, pushes: ``_after.after_round``)."""
     sent, left = ended
     stored = [k for k in sent.keys if k not in set(left)]
     started = datetime.fromtimestamp(sent.started, UTC)
     fetch = core.FetchReport(tuple(outcomes(settings, storage, stored, sent.started)))
-    fetch = core.after_round(settings, storage, fetch, since=started, clock=clock)
+    fetch = after_round(settings, storage, fetch, since=started, clock=clock)
     return Round(started=started, due=tuple(sent.keys), fetch=fetch)
 
 
