@@ -7,7 +7,6 @@ arguments; the CLI wires them up. A failing source is a result, never an excepti
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -45,8 +44,6 @@ from hotpress.types import (
     SourceSpec,
     SourceState,
 )
-
-log = logging.getLogger("hotpress")
 
 __all__ = [
     "PUBLIC_RSSHUB",
