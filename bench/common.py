@@ -11,7 +11,6 @@ import os
 import statistics
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -180,37 +179,27 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
 
 class TreeMemory:
     """Peak resident memory of this process and all its descendants together, sampled every
-    20 ms from /proc (``ru_maxrss`` gives one process only, and the site build runs worker
-    processes beside the main one)."""
+    20 ms from /proc by a process of its own (``bench/treewatch.py``): ``ru_maxrss`` gives one
+    process only, the site build runs worker processes beside the main one, and a sampler
+    thread in this process would take its CPU (and GIL) from what is measured."""
 
     def __init__(self) -> None:
         self.peak_mb = 0.0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._proc: subprocess.Popen[str] | None = None
 
     def __enter__(self) -> TreeMemory:
-        self._thread.start()
+        self._proc = subprocess.Popen(
+            [sys.executable, str(Path(__file__).with_name("treewatch.py")), str(os.getpid())],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self._proc.stdout is not None
+        if self._proc.stdout.readline().strip() != "ready":  # sampling before the clock starts
+            raise RuntimeError("bench/treewatch.py did not start")
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _watch(self) -> None:
-        while not self._stop.wait(0.02):
-            self.peak_mb = max(self.peak_mb, _tree_rss(os.getpid()) / 1024)
-
-
-def _tree_rss(pid: int) -> int:
-    """KiB resident in ``pid`` and its descendants (0 for a process that just ended)."""
-    total = 0
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                total += int(line.split()[1])
-        for task in Path(f"/proc/{pid}/task").iterdir():
-            for child in (task / "children").read_text().split():
-                total += _tree_rss(int(child))
-    except (OSError, ValueError):
-        pass
-    return total
+        assert self._proc is not None
+        out, _ = self._proc.communicate(timeout=30)
+        self.peak_mb = int(out.split()[-1]) / 1024

@@ -122,7 +122,8 @@ def building_blocks(feeds: int, items: int) -> dict[str, Any]:
     parser = etree.XMLParser(resolve_entities=False, huge_tree=True)
     cleaner = nh3.Cleaner()
     atom = "{http://www.w3.org/2005/Atom}"
-    with scratch() as tmp:
+    # Memory sampled as the pipeline row's is (TreeMemory), so both rows pay for it alike.
+    with scratch() as tmp, TreeMemory() as memory:
         out = Path(tmp)
         db = sqlite3.connect(out / "floor.db")
         db.execute("PRAGMA journal_mode=WAL")
@@ -184,7 +185,13 @@ def building_blocks(feeds: int, items: int) -> dict[str, Any]:
         stages["files"] += time.perf_counter() - t5
         seconds, used = time.perf_counter() - wall, time.process_time() - cpu
         db.close()
-    return {"seconds": seconds, "cpu": used, "entries": count, "stages": stages}
+    return {
+        "seconds": seconds,
+        "cpu": used,
+        "entries": count,
+        "stages": stages,
+        "tree_mb": memory.peak_mb,
+    }
 
 
 def json_loaders(feeds: int, items: int, loader: str) -> dict[str, Any]:
