@@ -104,6 +104,26 @@ def test_sqlite_to_postgresql_and_back_keeps_every_row_and_link(
     assert newest.title == "a新闻8" and newest.id == max(r[0] for r in before["items"]) + 1
 
 
+def test_a_copy_is_another_archive_with_an_id_of_its_own(
+    tmp_path: Path, feed_server: FeedServer, pg_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Workers and schedulers tell one archive from another by its id (``hotpress workers``):
+    a copy that kept the original's would pass for it, whichever one a machine still uses."""
+    make_archive(tmp_path / "a", feed_server, "hotpress.db", "a")
+    original = tmp_path / "a/hotpress.db"
+    with open_storage(original) as source:
+        mine = source.archive_id()
+    assert cli.main(["archive", "copy", str(original), pg_url]) == 0
+    assert "verified: every source has the same items and digests" in capsys.readouterr().out
+    with open_storage(pg_url) as copied, open_storage(original) as source:
+        theirs = copied.archive_id()
+        assert source.archive_id() == mine and theirs != mine
+    back = tmp_path / "back.db"
+    assert cli.main(["archive", "copy", pg_url, str(back)]) == 0  # verified: exit 0
+    with open_storage(back) as again:
+        assert again.archive_id() not in (mine, theirs)
+
+
 class Interrupt(Exception):
     pass
 

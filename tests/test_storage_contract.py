@@ -672,6 +672,32 @@ def test_released_leases_can_be_claimed_at_once(storage: Storage) -> None:
     assert storage.claim_sources(NOW, token="u", until=NOW + HOUR, limit=5) == [A.key, B.key]
 
 
+@covers("leases_now")
+def test_the_leases_now_are_counted_with_the_end_of_the_last(storage: Storage) -> None:
+    assert storage.leases_now(NOW) == (0, None)
+    storage.claim_sources(NOW, token="t", until=NOW + MINUTE, limit=1, keys=[A.key])
+    storage.claim_sources(NOW, token="u", until=NOW + HOUR, limit=1, keys=[B.key])
+    assert storage.leases_now(NOW) == (2, NOW + HOUR)
+    # An expired lease is not a lease now; a released one neither.
+    assert storage.leases_now(NOW + 2 * MINUTE) == (1, NOW + HOUR)
+    storage.release_leases("u")
+    assert storage.leases_now(NOW) == (1, NOW + MINUTE)
+
+
+@covers("archive_id")
+def test_an_archive_has_one_id_of_its_own_kept_across_opens(
+    database: Path | str, storage: Storage, tmp_path: Path
+) -> None:
+    made = storage.archive_id()
+    assert len(made) == 32 and storage.archive_id() == made
+    again = open_storage(database)
+    assert again.archive_id() == made  # another connection, the same archive
+    again.close()
+    other = open_storage(tmp_path / "other.db")
+    assert other.archive_id() != made
+    other.close()
+
+
 @covers("claim_sources")
 def test_a_stored_refresh_ends_its_lease_and_a_late_duplicate_writes_nothing(
     storage: Storage,

@@ -192,6 +192,24 @@ def _ops_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     p = _command(
         sub,
         common,
+        "workers",
+        "with `broker:`: the workers that answer, whether they use this archive, the tasks"
+        " waiting (exit status 1 when none answers or one uses another archive)",
+        "hotpress workers -c /etc/hotpress/hotpress.yml",
+        "hotpress workers --json",
+    )
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=2.0,
+        metavar="SECONDS",
+        help="how long the workers have to answer (default 2)",
+    )
+
+    p = _command(
+        sub,
+        common,
         "catalog",
         "list an RSSHub instance's routes with their category paths",
         "hotpress catalog --rsshub https://rsshub.app --search zhihu",
@@ -259,6 +277,7 @@ _WITH_SETTINGS: dict[str, Command] = {
     "sources": pipeline.cmd_sources,
     "watch": ops.cmd_watch,
     "worker": workers.cmd_worker,
+    "workers": workers.cmd_workers,
     "catalog": ops.cmd_catalog,
     "add": ops.cmd_add,
     "remove": ops.cmd_remove,

@@ -4,19 +4,27 @@ when a broker is configured (the rounds run on the workers, this process publish
 from __future__ import annotations
 
 import argparse
+import json
 import logging
+import sys
 from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
 from hotpress import core
-from hotpress._cli.common import progress
+from hotpress._cli.common import ago, progress
+from hotpress._cli.table import Cell, Column, print_table
 from hotpress._lock import run_lock
 from hotpress._storage import open_storage
 from hotpress._storage.base import Storage
 from hotpress._watch import Round, Stop, stop_on_signals
 from hotpress.config import Settings
 from hotpress.exceptions import ConfigError
+
+if TYPE_CHECKING:
+    from hotpress._workers.status import FleetStatus
 
 log = logging.getLogger("hotpress")
 
@@ -120,3 +128,81 @@ def cmd_schedule(settings: Settings, on_round: Callable[[Round], None]) -> int:
         rounds = schedule(settings, app, stop=stop, on_round=on_round)
     log.info("stopped after %d rounds", rounds)
     return 0
+
+
+WORKER_COLUMNS = (
+    Column("worker", shrink=16),
+    Column("archive", shrink=12),
+    Column("tasks now", rank=1),
+)
+
+
+def cmd_workers(args: argparse.Namespace, settings: Settings, out: Console, err: Console) -> int:
+    """``hotpress workers``: which workers answer, on which archive, and what waits; exit
+    status 1 when that is not a working fleet (for a monitoring probe)."""
+    from hotpress._workers.app import settings_app
+    from hotpress._workers.status import fleet_status
+
+    _broker(settings, "workers")
+    storage = open_storage(settings.database)
+    try:
+        now = core.utcnow()
+        fleet = fleet_status(settings, storage, settings_app(settings), now, timeout=args.timeout)
+    finally:
+        storage.close()
+    if args.json:
+        sys.stdout.write(json.dumps(_fleet_json(fleet), ensure_ascii=False, indent=2) + "\n")
+    else:
+        _print_fleet(fleet, now, out)
+    if fleet.problem is not None:
+        log.error("%s", fleet.problem)
+        return 1
+    return 0
+
+
+def _print_fleet(fleet: FleetStatus, now: datetime, out: Console) -> None:
+    rows: list[list[Cell | str]] = [
+        [
+            w.name,
+            Cell("this archive", "green")
+            if w.same
+            else Cell(f"{w.archive} ({w.error or 'another archive'})", "red"),
+            "?" if w.active is None else str(w.active),
+        ]
+        for w in fleet.workers
+    ]
+    count = len(fleet.workers)
+    answer = "1 worker answers" if count == 1 else f"{count} workers answer"
+    title = f"{answer} on {fleet.broker} — archive {fleet.archive}"
+    if rows:
+        print_table(out, title, WORKER_COLUMNS, rows)
+    else:
+        out.print(title, markup=False, highlight=False)
+    waiting = "unknown" if fleet.waiting is None else str(fleet.waiting)
+    out.print(f"tasks waiting in the queue: {waiting}", markup=False, highlight=False)
+    leased = f"sources leased now: {fleet.leased}"
+    if fleet.leases_end is not None:
+        leased += f" (the last lease ends {ago(fleet.leases_end, now)})"
+    out.print(leased, markup=False, highlight=False)
+
+
+def _fleet_json(fleet: FleetStatus) -> dict[str, Any]:
+    return {
+        "ok": fleet.ok,
+        "problem": fleet.problem,
+        "broker": fleet.broker,
+        "archive": fleet.archive,
+        "workers": [
+            {
+                "name": w.name,
+                "archive": w.archive,
+                "same_archive": w.same,
+                "tasks_now": w.active,
+                "error": w.error,
+            }
+            for w in fleet.workers
+        ],
+        "tasks_waiting": fleet.waiting,
+        "sources_leased": fleet.leased,
+        "leases_end": None if fleet.leases_end is None else fleet.leases_end.isoformat(),
+    }

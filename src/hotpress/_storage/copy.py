@@ -13,6 +13,8 @@ anything is written, and a resumed copy must come from the same origin. At the e
 copy is verified: per source, the number of items and a digest over (id, identity,
 content hash) must be equal on both sides, and so must every table's row count; only a
 verified copy drops the marker. PostgreSQL's id sequences are moved past the copied ids.
+The archive's own id (``Storage.archive_id``) is neither copied nor counted: a copy is
+another archive, and gets its own.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import Any, Protocol
 
 from hotpress._storage import open_storage
 from hotpress._storage.conn import ArchiveConnection
+from hotpress._storage.lease_sqlite import ARCHIVE_ID
 from hotpress.exceptions import StorageError
 
 __all__ = ["TABLES", "CopyReport", "SourceCheck", "copy_archive", "open_archive", "verify"]
@@ -49,6 +52,8 @@ TABLES: tuple[tuple[str, tuple[str, ...]], ...] = (
 """Every table of an archive and its key, in an order that satisfies the foreign keys."""
 IDENTITY = ("sources", "items", "fetch_log")
 MARKER = "hotpress_copy"
+ONLY = {"settings_state": f"key <> '{ARCHIVE_ID}'"}
+"""The rows of a table that are copied and counted (all of the others')."""
 BATCH = 2000
 
 
@@ -107,7 +112,8 @@ def _fingerprint(archive: ArchiveConnection) -> str:
 
 
 def _count(archive: ArchiveConnection, table: str) -> int:
-    return int(archive._db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+    where = f" WHERE {ONLY[table]}" if table in ONLY else ""
+    return int(archive._db.execute(f"SELECT COUNT(*) FROM {table}{where}").fetchone()[0])
 
 
 def _empty(archive: ArchiveConnection) -> bool:
@@ -172,8 +178,10 @@ def _copy_table(
     names = ", ".join(columns)
     index = [columns.index(k) for k in keys]
     order = ", ".join(keys)
+    only = [ONLY[table]] if table in ONLY else []
     last = dst._db.execute(
-        f"SELECT {order} FROM {table} ORDER BY {', '.join(f'{k} DESC' for k in keys)} LIMIT 1"
+        f"SELECT {order} FROM {table}{''.join(f' WHERE {c}' for c in only)}"
+        f" ORDER BY {', '.join(f'{k} DESC' for k in keys)} LIMIT 1"
     ).fetchone()
     stage = f"copying {table}"
     progress.begin(stage, _count(src, table))
@@ -183,7 +191,8 @@ def _copy_table(
     insert = f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))})"
     copied = 0
     while True:
-        where = f" WHERE {_after(keys)}" if last is not None else ""
+        conditions = only + ([_after(keys)] if last is not None else [])
+        where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
         rows = src._db.execute(
             f"SELECT {names} FROM {table}{where} ORDER BY {order} LIMIT ?",
             (*(last or ()), batch),

@@ -65,3 +65,12 @@ class LeaseStore(Protocol):
 
     def release_leases(self, token: str) -> int:
         """Give up every lease of ``token`` (a round abandoned); returns how many."""
+
+    def leases_now(self, now: datetime) -> tuple[int, datetime | None]:
+        """Sources leased at ``now`` (being refreshed by workers, or queued for them), and
+        when the last of those leases ends."""
+
+    def archive_id(self) -> str:
+        """This archive's own random id, made the first time it is asked for (``archive
+        copy`` leaves it out: a copy gets its own). Two processes share an archive when
+        their ids are equal, however each names it (a path, a host name or another)."""

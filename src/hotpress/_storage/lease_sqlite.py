@@ -9,13 +9,18 @@ claimers pass each other instead of waiting or taking a row twice.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from hotpress._storage.conn import ArchiveConnection
 from hotpress._storage.lease_rows import Dialect, claim_sql
 from hotpress._storage.sqlite_rows import _chunks
+
+ARCHIVE_ID = "archive_id"
+"""The ``settings_state`` key of :meth:`LeaseQueriesMixin.archive_id` (``archive copy`` skips
+it)."""
 
 
 class LeaseQueriesMixin(ArchiveConnection):
@@ -103,3 +108,30 @@ class LeaseQueriesMixin(ArchiveConnection):
 
         released: int = self._write(work)
         return released
+
+    def leases_now(self, now: datetime) -> tuple[int, datetime | None]:
+        count, last = self._db.execute(
+            "SELECT COUNT(*), MAX(lease_until) FROM sources"
+            " WHERE lease_token IS NOT NULL AND lease_until > ?",
+            (int(now.timestamp()),),
+        ).fetchone()
+        return int(count), None if last is None else datetime.fromtimestamp(int(last), UTC)
+
+    def archive_id(self) -> str:
+        def read() -> str | None:
+            row = self._db.execute(
+                f"SELECT value FROM settings_state WHERE key = '{ARCHIVE_ID}'"
+            ).fetchone()
+            return None if row is None else str(row[0])
+
+        def work() -> str | None:
+            self._db.execute(
+                "INSERT INTO settings_state (key, value) VALUES (?, ?)"
+                " ON CONFLICT (key) DO NOTHING",
+                (ARCHIVE_ID, uuid.uuid4().hex),
+            )
+            return read()
+
+        made: str | None = read() or self._write(work)
+        assert made is not None
+        return made

@@ -173,17 +173,22 @@ def worker_app(settings: Settings, *, pool: str = "threads", concurrency: int = 
 
     @inspect_command(name=LEASES, args=[("token", str), ("keys", list)])  # type: ignore[untyped-decorator]
     def leases(state: Any, token: str = "", keys: Sequence[str] = (), **_: Any) -> dict[str, Any]:
-        """How many of ``keys`` this worker's archive has leased to ``token``, and the
-        archive's name: a sender whose leases a worker cannot see does not share its
-        archive. Its own connection, opened and closed here (the main process)."""
+        """How many of ``keys`` this worker's archive has leased to ``token``, the archive's
+        name and id (a sender whose leases a worker cannot see, or whose archive has another
+        id, does not share its archive), and the tasks this worker runs now (``hotpress
+        workers``). Its own connection, opened and closed here (the main process)."""
+        from celery.worker.state import active_requests
+
         from hotpress._storage import open_storage
 
+        active = len(active_requests)
         try:
             with contextlib.closing(open_storage(settings.database)) as storage:
-                held = set(storage.leased(token)) & set(keys)
-                return {"archive": storage.name, "held": len(held)}
+                held = set(storage.leased(token)) & set(keys) if keys else set()
+                archive = {"archive": storage.name, "id": storage.archive_id()}
+                return archive | {"held": len(held), "active": active}
         except StorageError as exc:
-            return {"archive": str(settings.database), "error": str(exc)}
+            return {"archive": str(settings.database), "error": str(exc), "active": active}
 
     worker_process_shutdown.connect(close, weak=False)
     worker_shutdown.connect(close, weak=False)
