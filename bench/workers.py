@@ -10,8 +10,9 @@ claim of every source to the last one stored, by the same pieces ``hotpress fetc
 (``claim_sources``, ``enqueue``, the wait on the leases), in this process, which is the
 scheduler; after an untimed warm-up round of 100 other feeds (long-running workers have
 their connections open and their modules imported). CPU: this process's (the scheduler),
-the workers' and, on PostgreSQL, the server processes of the workers' connections
-(``/proc/PID/stat``).
+the workers', on PostgreSQL the server processes of the workers' connections, the feed
+server's and RabbitMQ's (``beam.smp``), all from ``/proc/PID/stat``: what shares the two
+cores with the workers.
 """
 
 from __future__ import annotations
@@ -97,9 +98,16 @@ def archive(kind: str) -> Iterator[str]:
             admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)".encode())
 
 
+def broker_pids() -> list[int]:
+    """RabbitMQ's Erlang VM (``beam.smp``): the broker's CPU beside the workers'."""
+    found = subprocess.run(["pgrep", "-x", "beam.smp"], capture_output=True, text=True)
+    return [int(pid) for pid in found.stdout.split()]
+
+
 def one_run(
-    urls: list[str], warm: list[str], workers: int, concurrency: int, kind: str
+    urls: list[str], warm: list[str], workers: int, concurrency: int, kind: str, server: int
 ) -> dict[str, Any]:
+    """``server``: the feed server's pid (its CPU is counted, as the broker's is)."""
     from hotpress._progress import NullProgress
     from hotpress._storage import open_storage
     from hotpress._workers.app import enqueue, make_app
@@ -160,6 +168,7 @@ def one_run(
             # The workers' connections are open since the warm-up (their pools grew to the
             # tasks run at once).
             backends = {pid: cpu_seconds(pid) for pid in backend_pids(database)}
+            others = {pid: cpu_seconds(pid) for pid in [server, *broker_pids()]}
             wall, cpu = time.perf_counter(), time.process_time()
             now = utcnow()
             token = new_token()
@@ -179,6 +188,8 @@ def one_run(
             scheduler = time.process_time() - cpu
             worker_cpu = sum(cpu_seconds(p.pid) - b for p, b in zip(procs, before, strict=True))
             database_cpu = sum(cpu_seconds(pid) - b for pid, b in backends.items())
+            server_cpu = cpu_seconds(server) - others.pop(server)
+            broker_cpu = sum(cpu_seconds(pid) - b for pid, b in others.items())
             states = [s for s in storage.sources(now) if s.key in set(timed)]
             stored = sum(1 for s in states if s.last_success is not None)
             failed = sum(1 for s in states if s.last_error)
@@ -190,6 +201,8 @@ def one_run(
                 "scheduler_cpu": scheduler,
                 "workers_cpu": worker_cpu,
                 "database_cpu": database_cpu,
+                "server_cpu": server_cpu,
+                "broker_cpu": broker_cpu,
                 "stored": stored,
                 "failed": failed,
                 "left": len(left),
@@ -219,7 +232,7 @@ def main() -> None:
     try:
         for _ in range(args.runs):
             for workers in (1, 2):
-                row = one_run(urls, warm, workers, args.concurrency, args.archive)
+                row = one_run(urls, warm, workers, args.concurrency, args.archive, server.pid)
                 print(json.dumps(row), flush=True)
                 results.append(row)
     finally:
@@ -236,16 +249,17 @@ def main() -> None:
     )
     print(
         "| workers | round | sources/s | scheduler CPU | workers' CPU | database CPU"
-        " | scheduler ÷ workers |"
+        " | feed server CPU | broker CPU | scheduler ÷ workers |"
     )
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     for n in (1, 2):
         rows = [r for r in results if r["workers"] == n]
         share = statistics.median(r["scheduler_cpu"] / r["workers_cpu"] for r in rows)
         print(
             f"| {n} | {med(n, 'seconds'):.2f} s | {med(n, 'sources_per_s'):.0f} |"
             f" {med(n, 'scheduler_cpu'):.3f} s | {med(n, 'workers_cpu'):.2f} s |"
-            f" {med(n, 'database_cpu'):.2f} s | {share:.1%} |"
+            f" {med(n, 'database_cpu'):.2f} s | {med(n, 'server_cpu'):.2f} s |"
+            f" {med(n, 'broker_cpu'):.2f} s | {share:.1%} |"
         )
     print(f"\n2 workers ÷ 1 worker throughput: {two / one:.2f}× (target ≥ 1.7×)")
     print(f"(commit {_commit()}, load {os.getloadavg()[0]:.1f})")
