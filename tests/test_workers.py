@@ -17,7 +17,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import pytest
 
@@ -270,6 +270,55 @@ def test_a_scheduler_whose_worker_uses_another_archive_says_so_and_sends_nothing
     assert errors == [f"scheduler: {rounds[0].error}"]
     assert feeds.requests_to("/f0.xml") == []
     _claimed_nothing(config, feeds)
+
+
+def test_a_slow_send_does_not_let_the_next_turn_take_its_sources_before_it_is_said(
+    tmp_path: Path,
+    rabbit_vhost: str,
+    feeds: FeedServer,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A round's end was counted from after its send, its leases' from before: a send slower
+    than a turn (asking the workers about their archive can take 5 s) left a window in
+    which the leases had run out and the round had not, and a turn claimed the sources
+    again; the first round then ended with nothing left and said nothing (the test above
+    failed so, once, under load)."""
+    from hotpress._watch import Stop
+    from hotpress._workers import scheduler
+    from hotpress._workers.app import settings_app
+    from hotpress.config import load_settings
+
+    _, config, _ = _apart(tmp_path, rabbit_vhost, feeds)
+    settings = load_settings(config)
+    real = scheduler.enqueue
+
+    def slow(*args: Any, **kwargs: Any) -> int:
+        time.sleep(2.5)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(scheduler, "enqueue", slow)
+    stop = Stop()
+    with caplog.at_level(logging.INFO, logger="hotpress"):
+        scheduler.schedule(
+            settings,
+            settings_app(settings),
+            stop=stop,
+            on_round=lambda _: stop.set(),
+            lease=timedelta(seconds=3),
+            startup_wait=0,
+        )
+    said = [
+        (r.levelname, r.getMessage())
+        for r in caplog.records
+        if r.levelname == "ERROR" or r.getMessage().startswith("sent ")
+    ]
+    assert said[0] == ("INFO", "sent 1 due sources in 1 tasks"), said
+    assert said[1][0] == "ERROR", said
+    assert said[1][1].startswith(
+        "1 sources were not refreshed before their lease ended: no hotpress worker answers"
+    )
+    assert feeds.requests_to("/f0.xml") == []
 
 
 def test_a_lease_that_ran_out_on_a_worker_of_another_archive_says_so(

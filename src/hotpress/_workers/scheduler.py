@@ -142,6 +142,10 @@ def _send_due(
 ) -> bool:
     """Claim and send the due sources; whether a round was sent. ``workers``: check that
     they share this archive first (``rounds.same_archive``)."""
+    # The round ends (monotonic) when its leases do (the clock's time), both from this
+    # instant: ended later, a turn between the two would claim its expired sources again
+    # before `_ended` said what no worker refreshed (asking the workers here can take 5 s).
+    begun = time.monotonic()
     now = clock()
     token = new_token()
     claimed = storage.claim_sources(
@@ -157,7 +161,7 @@ def _send_due(
         storage.release_leases(token)
         raise
     log.info("sent %d due sources in %d tasks", len(claimed), tasks)
-    out.append(_Out(token, claimed, now.timestamp(), time.monotonic() + lease.total_seconds()))
+    out.append(_Out(token, claimed, now.timestamp(), begun + lease.total_seconds()))
     return True
 
 
