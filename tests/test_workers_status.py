@@ -156,8 +156,17 @@ def test_a_task_in_hand_is_counted_and_the_lease_shown_until_it_is_stored(
     assert [w["tasks_now"] for w in done["workers"]] == [0]
 
 
-def test_an_unreachable_broker_is_said_and_the_status_is_1(tmp_path: Path) -> None:
+def test_an_unreachable_or_refusing_broker_is_said_and_the_status_is_1(
+    tmp_path: Path, rabbit_vhost: str
+) -> None:
     config = write_config(tmp_path, "amqp://guest:guest@127.0.0.1:9//", URLS)
-    done = workers(config, "--timeout", "1")
+    done, report = look(config)
     assert done.returncode == 1
     assert "cannot reach the broker amqp://guest:***@127.0.0.1:9//" in done.stderr
+    assert report["ok"] is False and "cannot reach the broker" in report["problem"]
+    # A broker that refuses (a vhost it does not have): the JSON says so too.
+    config = write_config(tmp_path, rabbit_vhost + "_not_there", URLS)
+    done, report = look(config)
+    assert done.returncode == 1
+    assert "refused the connection: NOT_ALLOWED - vhost" in done.stderr
+    assert report["ok"] is False and "refused the connection" in report["problem"]

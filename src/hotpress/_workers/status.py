@@ -16,7 +16,7 @@ from typing import Any
 
 from hotpress._storage.base import Storage
 from hotpress._workers.app import LEASES, QUEUE
-from hotpress._workers.broker import broker_errors, reach, redact
+from hotpress._workers.broker import BrokerRefused, broker_errors, reach, redact
 from hotpress.config import Settings
 
 __all__ = ["FleetStatus", "WorkerState", "fleet_status"]
@@ -60,7 +60,10 @@ def fleet_status(
     assert settings.broker is not None
     broker = redact(settings.broker)
     leased, leases_end = storage.leases_now(now)
-    names, unreachable = reach(app, timeout=timeout, config=settings.path)
+    try:
+        names, unreachable = reach(app, timeout=timeout, config=settings.path)
+    except BrokerRefused as exc:  # (said in the status too, for a probe reading the JSON)
+        return FleetStatus(broker, storage.name, (), None, leased, leases_end, str(exc))
     if unreachable is not None:
         problem = f"cannot reach the broker {broker}: {unreachable}"
         return FleetStatus(broker, storage.name, (), None, leased, leases_end, problem)
