@@ -54,6 +54,16 @@ IDENTITY = ("sources", "items", "fetch_log")
 MARKER = "hotpress_copy"
 ONLY = {"settings_state": f"key <> '{ARCHIVE_ID}'"}
 """The rows of a table that are copied and counted (all of the others')."""
+
+
+def _where(*conditions: str) -> str:
+    return f" WHERE {' AND '.join(conditions)}" if conditions else ""
+
+
+def _only(table: str) -> tuple[str, ...]:
+    return (ONLY[table],) if table in ONLY else ()
+
+
 BATCH = 2000
 
 
@@ -112,8 +122,9 @@ def _fingerprint(archive: ArchiveConnection) -> str:
 
 
 def _count(archive: ArchiveConnection, table: str) -> int:
-    where = f" WHERE {ONLY[table]}" if table in ONLY else ""
-    return int(archive._db.execute(f"SELECT COUNT(*) FROM {table}{where}").fetchone()[0])
+    return int(
+        archive._db.execute(f"SELECT COUNT(*) FROM {table}{_where(*_only(table))}").fetchone()[0]
+    )
 
 
 def _empty(archive: ArchiveConnection) -> bool:
@@ -178,9 +189,8 @@ def _copy_table(
     names = ", ".join(columns)
     index = [columns.index(k) for k in keys]
     order = ", ".join(keys)
-    only = [ONLY[table]] if table in ONLY else []
     last = dst._db.execute(
-        f"SELECT {order} FROM {table}{''.join(f' WHERE {c}' for c in only)}"
+        f"SELECT {order} FROM {table}{_where(*_only(table))}"
         f" ORDER BY {', '.join(f'{k} DESC' for k in keys)} LIMIT 1"
     ).fetchone()
     stage = f"copying {table}"
@@ -191,8 +201,7 @@ def _copy_table(
     insert = f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))})"
     copied = 0
     while True:
-        conditions = only + ([_after(keys)] if last is not None else [])
-        where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+        where = _where(*_only(table), *((_after(keys),) if last is not None else ()))
         rows = src._db.execute(
             f"SELECT {names} FROM {table}{where} ORDER BY {order} LIMIT ?",
             (*(last or ()), batch),
