@@ -10,6 +10,7 @@ its traceback; a refused Redis login was tried again for 30 s, then called unrea
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import subprocess
 import sys
@@ -115,6 +116,8 @@ def test_a_worker_or_scheduler_on_a_broker_that_refuses_stops_saying_what_to_fix
     tmp_path: Path, feeds: FeedServer, case: str, command: str
 ) -> None:
     config, expected = _refused(case, tmp_path, feeds)
+    if command == "worker":  # a worker's lines have Celery's form, from its first one
+        expected = expected.replace("ERROR the broker", "ERROR/MainProcess] the broker")
     done = _hotpress(config, command)
     assert done.returncode == 1, done.stdout + done.stderr
     assert expected in done.stderr
@@ -137,7 +140,8 @@ def test_a_worker_started_before_its_broker_says_so_and_serves_once_it_is_there(
         shown = broker.replace("guest:guest@", "guest:***@")
         wait_until(lambda: "cannot be reached yet" in worker.text(), 30, "the worker's warning")
         assert (
-            f"WARNING the broker {shown} cannot be reached yet ([Errno 111] Connection refused);"
+            f"WARNING/MainProcess] the broker {shown} cannot be reached yet"
+            " ([Errno 111] Connection refused);"
             " waiting for it"
         ) in worker.text()
         time.sleep(1)
@@ -148,6 +152,34 @@ def test_a_worker_started_before_its_broker_says_so_and_serves_once_it_is_there(
         worker.stop()
         proxy.close()
     assert "Traceback" not in worker.text()
+
+
+def test_a_worker_logging_text_gives_its_own_lines_the_time_as_celerys_have_it(
+    tmp_path: Path, feeds: FeedServer, rabbit_vhost: str
+) -> None:
+    """In text, hotpress's lines in a worker's log have Celery's form, ``[time: LEVEL/process]``,
+    in the main process and in a prefork child (before: ``INFO refreshed …``, no time)."""
+    config = write_config(tmp_path, rabbit_vhost, [feeds.url("/f0.xml")])
+    worker = Worker(config, concurrency=1)
+    try:
+        wait_for_workers(rabbit_vhost, 1)
+        done = _hotpress(config, "run")
+        assert done.returncode == 0, done.stdout + done.stderr + worker.text()
+        wait_until(lambda: "refreshed 1 sources" in worker.text(), 30, "the task's line")
+    finally:
+        worker.stop()
+    stamp = r"^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}: INFO/"
+    text = worker.text()
+    shown = rabbit_vhost.replace(":guest@", ":***@")
+    assert re.search(
+        stamp + rf"MainProcess\] worker for 1 sources on {re.escape(shown)}$", text, re.M
+    )
+    assert re.search(
+        stamp + r"ForkPoolWorker-\d+\] refreshed 1 sources \(0 failed, 2 new items, 0 updated\)$",
+        text,
+        re.M,
+    ), text
+    assert not re.search(r"^INFO ", text, re.M), text
 
 
 def test_a_worker_logging_json_writes_nothing_else(

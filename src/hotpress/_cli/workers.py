@@ -40,10 +40,12 @@ def _broker(settings: Settings, command: str) -> str:
 
 
 def cmd_worker(args: argparse.Namespace, settings: Settings, out: Console, err: Console) -> int:
-    from hotpress._workers.app import run_worker, settings_app
+    from hotpress._workers.app import hotpress_logs_as_celery, run_worker, settings_app
     from hotpress._workers.broker import check_broker, redact
 
     broker = _broker(settings, "worker")
+    if args.log_format != "json":
+        hotpress_logs_as_celery(settings_app(settings))
     # The archive first (opened, migrated if new, closed): a worker that cannot reach it
     # would say "ready" and then fail every task it takes.
     open_storage(settings.database).close()

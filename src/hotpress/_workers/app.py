@@ -230,6 +230,15 @@ def run_worker(
     )
 
 
+def hotpress_logs_as_celery(app: Any) -> None:
+    """In text, hotpress's own lines in a worker's log (``refreshed 10 sources …``, a source
+    given up) take the form of Celery's: ``[time: LEVEL/process] message``; before, they
+    were ``INFO message`` among Celery's timed lines, with no time and no process."""
+    formatter = logging.Formatter(app.conf.worker_log_format)
+    for handler in log.handlers:
+        handler.setFormatter(formatter)
+
+
 def _celery_logs_as_hotpress(loglevel: str) -> None:
     """Celery configures no logging (a ``setup_logging`` receiver tells it so); its records
     (the consumer's "Cannot connect …", the pool's, warnings such as running as root) reach
