@@ -4,7 +4,9 @@ files, a real archive and a real local HTTP server."""
 from __future__ import annotations
 
 import itertools
+import logging
 import os
+import re
 import signal
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -83,6 +85,25 @@ def test_each_source_is_refreshed_at_its_own_interval(tmp_path: Path) -> None:
     assert all(600 <= gap <= 600 * 1.1 + 1 for gap in gaps)
     assert rounds >= len(fast)
     assert max(fake.sleeps) <= 300  # never sleeps past the cap
+
+
+def test_the_loop_says_when_its_next_round_is_once_for_each_round(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Between rounds the loop wakes every 5 minutes (the cap) and says nothing: it says
+    once, as it goes to sleep after a round, when the next one is due, in the config's
+    timezone. Before, an hour between rounds passed without a line."""
+    (tmp_path / "a.xml").write_text(rss("a1"), encoding="utf-8")
+    settings = config(tmp_path, "  - category: [a]\n    url: a.xml\n    interval: 20\n")
+    stop = Stop()
+    fake = FakeTime(stop, until=timedelta(minutes=50))
+    with caplog.at_level(logging.INFO, logger="hotpress"):
+        rounds = watch(settings, stop=stop, clock=fake.clock, sleep=fake.sleep)
+    said = [r.getMessage() for r in caplog.records if r.getMessage().startswith("next round")]
+    assert rounds == 3  # at 08:00, ~08:20, ~08:41 UTC
+    assert len(said) == 3 < len(fake.sleeps), (said, fake.sleeps)
+    # 20 minutes + up to 10% jitter after 08:00 UTC, said in Asia/Shanghai (the default).
+    assert re.fullmatch(r"next round in 2[012] min, at 2024-03-01 16:2[012] CST", said[0]), said
 
 
 def test_each_round_publishes_only_what_changed(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ worker) are in ``test_workers_faults.py``.
 from __future__ import annotations
 
 import logging
+import re
 import socket
 import sqlite3
 import subprocess
@@ -480,6 +481,47 @@ def test_a_scheduler_started_with_its_worker_waits_for_it_to_answer_before_warni
     assert said[0][0] == "INFO" and said[0][1].startswith("1 workers answer: hotpress-"), said
     assert not [m for level, m in said if level == "WARNING"], said
     assert len(feeds.requests_to("/f0.xml")) == 1
+
+
+def test_the_scheduler_says_when_its_next_round_is_once_a_round_is_over(
+    tmp_path: Path, rabbit_vhost: str, feeds: FeedServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """After a round it says when the next one is due (the source's interval, 60 minutes,
+    plus its jitter), in the config's timezone; not while the round is out (it polls it
+    every second then). Before, nothing was said until the next round."""
+    from hotpress._watch import Round, Stop
+    from hotpress._workers.app import settings_app
+    from hotpress._workers.scheduler import schedule
+    from hotpress.config import load_settings
+
+    feeds.route("/f0.xml", Reply(body=rss("f0", 2), headers={"Content-Type": "text/xml"}))
+    config = write_config(tmp_path, rabbit_vhost, [feeds.url("/f0.xml")])
+    settings = load_settings(config)
+    stop = Stop()
+    ended: list[Round] = []
+
+    def sleep(seconds: float) -> None:
+        if ended:  # the first sleep after the round: enough
+            stop.set()
+        else:
+            time.sleep(seconds)
+
+    worker = Worker(config)
+    try:
+        wait_for_workers(rabbit_vhost, 1)
+        with caplog.at_level(logging.INFO, logger="hotpress"):
+            schedule(
+                settings, settings_app(settings), stop=stop, sleep=sleep, on_round=ended.append
+            )
+    finally:
+        worker.stop()
+    said = [r.getMessage() for r in caplog.records]
+    nexts = [m for m in said if m.startswith("next round in ")]
+    assert len(ended) == 1 and len(nexts) == 1, said
+    assert re.fullmatch(
+        r"next round in 1 h(?: [1-6] min)?, at \d{4}-\d\d-\d\d \d\d:\d\d CST", nexts[0]
+    )
+    assert said.index(nexts[0]) > said.index("sent 1 due sources in 1 tasks"), said
 
 
 def test_run_without_a_worker_says_so_and_claims_nothing(

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import FrameType
+from zoneinfo import ZoneInfo
 
 from hotpress import core
 from hotpress._lock import run_lock
@@ -36,6 +37,28 @@ MIN_SLEEP = 1.0
 MAX_SLEEP = 300.0
 """Never sleep longer than this: a source added by ``hotpress add`` is picked up soon."""
 LOCK_WAIT = 30.0
+QUIET = 60.0
+"""A loop about to sleep longer than this says when its next round is (once for each time)."""
+
+
+class NextRound:
+    """Logs when the loop's next round is due, once for each new time (``next round in
+    59 min, at 2024-03-01 16:59 CST``): a loop that says nothing for an hour looks hung."""
+
+    def __init__(self, timezone: str) -> None:
+        self._zone = ZoneInfo(timezone)
+        self._said: datetime | None = None
+
+    def __call__(self, wake: datetime, now: datetime) -> None:
+        seconds = (wake - now).total_seconds()
+        if seconds < QUIET or wake == self._said:
+            return
+        self._said = wake
+        minutes = max(1, round(seconds / 60))
+        hours, minutes = divmod(minutes, 60)
+        wait = " ".join([f"{hours} h"] * bool(hours) + [f"{minutes} min"] * bool(minutes))
+        at = wake.astimezone(self._zone).strftime("%Y-%m-%d %H:%M %Z")
+        log.info("next round in %s, at %s", wait, at)
 
 
 class Stop:
@@ -122,6 +145,7 @@ def watch(
     sleep = sleep or stop.wait
     factory = storage_factory or (lambda: open_storage(settings.database))
     configured = {s.key for s in settings.sources}
+    say_next = NextRound(settings.timezone)
     rounds = 0
     while not stop.requested:
         now = clock()
@@ -147,6 +171,7 @@ def watch(
                 on_round(result)
         if stop.requested:
             break
+        say_next(wake, clock())
         delay = (wake - clock()).total_seconds()
         sleep(min(max(delay, MIN_SLEEP), max_sleep))
     return rounds

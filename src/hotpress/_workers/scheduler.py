@@ -23,7 +23,7 @@ from hotpress._after import after_round
 from hotpress._lock import run_lock
 from hotpress._storage import open_storage
 from hotpress._storage.base import Storage
-from hotpress._watch import MAX_SLEEP, MIN_SLEEP, Round, Stop, next_wake
+from hotpress._watch import MAX_SLEEP, MIN_SLEEP, NextRound, Round, Stop, next_wake
 from hotpress._workers.app import LEASE, enqueue
 from hotpress._workers.broker import reach, redact
 from hotpress._workers.rounds import new_token, other_archives, outcomes, same_archive
@@ -74,6 +74,7 @@ def schedule(
     """A round changed something and its publish has not happened yet (the lock was held
     too long, the database went away): tried again at the next turn."""
     storage: Storage | None = None
+    say_next = NextRound(settings.timezone)
     # The workers whose archive is checked before the first round is sent.
     workers = _first_look(settings, app, stop, startup_wait)
     while not stop.requested:
@@ -121,6 +122,8 @@ def schedule(
             wake = clock() + timedelta(seconds=MIN_SLEEP * 5)
         if stop.requested:
             break
+        if not out:  # (while rounds are out it polls them)
+            say_next(wake, clock())
         delay = (wake - clock()).total_seconds()
         if out:
             delay = min(delay, POLL)
