@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 from hypothesis import settings
@@ -24,7 +25,7 @@ def peers_required() -> bool:
     return os.environ.get("HOTPRESS_REQUIRE_PEERS") == "1"
 
 
-def skip_or_fail(reason: str) -> None:
+def skip_or_fail(reason: str) -> NoReturn:
     if peers_required():
         pytest.fail(f"required peer missing: {reason}")
     pytest.skip(reason)

@@ -5,7 +5,8 @@ it passes the Compose Specification's JSON schema (the one Docker Compose valida
 against, as check-jsonschema vendors it), starts what the docs say, every hotpress command
 in it (and in the systemd units of docs/deploy.md) is one the command line accepts, its
 config is a valid hotpress config with a PostgreSQL archive and a broker, and the image
-installs extras that exist.
+installs extras that exist. The systemd units of docs/deploy.md go through systemd's own
+``systemd-analyze verify`` (no systemd runs here either, but its parser does).
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ import copy
 import json
 import re
 import shlex
+import shutil
+import subprocess
+import sys
 import tomllib
 from importlib import resources
 from pathlib import Path
@@ -128,6 +132,46 @@ def test_the_image_installs_extras_that_exist() -> None:
     for copied in re.findall(r"^COPY (.+) /src", dockerfile, re.MULTILINE):
         for path in copied.split():
             assert (REPO / path).exists(), path
+
+
+UNIT = re.compile(r"`(/etc/systemd/system/[^`]+)`[^`]*?:\s*\n\s*```ini\n(.*?)```", re.DOTALL)
+
+
+def unit_problems(folder: Path, units: dict[str, str]) -> str:
+    """What systemd's own ``systemd-analyze verify`` says of ``units`` (file name: text),
+    their ``ExecStart`` pointed at this environment's ``hotpress``: unknown keys, values it
+    cannot parse, a command that is not there. Empty when it says nothing."""
+    tool = shutil.which("systemd-analyze")
+    if tool is None:
+        skip_or_fail("systemd-analyze is not installed (Debian: apt install systemd)")
+    hotpress = Path(sys.executable).with_name("hotpress")
+    assert hotpress.is_file(), hotpress
+    for name, text in units.items():
+        (folder / name).write_text(text.replace("/srv/hotpress/venv/bin/hotpress", str(hotpress)))
+    done = subprocess.run(
+        [tool, "verify", "--man=no", *(str(folder / name) for name in units)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    return (done.stdout + done.stderr).strip() + (
+        f" (exit {done.returncode})" * bool(done.returncode)
+    )
+
+
+def test_every_systemd_unit_of_the_deploy_docs_passes_systemd_analyze_verify(
+    tmp_path: Path,
+) -> None:
+    text = (REPO / "docs/deploy.md").read_text(encoding="utf-8")
+    units = {Path(path).name: body for path, body in UNIT.findall(text)}
+    assert len(units) == text.count("```ini") == 5, sorted(units)
+    assert unit_problems(tmp_path, units) == ""
+    # The tool reads them: a misspelt key and a missing command are said.
+    name = "hotpress-worker@.service"
+    broken = units[name].replace("TimeoutStopSec=", "TimeoutStopSecs=")
+    assert "Unknown key 'TimeoutStopSecs'" in unit_problems(tmp_path, {name: broken})
+    gone = units["hotpress.service"].replace("/venv/bin/hotpress", "/venv/bin/hotpres")
+    assert "is not executable" in unit_problems(tmp_path, {"hotpress.service": gone})
 
 
 def test_the_systemd_units_of_n_machines_run_commands_that_parse() -> None:
