@@ -1,7 +1,7 @@
 """Distributed refresh (issue 16): 1,000 loopback feeds answering after 200 ms, refreshed by
 one ``hotpress worker`` process, then by two; the scheduler's own CPU beside the workers'.
 
-    python -m bench.workers [--runs 3] [--feeds 1000] [--concurrency 4]
+    python -m bench.workers [--runs 3] [--feeds 1000] [--concurrency 4] [--hosts 50]
 
 Each run: a fresh SQLite archive and a RabbitMQ vhost of its own, N real worker processes
 (``--pool threads``), the feed server of ``bench.fetch`` in its own process (50 loopback
@@ -225,8 +225,11 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=10, help="items per feed body")
     parser.add_argument("--concurrency", type=int, default=4, help="tasks at once per worker")
     parser.add_argument("--archive", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument(
+        "--hosts", type=int, default=50, help="loopback addresses the feeds are spread over"
+    )
     args = parser.parse_args()
-    server, every = start_server(args.feeds + WARM, 50, 0.2, 200, args.items)
+    server, every = start_server(args.feeds + WARM, args.hosts, 0.2, 200, args.items)
     urls, warm = every[: args.feeds], every[args.feeds :]
     results: list[dict[str, Any]] = []
     try:
@@ -244,7 +247,8 @@ def main() -> None:
 
     one, two = med(1, "sources_per_s"), med(2, "sources_per_s")
     print(
-        f"\n{args.feeds} feeds, 200 ms, {args.items} items each, {args.archive} archive,"
+        f"\n{args.feeds} feeds on {args.hosts} hosts, 200 ms, {args.items} items each,"
+        f" {args.archive} archive,"
         f" median of {args.runs}:"
     )
     print(
