@@ -68,7 +68,7 @@ def counting() -> Iterator[tuple[collections.Counter[str], collections.Counter[s
 def main() -> None:
     from hotpress._storage import open_storage
     from hotpress._workers.app import host_batches
-    from hotpress._workers.task import refresh_batch
+    from hotpress._workers.task import close_sessions, refresh_batch
     from hotpress.config import load_settings
     from hotpress.core import utcnow
 
@@ -119,6 +119,7 @@ def main() -> None:
             scheduler.close()
             worker.close()
     finally:
+        close_sessions()  # (the loop and client this thread kept from task to task)
         server.terminate()
         server.wait(10)
 

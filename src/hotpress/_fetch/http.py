@@ -43,11 +43,11 @@ _ACCEPT = (
 def make_client(
     settings: FetchSettings, *, transport: httpx.AsyncBaseTransport | None = None
 ) -> httpx.AsyncClient:
-    """The client the pipeline creates once per run (a worker: per task) and passes to
+    """The client the pipeline creates once per run (a worker: once per thread) and passes to
     :func:`fetch_all`."""
     return httpx.AsyncClient(
         # One context per process, its CA bundle read at the first TLS handshake (tls.py):
-        # loading it took ~45 ms of CPU, and a worker makes a client per task.
+        # loading it took ~45 ms of CPU, and every worker thread makes a client.
         verify=shared_context(),
         headers={
             "User-Agent": settings.user_agent,

@@ -34,7 +34,7 @@ LEASES = "hotpress_leases"
 """The workers' remote-control command: which of a round's leases their archive holds."""
 QUEUE = "hotpress"
 BATCH = 10
-"""At most this many sources of one host in one task (one event loop, one client)."""
+"""At most this many sources of one host in one task."""
 SOFT_LIMIT = 270
 HARD_LIMIT = 300
 """Seconds a task may run (soft: it is told; hard: its process is replaced). Well under
@@ -130,7 +130,7 @@ def worker_app(settings: Settings, *, pool: str = "threads", concurrency: int = 
     :func:`~hotpress._storage.storage_pool` (made on the first task: a prefork pool's
     processes each make their own), sized for the tasks it runs at once."""
     from hotpress._storage import StoragePool, storage_pool
-    from hotpress._workers.task import refresh_batch
+    from hotpress._workers.task import close_sessions, refresh_batch
 
     assert settings.broker is not None
     app = settings_app(settings, cancel_on_connection_loss=pool == "prefork")
@@ -162,6 +162,7 @@ def worker_app(settings: Settings, *, pool: str = "threads", concurrency: int = 
             raise task.retry(exc=exc, countdown=RETRY) from exc
 
     def close(**_: Any) -> None:
+        close_sessions()
         with lock:
             for opened in pools.values():
                 with contextlib.suppress(Exception):

@@ -5,8 +5,9 @@ those another delivery stored already). Each start counts a try. A batch started
 worker died on it) is split into one task per source, so a source that kills its worker
 takes only itself down the next time; a source started more than :data:`MAX_TRIES` times is
 recorded as failed (it backs off like any failing source) instead of being fetched again.
-The rest is ``core.refresh`` with the lease: one event loop, one HTTP client, each source
-parsed, normalized and stored in one transaction that also ends its lease.
+The rest is ``core.refresh`` with the lease, on the event loop and HTTP client this thread
+keeps from task to task (:func:`run_in_session`), each source parsed, normalized and stored
+in one transaction that also ends its lease.
 """
 
 from __future__ import annotations
@@ -14,10 +15,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Sequence
+import os
+import threading
+from collections.abc import Callable, Coroutine, Sequence
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+import httpx
 
 from hotpress import core
+from hotpress._fetch import make_client
 from hotpress._reading import store_result
 from hotpress._storage.base import Storage
 from hotpress.config import Settings
@@ -25,6 +32,8 @@ from hotpress.exceptions import LeaseLostError, StorageError
 from hotpress.types import FetchResult
 
 log = logging.getLogger("hotpress")
+
+T = TypeVar("T")
 
 MAX_TRIES = 3
 UNKNOWN_RETRY = timedelta(minutes=5)
@@ -73,7 +82,12 @@ def refresh_batch(
     if not go:
         return counts | {"stored": 0, "failed": 0, "new": 0, "updated": 0}
     try:
-        report = asyncio.run(core.refresh(settings, storage, keys=go, clock=clock, lease=token))
+        report = run_in_session(
+            settings,
+            lambda client: core.refresh(
+                settings, storage, client=client, keys=go, clock=clock, lease=token
+            ),
+        )
     except StorageError:
         raise  # the archive: tried again with a new connection
     except Exception as exc:
@@ -98,6 +112,84 @@ def refresh_batch(
         report.updated,
     )
     return counts
+
+
+class _Session:
+    """One event loop and one HTTP client that a worker thread keeps from task to task:
+    the connections a task opened to a host (TCP, TLS) serve the next task's requests to it,
+    instead of each task connecting again to every host of its batch."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.pid = os.getpid()
+        self.runner = asyncio.Runner()
+        self.client = make_client(core.fetch_settings(settings.fetch, core.rsshub_hosts(settings)))
+
+    def run(self, work: Callable[[httpx.AsyncClient], Coroutine[Any, Any, T]]) -> T:
+        return self.runner.run(work(self.client))
+
+    def idle(self) -> bool:
+        """Nothing left running on the loop (a refresh waits for all it starts)."""
+        return not asyncio.all_tasks(self.runner.get_loop())
+
+    def close(self) -> None:
+        """Cancel what a failed task left running, close the client, then the loop."""
+
+        async def settle() -> None:
+            left = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in left:
+                task.cancel()
+            await asyncio.gather(*left, return_exceptions=True)
+            await self.client.aclose()
+
+        try:
+            with contextlib.suppress(Exception):
+                self.runner.run(settle())
+        finally:
+            self.runner.close()
+
+
+_local = threading.local()
+_sessions: list[_Session] = []
+_sessions_lock = threading.Lock()
+
+
+def run_in_session(
+    settings: Settings, work: Callable[[httpx.AsyncClient], Coroutine[Any, Any, T]]
+) -> T:
+    """``work(client)`` on this thread's session (made on its first task). A task that
+    fails leaves its session closed: the next one starts a new loop and client."""
+    session: _Session | None = getattr(_local, "session", None)
+    if session is None or session.pid != os.getpid():  # (a forked child: not its parent's)
+        session = _local.session = _Session(settings)
+        with _sessions_lock:
+            _sessions.append(session)
+    try:
+        result = session.run(work)
+    except BaseException:
+        _drop(session)
+        raise
+    if not session.idle():
+        _drop(session)  # (not expected: rather a new loop than one still running things)
+    return result
+
+
+def _drop(session: _Session) -> None:
+    _local.session = None
+    with _sessions_lock:
+        if session in _sessions:
+            _sessions.remove(session)
+    session.close()
+
+
+def close_sessions() -> None:
+    """Close every session of this process (the worker stops; no task runs any more)."""
+    with _sessions_lock:
+        done = [s for s in _sessions if s.pid == os.getpid()]
+        _sessions.clear()
+    for session in done:
+        with contextlib.suppress(Exception):
+            session.close()
+    _local.session = None
 
 
 def _give_up(
