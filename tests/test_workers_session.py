@@ -58,6 +58,14 @@ def leased(storage: Storage, keys: list[str]) -> str:
     return token
 
 
+def plain(tmp_path: Path, feeds: FeedServer) -> tuple[Settings, str]:
+    """Settings (one source) and the URL of a plain page on ``feeds``."""
+    feeds.route("/a", Reply(body=b"a"))
+    settings, storage, _ = setup(tmp_path, feeds, 1)
+    storage.close()
+    return settings, feeds.url("/a")
+
+
 def peers(feeds: FeedServer, path: str) -> list[int]:
     return [r.peer[1] for r in feeds.requests_to(path)]
 
@@ -81,10 +89,7 @@ def test_the_next_task_of_a_thread_reuses_the_connection_the_last_one_opened(
 def test_a_task_that_fails_leaves_its_session_closed_and_the_next_starts_a_new_one(
     tmp_path: Path, feed_server: FeedServer, sessions: None
 ) -> None:
-    feed_server.route("/a", Reply(body=b"a"))
-    url = feed_server.url("/a")
-    settings, storage, _ = setup(tmp_path, feed_server, 1)
-    storage.close()
+    settings, url = plain(tmp_path, feed_server)
     seen: list[httpx.AsyncClient] = []
 
     async def get(client: httpx.AsyncClient) -> int:
@@ -112,10 +117,7 @@ def test_each_thread_has_a_session_of_its_own(
     tmp_path: Path, feed_server: FeedServer, sessions: None
 ) -> None:
     """A threads pool runs tasks side by side: a loop is never shared between threads."""
-    feed_server.route("/a", Reply(body=b"a"))
-    url = feed_server.url("/a")
-    settings, storage, _ = setup(tmp_path, feed_server, 1)
-    storage.close()
+    settings, url = plain(tmp_path, feed_server)
     clients: dict[str, httpx.AsyncClient] = {}
 
     async def get(client: httpx.AsyncClient) -> None:
