@@ -135,3 +135,28 @@ def test_each_thread_has_a_session_of_its_own(
     assert len({id(c) for c in clients.values()}) == 2, clients
     task.close_sessions()
     assert all(c.is_closed for c in clients.values())
+
+
+def test_a_thread_given_other_fetch_settings_gets_a_client_made_for_them(
+    tmp_path: Path, feed_server: FeedServer, sessions: None
+) -> None:
+    """(A worker has one config; a process calling with two must not reuse the first's
+    client, its timeouts and headers.)"""
+    settings, url = plain(tmp_path, feed_server)
+    config = tmp_path / "other.yml"
+    config.write_text(
+        settings.path.read_text(encoding="utf-8") + "fetch:\n  timeout: 11\n", encoding="utf-8"
+    )
+    other = load_settings(config)
+    seen: list[httpx.AsyncClient] = []
+
+    async def get(client: httpx.AsyncClient) -> None:
+        seen.append(client)
+        await client.get(url)
+
+    task.run_in_session(settings, get)
+    task.run_in_session(settings, get)
+    task.run_in_session(other, get)
+    assert seen[0] is seen[1] is not seen[2]
+    assert seen[1].is_closed and not seen[2].is_closed
+    assert seen[2].timeout.read == 11

@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 import httpx
 
 from hotpress import core
-from hotpress._fetch import make_client
+from hotpress._fetch import FetchSettings, make_client
 from hotpress._reading import store_result
 from hotpress._storage.base import Storage
 from hotpress.config import Settings
@@ -119,10 +119,14 @@ class _Session:
     the connections a task opened to a host (TCP, TLS) serve the next task's requests to it,
     instead of each task connecting again to every host of its batch."""
 
-    def __init__(self, settings: Settings) -> None:
-        self.pid = os.getpid()
+    def __init__(self, options: FetchSettings) -> None:
+        self.pid, self.options, self.closed = os.getpid(), options, False
         self.runner = asyncio.Runner()
-        self.client = make_client(core.fetch_settings(settings.fetch, core.rsshub_hosts(settings)))
+        self.client = make_client(options)
+
+    def serves(self, options: FetchSettings) -> bool:
+        """Open, made in this process (a forked child has its own), with these options."""
+        return not self.closed and self.pid == os.getpid() and self.options == options
 
     def run(self, work: Callable[[httpx.AsyncClient], Coroutine[Any, Any, T]]) -> T:
         return self.runner.run(work(self.client))
@@ -133,6 +137,7 @@ class _Session:
 
     def close(self) -> None:
         """Cancel what a failed task left running, close the client, then the loop."""
+        self.closed = True
 
         async def settle() -> None:
             left = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
@@ -158,9 +163,12 @@ def run_in_session(
 ) -> T:
     """``work(client)`` on this thread's session (made on its first task). A task that
     fails leaves its session closed: the next one starts a new loop and client."""
+    options = core.fetch_settings(settings.fetch, core.rsshub_hosts(settings))
     session: _Session | None = getattr(_local, "session", None)
-    if session is None or session.pid != os.getpid():  # (a forked child: not its parent's)
-        session = _local.session = _Session(settings)
+    if session is None or not session.serves(options):
+        if session is not None and not session.closed and session.pid == os.getpid():
+            _drop(session)  # (other settings in this thread: a client made for them)
+        session = _local.session = _Session(options)
         with _sessions_lock:
             _sessions.append(session)
     try:
