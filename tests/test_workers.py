@@ -273,6 +273,24 @@ def test_a_scheduler_whose_worker_uses_another_archive_says_so_and_sends_nothing
     _claimed_nothing(config, feeds)
 
 
+def _until_a_round_ends(settings: Any, *, lease: float) -> None:
+    """The scheduler (its leases ``lease`` seconds, no wait for a worker at its start) until
+    its first round ends."""
+    from hotpress._watch import Stop
+    from hotpress._workers import scheduler
+    from hotpress._workers.app import settings_app
+
+    stop = Stop()
+    scheduler.schedule(
+        settings,
+        settings_app(settings),
+        stop=stop,
+        on_round=lambda _: stop.set(),
+        lease=timedelta(seconds=lease),
+        startup_wait=0,
+    )
+
+
 def test_a_slow_send_does_not_let_the_next_turn_take_its_sources_before_it_is_said(
     tmp_path: Path,
     rabbit_vhost: str,
@@ -285,9 +303,7 @@ def test_a_slow_send_does_not_let_the_next_turn_take_its_sources_before_it_is_sa
     which the leases had run out and the round had not, and a turn claimed the sources
     again; the first round then ended with nothing left and said nothing (the test above
     failed so, once, under load)."""
-    from hotpress._watch import Stop
     from hotpress._workers import scheduler
-    from hotpress._workers.app import settings_app
     from hotpress.config import load_settings
 
     _, config, _ = _apart(tmp_path, rabbit_vhost, feeds)
@@ -299,16 +315,8 @@ def test_a_slow_send_does_not_let_the_next_turn_take_its_sources_before_it_is_sa
         return real(*args, **kwargs)
 
     monkeypatch.setattr(scheduler, "enqueue", slow)
-    stop = Stop()
     with caplog.at_level(logging.INFO, logger="hotpress"):
-        scheduler.schedule(
-            settings,
-            settings_app(settings),
-            stop=stop,
-            on_round=lambda _: stop.set(),
-            lease=timedelta(seconds=3),
-            startup_wait=0,
-        )
+        _until_a_round_ends(settings, lease=3)
     said = [
         (r.levelname, r.getMessage())
         for r in caplog.records
@@ -427,22 +435,11 @@ def test_the_scheduler_says_no_worker_answers_at_its_start_and_when_a_lease_runs
 ) -> None:
     """Before, a scheduler with no worker said only "sent 1 due sources", then, once the
     lease ran out (10 minutes), that they were not refreshed, not why."""
-    from hotpress._watch import Stop
-    from hotpress._workers.app import settings_app
-    from hotpress._workers.scheduler import schedule
     from hotpress.config import load_settings
 
     settings = load_settings(write_config(tmp_path, rabbit_vhost, [feeds.url("/f0.xml")]))
-    stop = Stop()
     with caplog.at_level(logging.INFO, logger="hotpress"):
-        schedule(
-            settings,
-            settings_app(settings),
-            stop=stop,
-            on_round=lambda _: stop.set(),
-            lease=timedelta(seconds=2),
-            startup_wait=0,
-        )
+        _until_a_round_ends(settings, lease=2)
     missing = (
         f"no hotpress worker answers on {rabbit_vhost.replace('guest:guest@', 'guest:***@')}"
         f" (start one with `hotpress worker -c {settings.path}`)"

@@ -44,14 +44,15 @@ def cmd_worker(args: argparse.Namespace, settings: Settings, out: Console, err: 
     from hotpress._workers.broker import check_broker, redact
 
     broker = _broker(settings, "worker")
+    app = settings_app(settings)  # (the checks' app; run_worker makes the worker's own)
     if args.log_format != "json":
-        hotpress_logs_as_celery(settings_app(settings))
+        hotpress_logs_as_celery(app)
     # The archive first (opened, migrated if new, closed): a worker that cannot reach it
     # would say "ready" and then fail every task it takes.
     open_storage(settings.database).close()
     # The broker too: one that refuses the login or the vhost will not change its mind (Celery
     # would print its traceback and stop); one not reachable yet may come (Celery waits).
-    why = check_broker(settings_app(settings), settings.path)
+    why = check_broker(app, settings.path)
     if why is not None:
         log.warning("the broker %s cannot be reached yet (%s); waiting for it", redact(broker), why)
     log.info("worker for %d sources on %s", len(settings.sources), redact(broker))

@@ -166,7 +166,7 @@ def run_in_session(
     options = core.fetch_settings(settings.fetch, core.rsshub_hosts(settings))
     session: _Session | None = getattr(_local, "session", None)
     if session is None or not session.serves(options):
-        if session is not None and not session.closed and session.pid == os.getpid():
+        if session is not None and session.pid == os.getpid():
             _drop(session)  # (other settings in this thread: a client made for them)
         session = _local.session = _Session(options)
         with _sessions_lock:
