@@ -35,14 +35,16 @@ def _admin() -> Any:
 
 
 @pytest.fixture
-def pg_database() -> Iterator[Callable[[], str]]:
-    """A factory of new, empty databases (URLs); all dropped when the test ends."""
+def pg_database() -> Iterator[Callable[..., str]]:
+    """A factory of new, empty databases (URLs; ``encoding=`` another than the server's
+    default); all dropped when the test ends."""
     admin = _admin()
     made: list[str] = []
 
-    def make() -> str:
+    def make(encoding: str = "") -> str:
         name = f"hotpress_test_{os.getpid()}_{secrets.token_hex(4)}"
-        admin.execute(f'CREATE DATABASE "{name}"')
+        how = f" ENCODING '{encoding}' LOCALE 'C' TEMPLATE template0" if encoding else ""
+        admin.execute(f'CREATE DATABASE "{name}"{how}')
         made.append(name)
         return f"{SERVER}/{name}"
 

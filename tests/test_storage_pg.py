@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -171,6 +172,45 @@ def test_another_programs_database_is_refused_untouched(pg_url: str) -> None:
             "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
         ).fetchall()
     assert tables == [("customers",)]
+
+
+def test_a_database_that_cannot_hold_unicode_is_refused_before_a_table_is_made(
+    pg_database: Callable[..., str],
+) -> None:
+    # `initdb` under the C locale makes SQL_ASCII databases (a stock Debian container's does).
+    url = pg_database(encoding="SQL_ASCII")
+    name = url.rsplit("/", 1)[1]
+    with pytest.raises(StorageError) as info:
+        open_storage(url)
+    assert str(info.value) == (
+        f"cannot open archive {url}: the database's encoding is SQL_ASCII, hotpress needs "
+        f"UTF8; make a new database for it (`createdb -E UTF8 -T template0 {name}`, or "
+        f"`CREATE DATABASE \"{name}\" ENCODING 'UTF8' TEMPLATE template0` in psql)"
+    )
+    with psycopg.connect(url) as db:
+        assert db.execute(
+            "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"
+        ).fetchone() == (0,)
+    assert "LATIN1" in str(_refused(pg_database(encoding="LATIN1")))
+
+
+def _refused(url: str) -> StorageError:
+    with pytest.raises(StorageError) as info:
+        open_storage(url)
+    return info.value
+
+
+def test_archive_text_is_utf8_whatever_the_client_encoding_says(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PGCLIENTENCODING", "LATIN1")  # libpq's default for a session
+    store = open_storage(pg_url)
+    store.sync_sources([SPEC])
+    store.save_fetch(
+        SPEC.key, ok(), [_one("h", "知乎热榜 · naïve")], now=NOW, error=None, next_due=None
+    )
+    assert [i.title for i in store.iter_items()] == ["知乎热榜 · naïve"]
+    store.close()
 
 
 def test_an_archive_from_a_newer_hotpress_is_refused(pg_url: str) -> None:

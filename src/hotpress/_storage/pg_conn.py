@@ -195,6 +195,7 @@ class PostgreSQLConnection(ArchiveConnection):
                     f"cannot open archive {self.name}: no schema to use (check search_path)"
                 )
             self.schema: str = schema[0]
+            self._refuse_encoding()
             self._migrate()
         except psycopg.Error as exc:
             conn.close()
@@ -221,7 +222,10 @@ class PostgreSQLConnection(ArchiveConnection):
         return public_dsn(self.url)
 
     def _connect(self) -> psycopg.Connection[Any]:
-        conn = psycopg.connect(self.url, autocommit=True, application_name="hotpress")
+        # UTF8 whatever PGCLIENTENCODING or the server's default says: archive text is Unicode.
+        conn = psycopg.connect(
+            self.url, autocommit=True, application_name="hotpress", client_encoding="UTF8"
+        )
         try:
             session_settings(conn)
         except BaseException:
@@ -276,6 +280,21 @@ class PostgreSQLConnection(ArchiveConnection):
                 for statement in migration_statements(script):
                     self._pg.execute(statement.encode())
                 self._pg.execute("UPDATE hotpress_schema SET version = %s", (number,))
+
+    def _refuse_encoding(self) -> None:
+        """An archive holds text in any script: a database that cannot store it is refused
+        before a table is made. (A SQL_ASCII database, what `initdb` gives under the C locale,
+        takes any bytes but makes psycopg send text as bytea: every query fails.)"""
+        row = self._pg.execute("SHOW server_encoding").fetchone()
+        encoding = "" if row is None else str(row[0])
+        if encoding.upper() not in ("UTF8", "UTF-8"):
+            name = urlsplit(self.url).path.lstrip("/") or "hotpress"
+            raise StorageError(
+                f"cannot open archive {self.name}: the database's encoding is {encoding}, "
+                "hotpress needs UTF8; make a new database for it (`createdb -E UTF8 -T "
+                f"template0 {name}`, or `CREATE DATABASE \"{name}\" ENCODING 'UTF8' "
+                "TEMPLATE template0` in psql)"
+            )
 
     def _refuse_foreign(self) -> None:
         tables = [

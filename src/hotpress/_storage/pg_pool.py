@@ -49,7 +49,7 @@ class PostgreSQLPool:
             url,
             min_size=1,
             max_size=max(1, size),
-            kwargs={"autocommit": True, "application_name": "hotpress"},
+            kwargs={"autocommit": True, "application_name": "hotpress", "client_encoding": "UTF8"},
             configure=session_settings,
             check=ConnectionPool.check_connection,
             timeout=timeout,
