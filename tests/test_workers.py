@@ -475,7 +475,7 @@ def test_a_scheduler_started_with_its_worker_waits_for_it_to_answer_before_warni
     finally:
         worker.stop()
     said = [(r.levelname, r.getMessage()) for r in caplog.records]
-    assert said[0][0] == "INFO" and said[0][1].startswith("1 workers answer: hotpress-"), said
+    assert said[0][0] == "INFO" and said[0][1].startswith("1 worker answers: hotpress-"), said
     assert not [m for level, m in said if level == "WARNING"], said
     assert len(feeds.requests_to("/f0.xml")) == 1
 

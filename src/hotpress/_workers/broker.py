@@ -9,6 +9,7 @@ once, saying what to fix in ``broker:``.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -19,6 +20,12 @@ log = logging.getLogger("hotpress")
 
 class BrokerRefused(WorkerError):
     """The broker answered and refused hotpress's connection: trying again will not help."""
+
+
+def answering(names: Sequence[str]) -> str:
+    """``1 worker answers: a`` or ``2 workers answer: a, b``, for the log."""
+    verb = "worker answers" if len(names) == 1 else "workers answer"
+    return f"{len(names)} {verb}: {', '.join(names)}"
 
 
 def redact(url: str) -> str:

@@ -26,7 +26,7 @@ from hotpress._after import after_round
 from hotpress._progress import NullProgress, Progress
 from hotpress._storage.base import Storage
 from hotpress._workers.app import LEASE, archives_without, enqueue
-from hotpress._workers.broker import ping, reach, redact
+from hotpress._workers.broker import answering, ping, reach, redact
 from hotpress.config import Settings
 from hotpress.exceptions import StorageError, WorkerError
 from hotpress.types import StoreCounts
@@ -145,7 +145,7 @@ def distributed_fetch(
     if not wanted:
         return core.FetchReport(())
     workers = wait_for_workers(app, settings, worker_wait, sleep)
-    log.info("%d workers answer: %s", len(workers), ", ".join(workers))
+    log.info("%s", answering(workers))
     token = new_token()
     now = clock()
     started = now.timestamp()

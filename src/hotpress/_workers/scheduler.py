@@ -25,7 +25,7 @@ from hotpress._storage import open_storage
 from hotpress._storage.base import Storage
 from hotpress._watch import MAX_SLEEP, MIN_SLEEP, NextRound, Round, Stop, next_wake
 from hotpress._workers.app import LEASE, enqueue
-from hotpress._workers.broker import reach, redact
+from hotpress._workers.broker import answering, reach, redact
 from hotpress._workers.rounds import new_token, other_archives, outcomes, same_archive
 from hotpress.config import Settings
 from hotpress.exceptions import HotpressError
@@ -177,7 +177,7 @@ def _first_look(settings: Settings, app: Any, stop: Stop, wait: float) -> list[s
     while True:
         names, unreachable = reach(app, timeout=1.0, config=settings.path)
         if names:
-            log.info("%d workers answer: %s", len(names), ", ".join(names))
+            log.info("%s", answering(names))
             return names
         if unreachable is not None or stop.requested:
             return []
