@@ -1,12 +1,12 @@
 """``deploy/compose.yml`` and the "N machines" section of docs/deploy.md (issue 16).
 
-Docker is not available here, so the compose file is checked as far as can be without it:
-it passes the Compose Specification's JSON schema (the one Docker Compose validates files
-against, as check-jsonschema vendors it), starts what the docs say, every hotpress command
-in it (and in the systemd units of docs/deploy.md) is one the command line accepts, its
-config is a valid hotpress config with a PostgreSQL archive and a broker, and the image
-installs extras that exist. The systemd units of docs/deploy.md go through systemd's own
-``systemd-analyze verify`` (no systemd runs here either, but its parser does).
+Checks that need no Docker (``tests/test_deploy_compose_run.py`` runs the file): it passes
+the Compose Specification's JSON schema (the one Docker Compose validates files against, as
+check-jsonschema vendors it), starts what the docs say, every hotpress command in it (and in
+the systemd units of docs/deploy.md) is one the command line accepts, its config is a valid
+hotpress config with a PostgreSQL archive and a broker, and the image installs extras that
+exist. The systemd units of docs/deploy.md go through systemd's own ``systemd-analyze
+verify`` (no systemd runs here, but its parser does).
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-// Serves the npm build of RSSHub (a library build without a server) on 127.0.0.1:$PORT.
+// Serves the npm build of RSSHub (a library build without a server) on $HOST:$PORT
+// (127.0.0.1 unless HOST says otherwise: the compose test runs it in a container).
 // Test-only peer for hotpress: RSSHub is AGPL-3.0 and is never shipped with hotpress.
 // Usage: node_modules/.bin/node server.mjs   (environment: see tests/rsshub_peer.py)
 import { readFile } from 'node:fs/promises';
@@ -24,8 +25,9 @@ if (!found) {
 const { default: app } = await import(pathToFileURL(path.join(path.dirname(entry), found[1])).href);
 
 const port = Number.parseInt(process.env.PORT ?? '1200', 10);
-const server = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' }, (info) => {
-  console.log(`rsshub listening on http://127.0.0.1:${info.port}`);
+const hostname = process.env.HOST || '127.0.0.1';
+const server = serve({ fetch: app.fetch, port, hostname }, (info) => {
+  console.log(`rsshub listening on http://${hostname}:${info.port}`);
 });
 
 const stop = () => server.close(() => process.exit(0));
