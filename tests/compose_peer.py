@@ -18,6 +18,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import certifi
+
 from conftest import skip_or_fail
 
 SUPPORT = Path(__file__).resolve().parent / "support" / "compose"
@@ -111,11 +113,6 @@ class Images:
     rabbitmq: str
     caddy: str
 
-    def standins(self) -> list[str]:
-        return [
-            i for i in (self.python, self.postgres, self.rabbitmq, self.caddy) if "standin" in i
-        ]
-
 
 def images() -> Images:
     """Each official image if the machine has it or can pull it, else its stand-in (built, or
@@ -130,10 +127,10 @@ def images() -> Images:
         with tempfile.TemporaryDirectory(prefix="hotpress-standin-") as context:
             for file in SUPPORT.iterdir():
                 shutil.copy2(file, context)
-            if HOST_CA.is_file():
-                shutil.copy2(HOST_CA, Path(context, "host-ca.crt"))
-            else:
-                Path(context, "host-ca.crt").write_text("")
+            # (No system bundle: certifi's, the one pip itself carries.)
+            shutil.copy2(
+                HOST_CA if HOST_CA.is_file() else certifi.where(), f"{context}/host-ca.crt"
+            )
             dockerfile = str(Path(context, f"{name}.Dockerfile"))
             docker("build", "-q", "-t", standin, "-f", dockerfile, context, timeout=900)
         chosen[name] = standin
