@@ -17,7 +17,7 @@ import re
 import secrets
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import httpx
@@ -44,7 +44,6 @@ class Stack:
     files: tuple[str, ...]
     web: str
     """Caddy's base URL on 127.0.0.1."""
-    images: Images
 
     def compose(self, *args: str, timeout: float = 600, check: bool = True) -> str:
         return docker(
@@ -141,11 +140,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     override = _override(folder, _config(folder), chosen)
     files = ("-f", str(COMPOSE), "-f", str(override))
     project = f"hotpress_test_{os.getpid()}_{secrets.token_hex(3)}"
-    started = Stack(project, files, "", chosen)
+    started = Stack(project, files, "")
     try:
         started.compose("up", "-d", "--build", "--wait", "--wait-timeout", "300", timeout=1200)
         host_port = started.compose("port", "web", "80").strip()
-        yield Stack(project, files, f"http://{host_port}", chosen)
+        yield replace(started, web=f"http://{host_port}")
     finally:
         started.compose("down", "-v", "--rmi", "local", "--timeout", "30", check=False)
 

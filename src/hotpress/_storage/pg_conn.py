@@ -189,13 +189,16 @@ class PostgreSQLConnection(ArchiveConnection):
         self._pg = conn
         self._db = PgDB(conn)
         try:
-            schema = conn.execute("SELECT current_schema()").fetchone()
-            if schema is None or schema[0] is None:
+            row = conn.execute(
+                "SELECT current_schema(), current_setting('server_encoding')"
+            ).fetchone()
+            assert row is not None
+            if row[0] is None:
                 raise StorageError(
                     f"cannot open archive {self.name}: no schema to use (check search_path)"
                 )
-            self.schema: str = schema[0]
-            self._refuse_encoding()
+            self.schema: str = row[0]
+            self._refuse_encoding(str(row[1]))
             self._migrate()
         except psycopg.Error as exc:
             conn.close()
@@ -281,12 +284,11 @@ class PostgreSQLConnection(ArchiveConnection):
                     self._pg.execute(statement.encode())
                 self._pg.execute("UPDATE hotpress_schema SET version = %s", (number,))
 
-    def _refuse_encoding(self) -> None:
-        """An archive holds text in any script: a database that cannot store it is refused
-        before a table is made. (A SQL_ASCII database, what `initdb` gives under the C locale,
-        takes any bytes but makes psycopg send text as bytea: every query fails.)"""
-        row = self._pg.execute("SHOW server_encoding").fetchone()
-        encoding = "" if row is None else str(row[0])
+    def _refuse_encoding(self, encoding: str) -> None:
+        """An archive holds text in any script: a database that cannot store it (its
+        ``encoding``) is refused before a table is made. (A SQL_ASCII database, what `initdb`
+        gives under the C locale, takes any bytes but makes psycopg send text as bytea: every
+        query fails.)"""
         if encoding.upper() not in ("UTF8", "UTF-8"):
             name = urlsplit(self.url).path.lstrip("/") or "hotpress"
             raise StorageError(
