@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from hotpress._fetch import FetchSettings, fetch_one, make_client
+from hotpress._fetch.aio import AiohttpTransport
 from hotpress._fetch.tls import DeferredTrust, shared_context
 from hotpress.types import FetchRequest
 
@@ -66,8 +67,9 @@ def test_ssl_cert_file_is_honoured_as_httpx_honours_it(monkeypatch: pytest.Monke
 def test_every_client_shares_one_context() -> None:
     settings = FetchSettings()
     first, second = make_client(settings), make_client(settings)
-    pools = [c._transport._pool for c in (first, second)]  # type: ignore[attr-defined]
-    assert pools[0]._ssl_context is pools[1]._ssl_context is shared_context()
+    transports = [c._transport for c in (first, second)]
+    assert all(isinstance(t, AiohttpTransport) for t in transports)
+    assert transports[0].context is transports[1].context is shared_context()  # type: ignore[attr-defined]
 
 
 @pytest.fixture

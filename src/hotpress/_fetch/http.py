@@ -9,12 +9,14 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+import urllib.request
 from dataclasses import dataclass
 
 import httpx
 
 from ..exceptions import FetchError
 from ..types import FetchRequest, FetchResult, Validators
+from .aio import AiohttpTransport
 from .decode import BodyTooLarge, Chain
 from .errorpage import error_detail
 from .errors import describe_transport_error, is_retryable_transport_error
@@ -44,7 +46,11 @@ def make_client(
     settings: FetchSettings, *, transport: httpx.AsyncBaseTransport | None = None
 ) -> httpx.AsyncClient:
     """The client the pipeline creates once per run (a worker: once per thread) and passes to
-    :func:`fetch_all`."""
+    :func:`fetch_all`: httpx on aiohttp's connections (``aio.py``), or on httpx's own where
+    the environment sets a proxy (``HTTP_PROXY``, ``HTTPS_PROXY``, ``ALL_PROXY``), which
+    httpx's transports honour as they always have."""
+    if transport is None and not _proxied():
+        transport = AiohttpTransport(context=shared_context(), max_connections=settings.concurrency)
     return httpx.AsyncClient(
         # One context per process, its CA bundle read at the first TLS handshake (tls.py):
         # loading it took ~45 ms of CPU, and every worker thread makes a client.
@@ -71,6 +77,11 @@ def make_client(
         http2=False,
         transport=transport,
     )
+
+
+def _proxied() -> bool:
+    """A proxy set in the environment (``no_proxy`` alone is none)."""
+    return any(key != "no" for key in urllib.request.getproxies())
 
 
 class _Failed(FetchError):
