@@ -64,7 +64,10 @@ def test_ssl_cert_file_is_honoured_as_httpx_honours_it(monkeypatch: pytest.Monke
     assert _fresh()._where == {"capath": "/nonexistent-ca-dir"}
 
 
-def test_every_client_shares_one_context() -> None:
+def test_every_client_shares_one_context(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("http_proxy", "https_proxy", "all_proxy"):  # (a proxy: httpx's transport)
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
     settings = FetchSettings()
     first, second = make_client(settings), make_client(settings)
     transports = [c._transport for c in (first, second)]
