@@ -612,7 +612,5 @@ def test_a_long_header_line_is_read(feed_server: FeedServer) -> None:
     # aiohttp refuses fields over 8,190 bytes by default; httpx's parser allowed far more
     cookie = "a=" + "x" * 20_000
     feed_server.route("/f", Reply(body=FEED, headers={"Set-Cookie": cookie}))
-    assert (fetch(feed_server.url("/f")).error, fetch(feed_server.url("/f")).content) == (
-        None,
-        FEED,
-    )
+    result = fetch(feed_server.url("/f"))
+    assert (result.error, result.content) == (None, FEED)
