@@ -133,3 +133,28 @@ def test_a_certificate_no_ca_signed_is_refused(self_signed_server: str) -> None:
 
     error = asyncio.run(fetch())
     assert error is not None and "could not be verified" in error, error
+
+
+def test_a_certificate_the_trusted_bundle_holds_is_accepted(
+    self_signed_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The same server, its certificate now the CA bundle (SSL_CERT_FILE): the handshake,
+    # the host check against the certificate's IP and the answer all go through.
+    for name in ("http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "cert.pem"))
+    shared_context.cache_clear()
+    settings = FetchSettings(retries=0)
+
+    async def fetch() -> tuple[int | None, str | None]:
+        async with make_client(settings) as client:
+            assert isinstance(client._transport, AiohttpTransport)
+            request = FetchRequest(source_key="s", url=self_signed_server)
+            result = await fetch_one(request, client=client, settings=settings)
+            return result.status, result.error
+
+    try:
+        assert asyncio.run(fetch()) == (200, None)
+    finally:
+        shared_context.cache_clear()  # the next test's context reads the usual bundle
