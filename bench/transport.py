@@ -25,8 +25,6 @@ import httpx
 
 from bench.fetch import start_server
 
-Runner = Callable[[list[list[str]]], Awaitable[int]]
-
 
 def batches(urls: list[str]) -> list[list[str]]:
     by_host: dict[str, list[str]] = collections.defaultdict(list)

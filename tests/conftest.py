@@ -49,3 +49,12 @@ def seed_post(shared: Path) -> bytes:
 
 
 pytest_plugins = ["feedserver", "pgserver", "workers_support"]
+
+
+@pytest.fixture
+def no_proxy_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """No proxy variable set (with one, ``make_client`` takes httpx's own transport)."""
+    for name in ("http_proxy", "https_proxy", "all_proxy", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+    return monkeypatch

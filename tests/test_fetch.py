@@ -581,14 +581,6 @@ def test_settings_reject_nonsense() -> None:
 # --- transports: aiohttp's connections, httpx's where a proxy is set --------------------
 
 
-@pytest.fixture
-def no_proxy_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
-    for name in ("http_proxy", "https_proxy", "all_proxy", "no_proxy"):
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.upper(), raising=False)
-    return monkeypatch
-
-
 def test_a_proxy_set_in_the_environment_carries_the_requests(
     feed_server: FeedServer, no_proxy_env: pytest.MonkeyPatch
 ) -> None:

@@ -64,10 +64,8 @@ def test_ssl_cert_file_is_honoured_as_httpx_honours_it(monkeypatch: pytest.Monke
     assert _fresh()._where == {"capath": "/nonexistent-ca-dir"}
 
 
-def test_every_client_shares_one_context(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("http_proxy", "https_proxy", "all_proxy"):  # (a proxy: httpx's transport)
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.upper(), raising=False)
+@pytest.mark.usefixtures("no_proxy_env")
+def test_every_client_shares_one_context() -> None:
     settings = FetchSettings()
     first, second = make_client(settings), make_client(settings)
     transports = [c._transport for c in (first, second)]
@@ -136,14 +134,11 @@ def test_a_certificate_no_ca_signed_is_refused(self_signed_server: str) -> None:
 
 
 def test_a_certificate_the_trusted_bundle_holds_is_accepted(
-    self_signed_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    self_signed_server: str, tmp_path: Path, no_proxy_env: pytest.MonkeyPatch
 ) -> None:
     # The same server, its certificate now the CA bundle (SSL_CERT_FILE): the handshake,
     # the host check against the certificate's IP and the answer all go through.
-    for name in ("http_proxy", "https_proxy", "all_proxy"):
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(name.upper(), raising=False)
-    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "cert.pem"))
+    no_proxy_env.setenv("SSL_CERT_FILE", str(tmp_path / "cert.pem"))
     shared_context.cache_clear()
     settings = FetchSettings(retries=0)
 

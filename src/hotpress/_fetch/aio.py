@@ -21,12 +21,11 @@ from __future__ import annotations
 import errno
 import ssl
 from collections.abc import AsyncIterator
+from typing import NoReturn
 
 import aiohttp
 import httpx
 import yarl
-
-from ..exceptions import causes
 
 __all__ = ["AiohttpTransport"]
 
@@ -44,7 +43,7 @@ error only there (by ``repr``), not as a cause."""
 
 
 def _mapped(exc: BaseException, *, in_body: bool) -> httpx.TransportError:
-    """The httpx error for an aiohttp failure (raised ``from`` it by the caller)."""
+    """The httpx error for an aiohttp failure (:func:`_fail` raises it)."""
     text = str(exc) or type(exc).__name__
     if isinstance(exc, aiohttp.ConnectionTimeoutError):
         return httpx.ConnectTimeout(text)
@@ -57,7 +56,7 @@ def _mapped(exc: BaseException, *, in_body: bool) -> httpx.TransportError:
             return httpx.RemoteProtocolError("peer closed the connection mid-body")
         return httpx.RemoteProtocolError("Server disconnected without sending a response.")
     if isinstance(exc, aiohttp.ClientPayloadError):
-        if any(isinstance(e, ConnectionResetError) for e in causes(exc)) or _RESET in text:
+        if _RESET in text:
             return httpx.ReadError(text)
         return httpx.RemoteProtocolError(text)  # closed before the end of the body
     if isinstance(exc, aiohttp.ClientResponseError):  # a status line or header aiohttp refused
@@ -73,6 +72,16 @@ _FAILURES = (aiohttp.ClientError, OSError, TimeoutError)
 """What aiohttp raises for a failed request (its timeouts are ``TimeoutError`` too)."""
 
 
+def _fail(exc: BaseException, *, in_body: bool) -> NoReturn:
+    """Raise the httpx error for ``exc``, chained to it; a reset that aiohttp named only in
+    its message is chained through a ``ConnectionResetError`` (what ``errors.py`` looks for)."""
+    cause = exc
+    if isinstance(exc, aiohttp.ClientPayloadError) and _RESET in str(exc):
+        cause = ConnectionResetError(errno.ECONNRESET, "Connection reset by peer")
+        cause.__cause__ = exc
+    raise _mapped(exc, in_body=in_body) from cause
+
+
 class _Body(httpx.AsyncByteStream):
     def __init__(self, response: aiohttp.ClientResponse) -> None:
         self._response = response
@@ -82,12 +91,7 @@ class _Body(httpx.AsyncByteStream):
             async for chunk in self._response.content.iter_any():
                 yield chunk
         except _FAILURES as exc:
-            mapped = _mapped(exc, in_body=True)
-            if isinstance(mapped, httpx.ReadError) and _RESET in str(exc):
-                reset = ConnectionResetError(errno.ECONNRESET, "Connection reset by peer")
-                reset.__cause__ = exc
-                raise mapped from reset
-            raise mapped from exc
+            _fail(exc, in_body=True)
 
     async def aclose(self) -> None:
         # Back to the pool when read to the end, closed otherwise (a redirect, an error page
@@ -147,7 +151,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 server_hostname=request.extensions.get("sni_hostname"),
             )
         except _FAILURES as exc:
-            raise _mapped(exc, in_body=False) from exc
+            _fail(exc, in_body=False)
         major, minor = response.version or (1, 1)
         extensions: dict[str, object] = {"http_version": f"HTTP/{major}.{minor}".encode()}
         if response.reason:
