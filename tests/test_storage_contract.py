@@ -637,6 +637,22 @@ def test_a_claim_takes_due_sources_once_until_the_lease_ends(storage: Storage) -
 
 
 @covers("claim_sources")
+def test_a_lease_lasts_to_its_end_not_to_the_whole_second_before(storage: Storage) -> None:
+    """The archive keeps whole seconds. A scheduler ends its round when the lease does (12.6 s
+    here) and then says what no worker refreshed; a claim at 12.2 s took the sources first,
+    and the round ended saying nothing."""
+    until = NOW + timedelta(seconds=12.6)
+    assert storage.claim_sources(NOW, token="t", until=until, limit=5) == [A.key, B.key]
+    soon = NOW + timedelta(seconds=12.2)
+    assert storage.claim_sources(soon, token="u", until=soon + MINUTE, limit=5) == []
+    after = NOW + timedelta(seconds=13)
+    assert storage.claim_sources(after, token="v", until=after + MINUTE, limit=5) == [
+        A.key,
+        B.key,
+    ]
+
+
+@covers("claim_sources")
 def test_a_claim_of_due_sources_skips_those_not_due_and_keeps_to_the_keys(
     storage: Storage,
 ) -> None:

@@ -9,6 +9,7 @@ claimers pass each other instead of waiting or taking a row twice.
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -38,7 +39,10 @@ class LeaseQueriesMixin(ArchiveConnection):
         keys: Sequence[str] | None = None,
         due_only: bool = True,
     ) -> list[str]:
-        stamp, expiry = int(now.timestamp()), int(until.timestamp())
+        # The archive keeps whole seconds: the lease's end rounded up, so that it lasts at
+        # least to ``until`` (rounded down, a claim in its last second took the sources while
+        # the scheduler still waited for the round that held them).
+        stamp, expiry = int(now.timestamp()), math.ceil(until.timestamp())
 
         def claim(chunk: Sequence[str], room: int) -> list[str]:
             sql = claim_sql(self.dialect, keys=len(chunk), due_only=due_only)
